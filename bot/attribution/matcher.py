@@ -1,0 +1,116 @@
+"""Find organisation and product names in text in one pass (Aho-Corasick), without embarrassment.
+
+Latin names match whole words only ("Meta" never in "metadata", "Yi" never in "Yield"),
+short names match case-sensitively, and names marked ambiguous ("Kimi", "Apple") count only
+when the text is about AI. Chinese names match as substrings, since Chinese has no spaces.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+import ahocorasick
+
+from bot.attribution.registry import Registry
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+_CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+AI_CONTEXT = re.compile(
+    r"(?i:\bA\.?I\b|artificial intelligence|\bmodels?\b|\bLLMs?\b|chatbot|\bGPUs?\b|machine learning|"
+    r"generative|open[- ]source|open[- ]weights?|neural|reasoning|\bagents?\b|\bbenchmarks?\b|"
+    r"parameters|multimodal|text-to-|inference|\btokens?\b|hugging ?face|transformer|\bchips?\b|"
+    r"\bAGI\b|foundation model|assistant|\bGenAI\b|copilot|\bAPI\b)"
+    r"|人工智能|大模型|模型|智能体|开源|芯片|算力|(?<![A-Za-z])AI(?![A-Za-z])"
+)
+SHORT_CASE_SENSITIVE = 5
+
+
+@dataclass(frozen=True)
+class Term:
+    text: str
+    org_id: str
+    role: str  # alias | product
+    case_sensitive: bool
+    ambiguous: bool
+    cjk: bool
+
+
+@dataclass(frozen=True)
+class Mention:
+    org_id: str
+    term: str
+    start: int
+    end: int
+    role: str
+    ambiguous: bool
+
+
+def _is_word_char(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+class Matcher:
+    """Built once from a registry; ``find`` is pure and thread-safe."""
+
+    def __init__(self, registry: Registry) -> None:
+        self._automaton = ahocorasick.Automaton()
+        table: dict[str, list[Term]] = {}
+        for org in registry.orgs.values():
+            for role, names in (("alias", org.aliases), ("product", org.products)):
+                for name in names:
+                    name = name.strip()
+                    if not name:
+                        continue
+                    cjk = bool(_CJK.search(name))
+                    term = Term(name, org.id, role,
+                                case_sensitive=not cjk and (len(name) <= SHORT_CASE_SENSITIVE
+                                                            or name in org.ambiguous),
+                                ambiguous=name in org.ambiguous, cjk=cjk)
+                    table.setdefault(name.translate(_ASCII_LOWER), []).append(term)
+        for key, terms in table.items():
+            self._automaton.add_word(key, tuple(terms))
+        if table:
+            self._automaton.make_automaton()
+        self._empty = not table
+
+    def _accept(self, term: Term, text: str, start: int, end: int) -> bool:
+        if term.case_sensitive and text[start:end] != term.text:
+            return False
+        if term.cjk:
+            return True
+        if start > 0 and (_is_word_char(text[start - 1]) or text[start - 1] == "@"):
+            return False
+        if end < len(text):
+            after = text[end]
+            if after.isascii() and after.isalpha():
+                return False
+            if term.text[-1].isdigit() and after.isdigit():
+                return False
+        return True
+
+    def find(self, text: str) -> list[Mention]:
+        """Non-overlapping mentions, longest first at each place, in text order."""
+        if self._empty or not text:
+            return []
+        lowered = text.translate(_ASCII_LOWER)
+        candidates: list[tuple[int, int, Term]] = []
+        for end_index, terms in self._automaton.iter(lowered):
+            end = end_index + 1
+            for term in terms:
+                start = end - len(term.text)
+                if self._accept(term, text, start, end):
+                    candidates.append((start, end, term))
+        candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+        mentions: list[Mention] = []
+        covered_to = -1
+        for start, end, term in candidates:
+            if start < covered_to:
+                continue
+            mentions.append(Mention(term.org_id, term.text, start, end, term.role, term.ambiguous))
+            covered_to = end
+        if any(m.ambiguous for m in mentions):
+            sure = {m.org_id for m in mentions if not m.ambiguous}
+            about_ai = AI_CONTEXT.search(text) is not None
+            mentions = [m for m in mentions if not m.ambiguous or about_ai or m.org_id in sure]
+        return mentions

@@ -1,0 +1,147 @@
+"""The organisation registry: who is who, in which country, under which names and namespaces."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from bot.config.shipped import shipped_file
+from bot.config.validate import validate
+from bot.config.yamlsrc import read_yaml
+from bot.errors import ConfigError, Problem
+
+ORG_TYPES = ("lab", "bigtech", "startup", "chips", "research", "university", "government", "platform")
+
+
+class OrgSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$", max_length=60)
+    name: str
+    country: str = Field(pattern=r"^[A-Z]{2}$")
+    type: str = "lab"
+    parent: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    products: list[str] = Field(default_factory=list)
+    ambiguous: list[str] = Field(default_factory=list)
+    hf: list[str] = Field(default_factory=list)
+    modelscope: list[str] = Field(default_factory=list)
+    github: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+    note: str = ""
+
+    @field_validator("type")
+    @classmethod
+    def _type(cls, v: str) -> str:
+        if v not in ORG_TYPES:
+            raise ValueError(f"type must be one of {', '.join(ORG_TYPES)}")
+        return v
+
+
+class _OrgFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    organisations: list[OrgSpec]
+
+
+@dataclass(frozen=True)
+class Org:
+    id: str
+    name: str
+    country: str
+    type: str
+    parent: str | None
+    aliases: tuple[str, ...]
+    products: tuple[str, ...]
+    ambiguous: frozenset[str]
+    hf: tuple[str, ...]
+    modelscope: tuple[str, ...]
+    github: tuple[str, ...]
+    domains: tuple[str, ...]
+    note: str = ""
+
+
+class Registry:
+    """Lookups by id, hub namespace and web domain; the matcher builds on ``orgs``."""
+
+    def __init__(self, orgs: Iterable[Org]) -> None:
+        self.orgs: dict[str, Org] = {o.id: o for o in orgs}
+        self._hf = {ns.lower(): o for o in self.orgs.values() for ns in (*o.hf, *o.modelscope)}
+        self._gh = {ns.lower(): o for o in self.orgs.values() for ns in o.github}
+        self._domains = {d.lower(): o for o in self.orgs.values() for d in o.domains}
+
+    def __len__(self) -> int:
+        return len(self.orgs)
+
+    def get(self, org_id: str | None) -> Org | None:
+        return self.orgs.get(org_id) if org_id else None
+
+    def by_namespace(self, namespace: str) -> Org | None:
+        return self._hf.get(namespace.lower())
+
+    def by_github(self, owner: str) -> Org | None:
+        return self._gh.get(owner.lower())
+
+    def by_domain(self, host: str) -> Org | None:
+        """The org owning ``host`` or its closest registered parent domain."""
+        host = host.lower().rstrip(".")
+        if host.startswith("www."):
+            host = host[4:]
+        while host:
+            hit = self._domains.get(host)
+            if hit:
+                return hit
+            if "." not in host:
+                return None
+            host = host.split(".", 1)[1]
+        return None
+
+    def root(self, org: Org) -> Org:
+        """The top of ``org``'s parent chain (Qwen -> Alibaba)."""
+        seen = {org.id}
+        while org.parent and org.parent in self.orgs and org.parent not in seen:
+            org = self.orgs[org.parent]
+            seen.add(org.id)
+        return org
+
+    def search(self, query: str) -> list[Org]:
+        q = query.lower().strip()
+        if not q:
+            return sorted(self.orgs.values(), key=lambda o: (o.country, o.name.lower()))
+        hits = []
+        for org in self.orgs.values():
+            names = [org.id, org.name, *org.aliases, *org.products, *org.hf, *org.github, org.country]
+            if any(q in n.lower() for n in names):
+                hits.append(org)
+        return sorted(hits, key=lambda o: (o.name.lower() != q, o.country, o.name.lower()))
+
+
+def _to_org(spec: OrgSpec) -> Org:
+    return Org(spec.id, spec.name, spec.country, spec.type, spec.parent, tuple(spec.aliases),
+               tuple(spec.products), frozenset(spec.ambiguous), tuple(spec.hf),
+               tuple(spec.modelscope), tuple(spec.github), tuple(d.lower() for d in spec.domains),
+               spec.note)
+
+
+def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
+    """The shipped registry, extended (or overridden by id) by the user's files."""
+    problems: list[Problem] = []
+    orgs: dict[str, Org] = {}
+    for path in [shipped_file("orgs.yaml"), *extra_files]:
+        try:
+            src = read_yaml(path)
+        except ConfigError as exc:
+            problems += exc.problems
+            continue
+        model, found = validate(_OrgFile, src, src.data or {})
+        problems += found
+        for spec in model.organisations if model else []:
+            orgs[spec.id] = _to_org(spec)
+    for org in orgs.values():
+        if org.parent and org.parent not in orgs:
+            problems.append(Problem("organisations", None, org.id, f"unknown parent '{org.parent}'"))
+    if problems:
+        raise ConfigError(problems)
+    return Registry(orgs.values())

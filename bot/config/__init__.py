@@ -1,0 +1,1 @@
+"""Configuration: the settings file, shipped data, environment layering and validation."""

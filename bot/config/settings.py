@@ -1,0 +1,115 @@
+"""The settings file's schema. Unknown keys are errors, so a typo never silently does nothing."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from bot.config.units import Duration, Size
+from bot.rules.model import Mute, Rule
+
+SourceType = Literal["feed", "huggingface", "modelscope", "github", "leaderboard"]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class SourceSpec(Strict):
+    """One thing to poll. Feeds need ``url``; hubs need ``org``; GitHub needs ``repo``."""
+
+    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
+    type: SourceType = "feed"
+    url: str | None = None
+    org: str | None = None
+    repo: str | None = None
+    interval: Duration | None = None
+    host_delay: Duration | None = None
+    language: str | None = None
+    country: str | None = None
+    note: str = ""
+    enabled: bool = True
+
+    @model_validator(mode="after")
+    def _target(self) -> SourceSpec:
+        need = {"feed": "url", "huggingface": "org", "modelscope": "org", "github": "repo",
+                "leaderboard": "url"}[self.type]
+        if self.type == "leaderboard" and self.url is None:
+            return self
+        if getattr(self, need) is None:
+            raise ValueError(f"a {self.type} source needs '{need}'")
+        if self.url is not None and not self.url.lower().startswith(("http://", "https://")):
+            raise ValueError("url must start with http:// or https://")
+        if self.repo is not None and self.repo.count("/") != 1:
+            raise ValueError("repo must look like OWNER/NAME")
+        return self
+
+
+class DestinationSpec(Strict):
+    """Where alerts go. Secrets (tokens, webhook URLs) are named by environment variable only."""
+
+    type: Literal["console", "jsonl"] = "console"
+    path: str | None = None
+
+    @model_validator(mode="after")
+    def _needs(self) -> DestinationSpec:
+        if self.type == "jsonl" and not self.path:
+            raise ValueError("a jsonl destination needs 'path'")
+        return self
+
+
+class PollSettings(Strict):
+    default_interval: Duration = 900
+    jitter: float = Field(default=0.1, ge=0, le=0.5)
+    max_item_age: Duration = 3 * 86400
+    pause_after_failures: int = Field(default=10, ge=1)
+    backoff_base: Duration = 300
+    backoff_cap: Duration = 6 * 3600
+    concurrency: int = Field(default=16, ge=1, le=256)
+    per_host: int = Field(default=2, ge=1, le=32)
+    host_delay: Duration = 0.0
+    connect_timeout: Duration = 10
+    read_timeout: Duration = 30
+    max_body: Size = 10 * 1024 * 1024
+    max_redirects: int = Field(default=5, ge=0, le=20)
+    parse_timeout: Duration = 10
+    allow_private_networks: bool = False
+
+
+class HubSettings(Strict):
+    huggingface_endpoint: str = "https://huggingface.co"
+    modelscope_endpoint: str = "https://modelscope.cn"
+    datasets_server: str = "https://datasets-server.huggingface.co"
+    models_per_poll: int = Field(default=20, ge=1, le=100)
+
+
+class Settings(Strict):
+    """Everything a racewatch process needs to know, after layering defaults, file and env."""
+
+    database_url: str | None = None
+    data_dir: str | None = None
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["text", "json"] = "text"
+    default_sources: bool = True
+    sources: list[SourceSpec] = Field(default_factory=list)
+    destinations: dict[str, DestinationSpec] = Field(
+        default_factory=lambda: {"console": DestinationSpec(type="console")}
+    )
+    admin_destination: str | None = None
+    rules: list[Rule] = Field(default_factory=list)
+    mute: list[Mute] = Field(default_factory=list)
+    rules_files: list[str] = Field(default_factory=list)
+    default_rules: bool = True
+    organisations_files: list[str] = Field(default_factory=list)
+    poll: PollSettings = Field(default_factory=PollSettings)
+    hub: HubSettings = Field(default_factory=HubSettings)
+    outbox_interval: Duration = 2.0
+
+    @field_validator("destinations")
+    @classmethod
+    def _names(cls, v: dict[str, DestinationSpec]) -> dict[str, DestinationSpec]:
+        for name in v:
+            if not name or len(name) > 60:
+                raise ValueError(f"destination name '{name}' must be 1 to 60 characters")
+        return v

@@ -1,0 +1,84 @@
+"""Turn pydantic validation errors into located, hinted problems a person can act on."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from bot.config.yamlsrc import Loc, SourceText
+from bot.errors import Problem
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _where(loc: Loc) -> str:
+    parts: list[str] = []
+    for part in loc:
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        else:
+            parts.append(("." if parts else "") + part)
+    return "".join(parts) or "top level"
+
+
+def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
+    """Field names allowed at ``loc`` (best effort, for 'did you mean' hints)."""
+    current: Any = model
+    for part in loc[:-1]:
+        if isinstance(part, int) or current is None:
+            continue
+        field = getattr(current, "model_fields", {}).get(part)
+        if field is None:
+            return []
+        current = _model_in(field.annotation)
+    return list(getattr(current, "model_fields", {}).keys()) if current else []
+
+
+def _model_in(annotation: Any) -> type[BaseModel] | None:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation
+    for arg in getattr(annotation, "__args__", ()) or ():
+        found = _model_in(arg)
+        if found is not None:
+            return found
+    return None
+
+
+def _strip_loc(loc: tuple[Any, ...]) -> Loc:
+    # pydantic inserts the names of union members and function validators into locations;
+    # they mean nothing to a person editing YAML.
+    return tuple(p for p in loc if isinstance(p, int) or not (p[:1].isupper() or "[" in p or p.startswith("function-")))
+
+
+def problems_from(
+    exc: ValidationError, src: SourceText, model: type[BaseModel], prefix: Loc = ()
+) -> list[Problem]:
+    """One :class:`Problem` per pydantic error, with the YAML line and a hint."""
+    problems: list[Problem] = []
+    for err in exc.errors():
+        loc = (*prefix, *_strip_loc(err["loc"]))
+        hint = ""
+        if err["type"] == "extra_forbidden":
+            key = str(loc[-1])
+            known = _known_fields(model, _strip_loc(err["loc"]))
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            message = f"unknown field '{key}'"
+            hint = f"did you mean '{close[0]}'?" if close else (
+                f"allowed here: {', '.join(sorted(known))}" if known else "remove it")
+        else:
+            message = err["msg"]
+            if err["type"] == "missing":
+                message = f"'{loc[-1]}' is required" if loc else "a value is required"
+                loc = loc[:-1] if loc else loc
+        problems.append(Problem(src.file, src.line_of(loc), _where(loc), message, hint))
+    return problems
+
+
+def validate(model: type[M], src: SourceText, data: Any, prefix: Loc = ()) -> tuple[M | None, list[Problem]]:
+    """Validate ``data`` (found at ``prefix`` inside ``src``) as ``model``."""
+    try:
+        return model.model_validate(data), []
+    except ValidationError as exc:
+        return None, problems_from(exc, src, model, prefix)

@@ -1,0 +1,1 @@
+"""Watch rules: what a team wants to hear about, validated at load and evaluated purely."""

@@ -1,0 +1,130 @@
+"""The rule language as data: conditions nested with all / any / not, and what to do on a match."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+import regex
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+
+from bot.attribution.vocab import KINDS, MODALITIES, OPEN_WEIGHTS
+from bot.config.units import Duration
+
+
+def _as_list(value: Any) -> Any:
+    if value is None:
+        return None
+    return value if isinstance(value, list) else [value]
+
+
+StrList = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+def _check_vocab(values: list[str] | None, allowed: dict[str, str] | tuple[str, ...], what: str) -> list[str] | None:
+    if values is None:
+        return None
+    out = []
+    for value in values:
+        norm = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+        if norm not in allowed:
+            raise ValueError(f"unknown {what} '{value}'; use one of: {', '.join(allowed)}")
+        out.append(norm)
+    return out
+
+
+class Condition(BaseModel):
+    """Every field set in one mapping must hold (they are ANDed); lists inside a field are ORed."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    country: StrList | None = None
+    countries_involved: StrList | None = None
+    org: StrList | None = None
+    kind: StrList | None = None
+    modality: StrList | None = None
+    open_weights: Literal["yes", "no", "unknown"] | None = None
+    licence: StrList | None = None
+    source: StrList | None = None
+    language: StrList | None = None
+    params_min: float | None = Field(default=None, ge=0)
+    params_max: float | None = Field(default=None, ge=0)
+    downloads_min: int | None = Field(default=None, ge=0)
+    likes_min: int | None = Field(default=None, ge=0)
+    keywords_any: StrList | None = None
+    keywords_all: StrList | None = None
+    keywords_none: StrList | None = None
+    phrase: StrList | None = None
+    regex: str | None = None
+    in_: Literal["title", "summary", "both"] = Field(default="both", alias="in")
+    all: list[Condition] | None = None
+    any: list[Condition] | None = None
+    not_: Condition | None = Field(default=None, alias="not")
+
+    @field_validator("country", "countries_involved")
+    @classmethod
+    def _countries(cls, v: list[str] | None) -> list[str] | None:
+        if v is None:
+            return None
+        out = [c.strip().upper() for c in v]
+        for code in out:
+            if len(code) != 2 or not code.isalpha():
+                raise ValueError(f"'{code}' is not an ISO 3166 two-letter country code such as CN or US")
+        return out
+
+    @field_validator("kind")
+    @classmethod
+    def _kinds(cls, v: list[str] | None) -> list[str] | None:
+        return _check_vocab(v, KINDS, "kind")
+
+    @field_validator("modality")
+    @classmethod
+    def _modalities(cls, v: list[str] | None) -> list[str] | None:
+        return _check_vocab(v, MODALITIES, "modality")
+
+    @field_validator("open_weights", mode="before")
+    @classmethod
+    def _yes_no(cls, v: Any) -> Any:
+        if isinstance(v, bool):  # YAML reads a bare yes/no as a boolean
+            return "yes" if v else "no"
+        if v is not None and str(v).lower() not in OPEN_WEIGHTS:
+            raise ValueError("open_weights must be yes, no or unknown")
+        return str(v).lower() if v is not None else None
+
+    @field_validator("regex")
+    @classmethod
+    def _compiles(cls, v: str | None) -> str | None:
+        if v is not None:
+            try:
+                regex.compile(v)
+            except regex.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from None
+        return v
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> Condition:
+        if not (self.model_fields_set - {"in_"}):
+            raise ValueError("a condition needs at least one field, such as country: CN")
+        return self
+
+
+class Rule(BaseModel):
+    """A named watch: when its condition holds, the story goes to its destinations."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=80)
+    when: Condition | None = None
+    notify: StrList = Field(default_factory=list)
+    mention: StrList = Field(default_factory=list)
+    max_age: Duration | None = None
+    priority: Literal["low", "normal", "high"] = "normal"
+    enabled: bool = True
+
+
+class Mute(BaseModel):
+    """Items matching a mute never alert, whatever the other rules say."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(min_length=1, max_length=80)
+    when: Condition

@@ -1,0 +1,1 @@
+"""Sources: fetching feeds, hubs and leaderboards safely, and turning them into items."""

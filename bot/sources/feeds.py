@@ -1,0 +1,176 @@
+"""RSS, Atom and JSON Feed bytes into :class:`NewItem` values. The only module using feedparser.
+
+feedparser gets bytes, never a URL (it would fetch without limits or read a local file).
+"""
+
+from __future__ import annotations
+
+import calendar
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import feedparser
+
+from bot.errors import FetchError
+from bot.items import NewItem
+from bot.sources.clean import clean_line, clean_text, guess_language
+
+TITLE_LIMIT = 300
+SUMMARY_LIMIT = 2000
+AUTHOR_LIMIT = 120
+MAX_ENTRIES = 500
+# Warnings feedparser raises on feeds that are still perfectly usable.
+_SURVIVABLE = ("CharacterEncodingOverride", "NonXMLContentType", "CharacterEncodingUnknown")
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str
+    items: list[NewItem]
+    warning: str | None = None
+
+
+def _when(entry: Any, key: str) -> datetime | None:
+    value = entry.get(key)
+    if not value:
+        return None
+    try:
+        return datetime.fromtimestamp(calendar.timegm(value), UTC)
+    except (OverflowError, ValueError, TypeError):
+        return None
+
+
+def _guid(entry: Any, link: str | None, title: str, summary: str) -> str:
+    raw = entry.get("id") or entry.get("guid") or link
+    if raw:
+        return str(raw)[:500]
+    digest = hashlib.sha256(f"{title}\n{summary[:500]}".encode()).hexdigest()[:32]
+    return f"sha256:{digest}"
+
+
+def _link(entry: Any) -> str | None:
+    link = entry.get("link")
+    if isinstance(link, str) and link.lower().startswith(("http://", "https://")):
+        return link[:2000]
+    for candidate in entry.get("links") or []:
+        href = candidate.get("href") if isinstance(candidate, dict) else None
+        if isinstance(href, str) and href.lower().startswith(("http://", "https://")):
+            return href[:2000]
+    return None
+
+
+def _entry_to_item(entry: Any, language: str | None, fetched_at: datetime) -> NewItem | None:
+    title = clean_line(entry.get("title"), TITLE_LIMIT)
+    content = entry.get("content") or []
+    raw_summary = entry.get("summary") or (content[0].get("value") if content else "") or ""
+    summary = clean_text(raw_summary, SUMMARY_LIMIT)
+    if not title:
+        title = clean_line(summary, 120)
+    if not title:
+        return None
+    link = _link(entry)
+    published = _when(entry, "published_parsed") or _when(entry, "updated_parsed") or fetched_at
+    if published > fetched_at + timedelta(minutes=5):
+        published = fetched_at  # a date in the future is a feed bug; don't let it sort first
+    authors = tuple(
+        a for a in (clean_line(x.get("name") if isinstance(x, dict) else str(x), AUTHOR_LIMIT)
+                    for x in (entry.get("authors") or [])[:10]) if a
+    )
+    tags = tuple(
+        t for t in (clean_line(x.get("term"), 60) for x in (entry.get("tags") or [])[:20]
+                    if isinstance(x, dict)) if t
+    )
+    return NewItem(
+        guid=_guid(entry, link, title, summary),
+        title=title,
+        url=link,
+        summary=summary,
+        published_at=published,
+        authors=authors,
+        language=guess_language(f"{title} {summary}", language),
+        tags=tags,
+    )
+
+
+def _looks_like_json_feed(body: bytes) -> bool:
+    head = body[:200].lstrip()
+    return head.startswith(b"{") and b"jsonfeed.org" in body[:2000]
+
+
+def _json_feed(body: bytes, fetched_at: datetime) -> ParsedFeed:
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError) as exc:
+        raise FetchError(f"not a valid JSON Feed: {exc}", permanent=True) from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("items"), list):
+        raise FetchError("JSON Feed has no 'items' list", permanent=True)
+    entries = []
+    for raw in doc["items"][:MAX_ENTRIES]:
+        if not isinstance(raw, dict):
+            continue
+        authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
+        entries.append({
+            "id": str(raw.get("id") or "") or None,
+            "title": str(raw.get("title") or ""),
+            "link": raw.get("url") or raw.get("external_url"),
+            "summary": str(raw.get("summary") or raw.get("content_html") or raw.get("content_text") or ""),
+            "published_parsed": _iso_struct(raw.get("date_published") or raw.get("date_modified")),
+            "authors": [a for a in authors if isinstance(a, dict)],
+            "tags": [{"term": str(t)} for t in (raw.get("tags") or []) if isinstance(t, str)],
+        })
+    language = doc.get("language") if isinstance(doc.get("language"), str) else None
+    items = [i for i in (_entry_to_item(e, language, fetched_at) for e in entries) if i]
+    return ParsedFeed(clean_line(str(doc.get("title") or ""), 200), _dedupe(items))
+
+
+def _iso_struct(value: Any) -> Any:
+    if not isinstance(value, str):
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC).timetuple()
+
+
+def _dedupe(items: list[NewItem]) -> list[NewItem]:
+    seen: set[str] = set()
+    out = []
+    for item in items:
+        if item.guid not in seen:
+            seen.add(item.guid)
+            out.append(item)
+    return out
+
+
+def parse_feed(body: bytes, content_type: str | None, url: str, fetched_at: datetime) -> ParsedFeed:
+    """Parse one feed document. Raises :class:`FetchError` when it is not a usable feed."""
+    if _looks_like_json_feed(body):
+        return _json_feed(body, fetched_at)
+    headers = {"content-location": url}
+    if content_type:
+        headers["content-type"] = content_type
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+                              resolve_relative_uris=False)
+    warning = None
+    if parsed.get("bozo"):
+        exc = parsed.get("bozo_exception")
+        name = type(exc).__name__
+        if not parsed.entries:
+            head = body[:500].lower()
+            if b"<html" in head or b"<!doctype html" in head:
+                raise FetchError("got an HTML page, not a feed (is the URL the feed's address?)",
+                                 permanent=True)
+            raise FetchError(f"not a readable feed ({name}: {str(exc)[:200]})", permanent=True)
+        if name not in _SURVIVABLE:
+            warning = f"feed is not well-formed ({name}); read what could be read"
+    if not parsed.entries and not parsed.feed.get("title") and parsed.get("version", "") == "":
+        raise FetchError("not a feed: no RSS, Atom or JSON Feed found", permanent=True)
+    language = parsed.feed.get("language")
+    items = [i for i in (_entry_to_item(e, language, fetched_at) for e in parsed.entries[:MAX_ENTRIES]) if i]
+    return ParsedFeed(clean_line(parsed.feed.get("title"), 200), _dedupe(items), warning)

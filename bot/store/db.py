@@ -1,0 +1,117 @@
+"""Open the database, apply migrations, and refuse a database made by a newer racewatch."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from alembic.util.exc import CommandError
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.errors import StoreError
+
+log = logging.getLogger(__name__)
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+
+def normalise_url(url: str) -> str:
+    """Accept the usual ``postgresql://`` and ``postgres://`` spellings and use psycopg 3."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cursor = dbapi_conn.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite, creates the folder and turns on WAL."""
+    url = normalise_url(url)
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError(f"database URL '{url}' is not valid; expected sqlite:///PATH or "
+                         "postgresql://USER@HOST/DB") from None
+    if parsed.get_backend_name() == "sqlite":
+        db_path = parsed.database
+        if db_path and db_path != ":memory:":
+            folder = Path(db_path).expanduser().parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"cannot create the data directory {folder}: {exc.strerror}; "
+                                 "set data_dir in the config or RACEWATCH_DATA_DIR") from None
+        engine = create_engine(url, connect_args={"timeout": 30})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    try:
+        return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    except (ImportError, ModuleNotFoundError):
+        raise StoreError("PostgreSQL support needs psycopg: pip install 'racewatch[postgres]'") from None
+
+
+def _alembic_config(engine: Engine) -> AlembicConfig:
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def current_revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str | None]:
+    """Apply pending migrations; return (before, after) revisions.
+
+    A database stamped with a revision this version does not know was written by a newer
+    racewatch: we stop rather than guess, and touch nothing.
+    """
+    cfg = _alembic_config(engine)
+    script = ScriptDirectory.from_config(cfg)
+    where = engine.url.render_as_string(hide_password=True)
+    try:
+        before = current_revision(engine)
+    except OperationalError as exc:
+        raise StoreError(f"cannot open the database {where}: {exc.orig}") from None
+    if before is not None:
+        try:
+            script.get_revision(before)
+        except CommandError:
+            raise StoreError(
+                f"the database {where} was created by a newer racewatch (schema revision {before}); "
+                "upgrade racewatch, or point DATABASE_URL at another database"
+            ) from None
+    try:
+        command.upgrade(cfg, "head")
+    except OperationalError as exc:
+        raise StoreError(f"cannot migrate the database {where}: {exc.orig}") from None
+    except SQLAlchemyError as exc:
+        raise StoreError(f"migrating the database {where} failed: {exc}") from None
+    after = current_revision(engine)
+    if before != after:
+        log.info("database schema upgraded from %s to %s", before or "empty", after)
+    return before, after
+
+
+def open_store(url: str, *, migrate: bool = True) -> tuple[Engine, sessionmaker[Session]]:
+    engine = make_engine(url)
+    if migrate:
+        upgrade(engine)
+    return engine, sessionmaker(engine, expire_on_commit=False)

@@ -1,0 +1,173 @@
+"""Tables. Schedule, caching and delivery state all live here, so any process can pick up work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which stores naive text) as on PostgreSQL."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use UTC-aware datetimes")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Source(Base):
+    __tablename__ = "sources"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    type: Mapped[str] = mapped_column(String(20))
+    url: Mapped[str] = mapped_column(Text)
+    spec: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    origin: Mapped[str] = mapped_column(String(10), default="config")  # config | chat
+    trusted: Mapped[bool] = mapped_column(Boolean, default=True)
+    status: Mapped[str] = mapped_column(String(10), default="active")  # active | paused | removed
+    paused_reason: Mapped[str | None] = mapped_column(Text)
+    interval_s: Mapped[float] = mapped_column(Float)
+    next_poll_at: Mapped[datetime] = mapped_column(index=True)
+    etag: Mapped[str | None] = mapped_column(Text)
+    last_modified: Mapped[str | None] = mapped_column(Text)
+    content_hash: Mapped[str | None] = mapped_column(String(64))
+    failure_count: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_at: Mapped[datetime | None]
+    last_success_at: Mapped[datetime | None]
+    last_polled_at: Mapped[datetime | None]
+    baseline_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    items_seen: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+
+
+class Story(Base):
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    release_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    first_item_id: Mapped[int | None] = mapped_column(Integer)
+    item_count: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(index=True)
+    updated_at: Mapped[datetime]
+
+
+class Item(Base):
+    __tablename__ = "items"
+    __table_args__ = (
+        UniqueConstraint("source_id", "guid", name="uq_items_source_guid"),
+        Index("ix_items_published", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_id: Mapped[int] = mapped_column(ForeignKey("sources.id"))
+    guid: Mapped[str] = mapped_column(String(512))
+    url: Mapped[str | None] = mapped_column(Text)
+    canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text, default="")
+    published_at: Mapped[datetime]
+    fetched_at: Mapped[datetime]
+    authors: Mapped[list[Any]] = mapped_column(default=list)
+    language: Mapped[str | None] = mapped_column(String(20))
+    tags: Mapped[list[Any]] = mapped_column(default=list)
+    hub: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+
+
+class Classification(Base):
+    __tablename__ = "classifications"
+
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    primary_country: Mapped[str | None] = mapped_column(String(2), index=True)
+    countries: Mapped[list[Any]] = mapped_column(default=list)
+    primary_org: Mapped[str | None] = mapped_column(String(80), index=True)
+    orgs: Mapped[list[Any]] = mapped_column(default=list)
+    kind: Mapped[str] = mapped_column(String(20), index=True)
+    modalities: Mapped[list[Any]] = mapped_column(default=list)
+    open_weights: Mapped[str] = mapped_column(String(8), default="unknown")
+    licence: Mapped[str | None] = mapped_column(String(80))
+    params: Mapped[float | None] = mapped_column(Float)
+    confidence: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[Any]] = mapped_column(default=list)
+    derivative_of: Mapped[str | None] = mapped_column(Text)
+
+
+class RuleMatch(Base):
+    __tablename__ = "rule_matches"
+    __table_args__ = (UniqueConstraint("item_id", "rule_name", name="uq_match_item_rule"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"))
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    rule_name: Mapped[str] = mapped_column(String(80))
+    matched_at: Mapped[datetime]
+
+
+class Delivery(Base):
+    """The outbox: one row per story and destination, written with the rule match."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("story_id", "destination", name="uq_delivery_story_dest"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    story_id: Mapped[int] = mapped_column(ForeignKey("stories.id"))
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id"))
+    destination: Mapped[str] = mapped_column(String(60))
+    rule_name: Mapped[str] = mapped_column(String(80))
+    mentions: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed|dropped
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    last_error: Mapped[str | None] = mapped_column(Text)
+    external_id: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_until: Mapped[datetime | None]
+
+
+class DestinationState(Base):
+    __tablename__ = "destination_state"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="ok")  # ok | broken
+    reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime]

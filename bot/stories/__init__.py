@@ -1,0 +1,1 @@
+"""Stories: the same event from many outlets and sources becomes one story, alerted once."""

@@ -119,7 +119,8 @@ class Classifier:
             if org is not None:
                 tally.add(org.id, W_DOMAIN, f"published on {host} -> {self._label(org)}")
                 break
-        self._mentions(subject.title, W_TITLE, True, tally, "headline")
+        if subject.hub is None:  # a hub item's title is ours, and its repo name may name its base
+            self._mentions(subject.title, W_TITLE, True, tally, "headline")
         self._mentions(subject.summary[:1500], W_SUMMARY, False, tally, "summary")
         kinds = classify_kind(subject.title, subject.summary, subject.hub, subject.source_type)
         return self._decide(subject, tally, notes, kinds, derivative_of)
@@ -129,6 +130,12 @@ class Classifier:
         families: dict[str, float] = defaultdict(float)
         for org_id, score in tally.scores.items():
             families[self.registry.root(self.registry.orgs[org_id]).id] += score
+        # Platforms (Hugging Face, LMArena) are where things happen, not who does them.
+        if any(self.registry.orgs[r].type != "platform" for r in families):
+            for root_id in [r for r in families if self.registry.orgs[r].type == "platform"]:
+                del families[root_id]
+                tally.scores = {o: v for o, v in tally.scores.items()
+                                if self.registry.root(self.registry.orgs[o]).id != root_id}
         primary_org = primary_country = None
         countries: list[str] = []
         confidence = 0.3

@@ -1,0 +1,1 @@
+"""Alerts: the neutral alert card and its extractive summary, before any platform renders it."""

@@ -1,0 +1,147 @@
+"""Read-only views: ``sources``, ``orgs``, ``classify`` and ``gap``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from bot.attribution.classify import Classifier, Subject
+from bot.attribution.vocab import KINDS, MODALITIES, flag
+from bot.cli import Context, cli, fail_on_store_error, pass_ctx
+from bot.delivery.console import ago
+from bot.runtime.app import load_org_registry
+from bot.store import sources_repo
+from bot.store.db import open_store
+from bot.store.stats import Scoreboard, scoreboard
+
+console = Console(highlight=False)
+
+
+@cli.group(invoke_without_command=True)
+@click.pass_context
+def sources(click_ctx: click.Context) -> None:
+    """List sources with their status (or manage them: see subcommands)."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(sources_list)
+
+
+@sources.command("list")
+@pass_ctx
+@fail_on_store_error
+def sources_list(ctx: Context) -> None:
+    """Every source: status, last success, last error, next poll, items seen."""
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    with sessions.begin() as session:
+        now = datetime.now(UTC)
+        sources_repo.sync_sources(session, config.sources, now, config.settings.poll.default_interval)
+        rows = sources_repo.list_sources(session)
+        table = Table(title=f"{len(rows)} sources", show_lines=False)
+        for col in ("name", "type", "status", "last success", "next poll", "items", "last error"):
+            table.add_column(col, overflow="fold")
+        for r in rows:
+            status = r.status if r.status != "paused" else f"paused: {r.paused_reason or ''}"[:60]
+            nxt = "now" if r.next_poll_at <= now else f"in {ago(now, r.next_poll_at).replace(' ago', '')}"
+            table.add_row(r.name, r.type, status,
+                          ago(r.last_success_at, now) if r.last_success_at else "never",
+                          nxt if r.status == "active" else "-", str(r.items_seen),
+                          (r.last_error or "")[:80])
+    console.print(table)
+
+
+@sources.command("resume")
+@click.argument("name", required=False)
+@pass_ctx
+@fail_on_store_error
+def sources_resume(ctx: Context, name: str | None) -> None:
+    """Resume a paused source (or every paused source)."""
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    with sessions.begin() as session:
+        resumed = sources_repo.resume(session, name, datetime.now(UTC))
+    if not resumed:
+        raise click.ClickException(f"no paused source named '{name}'" if name else "no source is paused")
+    click.echo("resumed: " + ", ".join(resumed))
+
+
+@cli.command()
+@click.argument("query", required=False, default="")
+@pass_ctx
+def orgs(ctx: Context, query: str) -> None:
+    """Show the organisation registry, or the entries matching QUERY."""
+    registry = load_org_registry(ctx.config())
+    hits = registry.search(query)
+    table = Table(title=f"{len(hits)} of {len(registry)} organisations")
+    for col in ("", "id", "name", "parent", "type", "names and products", "hubs"):
+        table.add_column(col, overflow="fold")
+    for org in hits:
+        names = ", ".join([*org.aliases, *org.products][:10])
+        hubs = ", ".join([*(f"hf:{h}" for h in org.hf), *(f"gh:{g}" for g in org.github)][:5])
+        table.add_row(flag(org.country), org.id, org.name, org.parent or "", org.type, names, hubs)
+    console.print(table)
+
+
+@cli.command()
+@click.argument("text")
+@click.option("--summary", default="", help="Body text to classify along with the headline.")
+@click.option("--url", default=None, help="The item's link (its domain is evidence too).")
+@pass_ctx
+def classify(ctx: Context, text: str, summary: str, url: str | None) -> None:
+    """Classify a headline: organisations, countries, kind, and the reasons."""
+    classifier = Classifier(load_org_registry(ctx.config()))
+    result = classifier.classify(Subject(title=text, summary=summary, url=url))
+    org = classifier.registry.get(result.primary_org)
+    console.print(f"[bold]{flag(result.primary_country)} country:[/] {result.primary_country or 'none'}"
+                  f"   involved: {', '.join(result.countries) or 'none'}   confidence {result.confidence:.2f}")
+    console.print(f"[bold]organisation:[/] {org.name if org else 'none'}"
+                  + (f"   also: {', '.join(result.orgs[1:])}" if len(result.orgs) > 1 else ""))
+    console.print(f"[bold]kind:[/] {KINDS[result.kind]}   modality: "
+                  f"{', '.join(MODALITIES[m] for m in result.modalities) or 'unknown'}   open weights: "
+                  f"{result.open_weights}" + (f" ({result.licence})" if result.licence else "")
+                  + (f"   parameters: {result.params / 1e9:g}B" if result.params else ""))
+    console.print("[bold]reasons:[/]")
+    for reason in result.reasons or ("no organisation, product or AI signal found",):
+        console.print(f"  - {reason}", markup=False)
+
+
+SHORT_KIND = {"model_release": "models", "product_launch": "products", "open_source": "open source",
+              "benchmark": "benchmarks", "research": "papers", "policy": "policy",
+              "business": "business", "other": "other"}
+
+
+def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | None = None) -> None:
+    """Releases are stories (models, open-source and product launches), not articles."""
+    names = names or {}
+    table = Table(title=f"The gap: last {board.days} days", caption=f"{board.total_items} items stored "
+                  "in the window; a release covered by ten outlets counts once")
+    for col, justify in (("", "left"), ("releases", "right"), ("change", "right"),
+                         ("open", "right"), ("leading", "left")):
+        table.add_column(col, justify=justify)  # type: ignore[arg-type]
+    for line in board.lines:
+        change = line.releases - line.previous
+        arrow = "▲" if change > 0 else "▼" if change < 0 else "="
+        leading = ", ".join(f"{names.get(o, o)} {n}" for o, n in line.top_orgs)
+        label = f"{flag(line.country)} {line.country}" if line.country != "other" else "🌐 other"
+        table.add_row(label, str(line.releases), f"{arrow} {change:+d}", f"{line.open_share:.0%}", leading)
+    out.print(table)
+    for line in board.lines:
+        if line.by_kind:
+            kinds = ", ".join(f"{n} {SHORT_KIND.get(k, k)}" for k, n in line.by_kind.items())
+            out.print(f"  {line.country}: {kinds}", highlight=False)
+
+
+@cli.command()
+@click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True)
+@pass_ctx
+@fail_on_store_error
+def gap(ctx: Context, days: int) -> None:
+    """The scoreboard: releases by country and kind, against the previous window."""
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    with sessions.begin() as session:
+        board = scoreboard(session, datetime.now(UTC), days)
+    registry = load_org_registry(config)
+    print_scoreboard(board, console, {o.id: o.name for o in registry.orgs.values()})

@@ -1,0 +1,1 @@
+"""Delivery: the outbox worker and one sender per kind of destination."""

@@ -1,0 +1,30 @@
+"""What every destination implements, and the error that sorts failures into kinds."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+from bot.alerts.card import AlertCard
+from bot.errors import RacewatchError
+
+
+class DeliveryError(RacewatchError):
+    """Sending failed. ``permanent`` marks the destination broken (bad token, unknown
+    channel); otherwise the delivery is retried, no sooner than ``retry_after`` seconds."""
+
+    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+        super().__init__(message)
+        self.permanent = permanent
+        self.retry_after = retry_after
+
+
+class Sender(Protocol):
+    name: str
+
+    async def send(self, card: AlertCard) -> str | None:
+        """Post the alert; return the platform's message id when there is one."""
+
+    async def notice(self, text: str) -> None:
+        """Post a plain operator notice (a source paused, a destination broken)."""
+
+    async def close(self) -> None: ...

@@ -1,0 +1,60 @@
+"""Alerts on the terminal, for laptops and for ``racewatch demo``."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.text import Text
+
+from bot.alerts.card import AlertCard
+
+COLOURS = {"CN": "red", "US": "blue"}
+
+
+def ago(when: datetime, now: datetime | None = None) -> str:
+    seconds = ((now or datetime.now(UTC)) - when).total_seconds()
+    if seconds < 90:
+        return "just now"
+    for unit, size in (("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.0f} {unit} ago"
+    return "just now"
+
+
+def render(card: AlertCard) -> Panel:
+    """A rich panel; every untrusted string goes in as plain ``Text``, never as markup."""
+    colour = COLOURS.get(card.country or "", "white")
+    body = [Text(card.title, style="bold")]
+    if card.summary:
+        body.append(Text(card.summary))
+    body.append(Text(card.facts_line, style=colour))
+    if card.url:
+        body.append(Text(card.url, style="underline"))
+    footer = f"{card.source} · {ago(card.published_at)}"
+    if card.also_reported:
+        footer += " · also reported by " + ", ".join(card.also_reported)
+    if card.rule:
+        footer += f" · rule {card.rule}"
+    body.append(Text(footer, style="dim"))
+    heading = Text(f" {card.flag} {card.country or 'unattributed'} · {card.kind.replace('_', ' ')} ")
+    return Panel(Group(*body), title=heading, title_align="left", border_style=colour, expand=False,
+                 width=min(100, max(60, len(card.title) + 8)))
+
+
+class ConsoleSender:
+    def __init__(self, name: str, console: Console | None = None) -> None:
+        self.name = name
+        self.console = console or Console(soft_wrap=False, highlight=False)
+
+    async def send(self, card: AlertCard) -> str | None:
+        await asyncio.to_thread(self.console.print, render(card))
+        return None
+
+    async def notice(self, text: str) -> None:
+        await asyncio.to_thread(self.console.print, Text(f"racewatch notice: {text}", style="yellow"))
+
+    async def close(self) -> None:
+        return None

@@ -1,0 +1,186 @@
+"""Evaluate rules against facts. Pure, and every "no" says which condition failed."""
+
+from __future__ import annotations
+
+import functools
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+import regex
+
+from bot.rules.facts import Facts
+from bot.rules.model import Condition, Mute, Rule
+
+REGEX_TIMEOUT = 0.05  # seconds per pattern per item: a catastrophic pattern cannot hang the bot
+
+
+@dataclass(frozen=True)
+class Outcome:
+    matched: bool
+    why: str  # the failed condition, or what matched
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    rule: str
+    matched: bool
+    why: str
+    muted: bool = False
+
+
+@functools.lru_cache(maxsize=4096)
+def _word_pattern(word: str) -> re.Pattern[str]:
+    escaped = re.escape(word.strip())
+    if re.search(r"[\u3400-\u9fff]", word):
+        return re.compile(escaped, re.IGNORECASE)
+    return re.compile(rf"(?<![\w]){escaped}(?![\w])", re.IGNORECASE)
+
+
+def _text(cond: Condition, facts: Facts) -> str:
+    if cond.in_ == "title":
+        return facts.title
+    if cond.in_ == "summary":
+        return facts.summary
+    return f"{facts.title}\n{facts.summary}"
+
+
+def _one_of(name: str, wanted: list[str], have: set[str] | frozenset[str], fold: bool = True) -> Outcome:
+    want = {w.lower() for w in wanted} if fold else set(wanted)
+    got = {h.lower() for h in have} if fold else set(have)
+    hit = want & got
+    shown = ", ".join(sorted(have)) or "none"
+    if hit:
+        return Outcome(True, f"{name} {', '.join(sorted(hit))}")
+    return Outcome(False, f"{name} is {shown}, not {' or '.join(wanted)}")
+
+
+def _at_least(name: str, value: float | None, low: float | None, high: float | None) -> Outcome:
+    if value is None:
+        return Outcome(False, f"{name} unknown")
+    if low is not None and value < low:
+        return Outcome(False, f"{name} {value:g} < {low:g}")
+    if high is not None and value > high:
+        return Outcome(False, f"{name} {value:g} > {high:g}")
+    return Outcome(True, f"{name} {value:g}")
+
+
+def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
+    checks: list[Outcome] = []
+    if cond.country is not None:
+        checks.append(_one_of("country", cond.country, {facts.country} if facts.country else set()))
+    if cond.countries_involved is not None:
+        checks.append(_one_of("countries involved", cond.countries_involved, facts.countries))
+    if cond.org is not None:
+        checks.append(_one_of("organisation", cond.org, facts.org_keys))
+    if cond.kind is not None:
+        checks.append(_one_of("kind", cond.kind, {facts.kind}))
+    if cond.modality is not None:
+        checks.append(_one_of("modality", cond.modality, facts.modalities))
+    if cond.open_weights is not None:
+        checks.append(_one_of("open weights", [cond.open_weights], {facts.open_weights}))
+    if cond.licence is not None:
+        checks.append(_one_of("licence", cond.licence, {facts.licence} if facts.licence else set()))
+    if cond.source is not None:
+        checks.append(_one_of("source", cond.source, {facts.source}))
+    if cond.language is not None:
+        checks.append(_one_of("language", cond.language, {facts.language} if facts.language else set()))
+    if cond.params_min is not None or cond.params_max is not None:
+        scale = 1e9  # rules speak in billions: params_min: 7 means 7B
+        checks.append(_at_least("parameters (B)", facts.params / scale if facts.params else None,
+                                cond.params_min, cond.params_max))
+    if cond.downloads_min is not None:
+        checks.append(_at_least("downloads", facts.downloads, cond.downloads_min, None))
+    if cond.likes_min is not None:
+        checks.append(_at_least("likes", facts.likes, cond.likes_min, None))
+    return checks
+
+
+def _text_checks(cond: Condition, facts: Facts) -> list[Outcome]:
+    checks: list[Outcome] = []
+    text = _text(cond, facts) if any(
+        v is not None for v in (cond.keywords_any, cond.keywords_all, cond.keywords_none, cond.phrase, cond.regex)
+    ) else ""
+    if cond.keywords_any is not None:
+        hits = [k for k in cond.keywords_any if _word_pattern(k).search(text)]
+        checks.append(Outcome(bool(hits), f"keyword {hits[0]!r}" if hits else
+                              f"none of the keywords {', '.join(map(repr, cond.keywords_any))} in {cond.in_}"))
+    if cond.keywords_all is not None:
+        missing = [k for k in cond.keywords_all if not _word_pattern(k).search(text)]
+        checks.append(Outcome(not missing, "all keywords present" if not missing else f"keyword {missing[0]!r} missing"))
+    if cond.keywords_none is not None:
+        found = [k for k in cond.keywords_none if _word_pattern(k).search(text)]
+        checks.append(Outcome(not found, "no excluded keyword" if not found else f"excluded keyword {found[0]!r} present"))
+    if cond.phrase is not None:
+        hits = [p for p in cond.phrase if _word_pattern(p).search(text)]
+        checks.append(Outcome(bool(hits), f"phrase {hits[0]!r}" if hits else "phrase not found"))
+    if cond.regex is not None:
+        checks.append(_regex(cond.regex, text))
+    return checks
+
+
+def _regex(pattern: str, text: str) -> Outcome:
+    try:
+        found = _compiled(pattern).search(text, timeout=REGEX_TIMEOUT)
+    except TimeoutError:
+        return Outcome(False, f"regex {pattern!r} took too long and was stopped")
+    return Outcome(found is not None, f"regex {pattern!r} " + ("matched" if found else "did not match"))
+
+
+@functools.lru_cache(maxsize=1024)
+def _compiled(pattern: str) -> regex.Pattern[str]:
+    return regex.compile(pattern, regex.IGNORECASE)
+
+
+def evaluate(cond: Condition, facts: Facts) -> Outcome:
+    """All fields of ``cond`` must hold; ``all``/``any``/``not`` nest."""
+    passed: list[str] = []
+    for outcome in _fields(cond, facts) + _text_checks(cond, facts):
+        if not outcome.matched:
+            return outcome
+        passed.append(outcome.why)
+    if cond.all is not None:
+        for sub in cond.all:
+            outcome = evaluate(sub, facts)
+            if not outcome.matched:
+                return outcome
+            passed.append(outcome.why)
+    if cond.any is not None:
+        outcomes = [evaluate(sub, facts) for sub in cond.any]
+        winners = [o for o in outcomes if o.matched]
+        if not winners:
+            return Outcome(False, "none of 'any' held: " + "; ".join(o.why for o in outcomes))
+        passed.append(winners[0].why)
+    if cond.not_ is not None:
+        outcome = evaluate(cond.not_, facts)
+        if outcome.matched:
+            return Outcome(False, f"'not' excluded it: {outcome.why}")
+        passed.append(f"not ({outcome.why})")
+    return Outcome(True, "; ".join(passed))
+
+
+def run_rules(rules: list[Rule], mutes: list[Mute], facts: Facts, now: datetime,
+              default_max_age: float) -> list[RuleResult]:
+    """Every rule's verdict for one item; a mute that holds turns every match off."""
+    muted_by = None
+    for mute in mutes:
+        if evaluate(mute.when, facts).matched:
+            muted_by = mute.name
+            break
+    age = (now - facts.published_at).total_seconds()
+    results = []
+    for rule in rules:
+        if not rule.enabled:
+            results.append(RuleResult(rule.name, False, "rule is disabled"))
+            continue
+        max_age = rule.max_age if rule.max_age is not None else default_max_age
+        if age > max_age:
+            results.append(RuleResult(rule.name, False, f"item is {age / 3600:.0f} h old, over the "
+                                      f"{max_age / 3600:.0f} h limit for alerts"))
+            continue
+        outcome = evaluate(rule.when, facts) if rule.when else Outcome(True, "rule matches everything")
+        if outcome.matched and muted_by:
+            results.append(RuleResult(rule.name, False, f"matched, but muted by '{muted_by}'", muted=True))
+        else:
+            results.append(RuleResult(rule.name, outcome.matched, outcome.why))
+    return results

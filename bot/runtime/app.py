@@ -1,0 +1,171 @@
+"""The composition root: builds every concrete object once and hands each its narrow needs."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.console import Console
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.attribution.classify import Classifier
+from bot.attribution.registry import Registry, load_registry
+from bot.config.loader import Config
+from bot.delivery.base import Sender
+from bot.delivery.console import ConsoleSender
+from bot.delivery.jsonl import JsonlSender
+from bot.delivery.outbox import OutboxWorker
+from bot.runtime.ingest import Ingestor
+from bot.runtime.poller import PollOutcome, Poller
+from bot.runtime.scheduler import build_scheduler
+from bot.sources.http import HttpClient, HttpLimits
+from bot.sources.parsepool import ParserPool
+from bot.store import sources_repo
+from bot.store.db import open_store
+
+log = logging.getLogger(__name__)
+TICK_SECONDS = 5.0
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def load_org_registry(config: Config) -> Registry:
+    base = config.config_file.parent if config.config_file else Path.cwd()
+    return load_registry([base / f for f in config.settings.organisations_files])
+
+
+class App:
+    """Owns the store, the HTTP client, the parser pool and the senders for one process."""
+
+    def __init__(self, config: Config, *, console: Console | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self.console = console
+        self.clock = clock
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.engine: Engine | None = None
+        self.sessions: sessionmaker[Session] | None = None
+        self.http: HttpClient | None = None
+        self.parsers: ParserPool | None = None
+        self.poller: Poller | None = None
+        self.outbox: OutboxWorker | None = None
+        self.senders: dict[str, Sender] = {}
+        self._tasks: set[asyncio.Task[PollOutcome]] = set()
+
+    def open_store(self) -> None:
+        self.engine, self.sessions = open_store(self.config.database_url)
+
+    async def start(self) -> None:
+        settings = self.config.settings
+        if self.sessions is None:
+            await asyncio.to_thread(self.open_store)
+        assert self.sessions is not None
+        registry = await asyncio.to_thread(load_org_registry, self.config)
+        with self.sessions.begin() as session:
+            sources_repo.sync_sources(session, self.config.sources, self.clock(),
+                                      settings.poll.default_interval)
+        poll = settings.poll
+        self.http = HttpClient(HttpLimits(poll.connect_timeout, poll.read_timeout, poll.max_body,
+                                          poll.max_redirects, poll.per_host, poll.host_delay))
+        self.parsers = ParserPool(workers=min(2, os.cpu_count() or 1), timeout=poll.parse_timeout)
+        self.senders = self._build_senders()
+        classifier = Classifier(registry)
+        ingestor = Ingestor(classifier, self.config.rules, self.config.mutes, list(self.senders),
+                            poll.max_item_age)
+        self.outbox = OutboxWorker(sessions=self.sessions, senders=self.senders, registry=registry,
+                                   owner=self.owner, clock=self.clock, admin=settings.admin_destination)
+        loop = asyncio.get_running_loop()
+
+        def notify(text: str) -> None:
+            assert self.outbox is not None
+            asyncio.run_coroutine_threadsafe(self.outbox.tell_admin(text), loop)
+
+        self.poller = Poller(http=self.http, parsers=self.parsers, sessions=self.sessions,
+                             ingestor=ingestor, poll=poll, hub=settings.hub, owner=self.owner,
+                             clock=self.clock, notify=notify)
+
+    def _build_senders(self) -> dict[str, Sender]:
+        senders: dict[str, Sender] = {}
+        base = self.config.config_file.parent if self.config.config_file else Path.cwd()
+        for name, spec in self.config.settings.destinations.items():
+            if spec.type == "console":
+                senders[name] = ConsoleSender(name, self.console)
+            elif spec.type == "jsonl":
+                assert spec.path is not None
+                senders[name] = JsonlSender(name, base / Path(spec.path).expanduser())
+        return senders
+
+    async def poll_once(self, *, force: bool = False) -> list[PollOutcome]:
+        """One full cycle: every due source (or every source with ``force``), then the outbox."""
+        assert self.poller is not None and self.outbox is not None
+        outcomes: list[PollOutcome] = []
+        while True:
+            claimed = await asyncio.to_thread(self.poller.claim, 500, force=force and not outcomes)
+            if not claimed:
+                break
+            outcomes += await self.poller.poll_many(claimed)
+            force = False
+        await self.outbox.drain()
+        return outcomes
+
+    async def _tick(self) -> None:
+        assert self.poller is not None
+        free = self.config.settings.poll.concurrency * 2 - len(self._tasks)
+        if free <= 0:
+            return
+        try:
+            claimed = await asyncio.to_thread(self.poller.claim, free)
+        except Exception:
+            log.exception("could not read due sources from the store; will try again")
+            return
+        for source in claimed:
+            task = asyncio.create_task(self.poller.poll_source(source), name=f"poll:{source.name}")
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _drain(self) -> None:
+        assert self.outbox is not None
+        try:
+            await self.outbox.drain()
+        except Exception:
+            log.exception("delivering alerts failed; will try again")
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        scheduler = build_scheduler(self._tick, TICK_SECONDS, self._drain,
+                                    self.config.settings.outbox_interval)
+        scheduler.start()
+        log.info("racewatch is running with %d sources and %d rules; Ctrl-C stops it",
+                 len(self.config.sources), len(self.config.rules))
+        try:
+            await stop.wait()
+        finally:
+            log.info("stopping: finishing what is in flight (at most a few seconds)")
+            scheduler.shutdown(wait=False)
+            await self._stop_tasks()
+
+    async def _stop_tasks(self) -> None:
+        if self._tasks:
+            _done, pending = await asyncio.wait(self._tasks, timeout=2.5)
+            for task in pending:
+                task.cancel()  # its lease expires; the source is polled again next start
+            if pending:
+                await asyncio.wait(pending, timeout=1.0)
+
+    async def close(self) -> None:
+        for sender in self.senders.values():
+            await sender.close()
+        if self.http is not None:
+            await self.http.close()
+        if self.parsers is not None:
+            await asyncio.to_thread(self.parsers.close)
+        if self.engine is not None:
+            self.engine.dispose()

@@ -1,0 +1,170 @@
+"""Polling: claim due sources, fetch and parse each, ingest, and record how it went.
+
+Each source is its own unit of work with its own transaction: one broken feed never stops
+the others, and a crash loses at most the source being polled (its lease then expires).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import random
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.config.settings import HubSettings, PollSettings
+from bot.errors import FetchError
+from bot.items import NewItem
+from bot.runtime.ingest import Ingestor, IngestReport
+from bot.runtime.timing import backoff, next_poll
+from bot.sources import huggingface
+from bot.sources.http import HttpClient, Response, cache_max_age
+from bot.sources.parsepool import ParserPool
+from bot.store import sources_repo
+from bot.store.sources_repo import DueSource
+
+log = logging.getLogger(__name__)
+LEASE_SECONDS = 300.0
+
+
+@dataclass(frozen=True)
+class PollOutcome:
+    source: str
+    ok: bool
+    new_items: int = 0
+    queued: int = 0
+    error: str | None = None
+    not_modified: bool = False
+
+
+Notify = Callable[[str], None]
+
+
+class Poller:
+    def __init__(self, *, http: HttpClient, parsers: ParserPool, sessions: sessionmaker[Session],
+                 ingestor: Ingestor, poll: PollSettings, hub: HubSettings, owner: str,
+                 clock: Callable[[], datetime], notify: Notify | None = None,
+                 rng: random.Random | None = None) -> None:
+        self.http, self.parsers, self.sessions, self.ingestor = http, parsers, sessions, ingestor
+        self.poll, self.hub, self.owner, self.clock = poll, hub, owner, clock
+        self.notify = notify or (lambda text: None)
+        self.rng = rng or random.Random()
+
+    def claim(self, limit: int, *, force: bool = False) -> list[DueSource]:
+        with self.sessions.begin() as session:
+            now = self.clock()
+            if force:
+                sources_repo.make_all_due(session, now)
+            return sources_repo.claim_due(session, now, limit, self.owner, LEASE_SECONDS)
+
+    async def poll_many(self, sources: list[DueSource]) -> list[PollOutcome]:
+        gate = asyncio.Semaphore(self.poll.concurrency)
+
+        async def one(source: DueSource) -> PollOutcome:
+            async with gate:
+                return await self.poll_source(source)
+
+        return list(await asyncio.gather(*(one(s) for s in sources)))
+
+    async def poll_source(self, source: DueSource) -> PollOutcome:
+        """Fetch, parse and ingest one source; every failure becomes a recorded outcome."""
+        try:
+            fetched = await self._fetch(source)
+        except FetchError as exc:
+            return await asyncio.to_thread(self._failed, source, exc)
+        except Exception as exc:  # a bug must cost one source, not the loop
+            log.exception("unexpected error polling %s", source.name)
+            return await asyncio.to_thread(self._failed, source, FetchError(f"internal error: {exc}"))
+        response, items = fetched
+        return await asyncio.to_thread(self._succeeded, source, response, items)
+
+    async def _fetch(self, source: DueSource) -> tuple[Response, list[NewItem] | None]:
+        headers: dict[str, str] = {}
+        if source.etag:
+            headers["If-None-Match"] = source.etag
+        if source.last_modified:
+            headers["If-Modified-Since"] = source.last_modified
+        if source.type == "huggingface":
+            url = huggingface.list_models_url(self.hub.huggingface_endpoint, source.spec["org"],
+                                              self.hub.models_per_poll)
+            token = os.environ.get("HF_TOKEN")
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+        else:
+            url = source.url
+        delay = source.spec.get("host_delay")
+        if delay:
+            host = url.split("/")[2] if "://" in url else ""
+            self.http.set_host_delay(host, float(delay))
+        response = await self.http.get(url, headers=headers, trusted=source.trusted)
+        if response.not_modified:
+            return response, None
+        digest = hashlib.sha256(response.body).hexdigest()
+        if digest == source.content_hash:
+            return response, None
+        now = self.clock()
+        if source.type == "huggingface":
+            items = huggingface.parse_models(response.body, self.hub.huggingface_endpoint, now)
+        else:
+            parsed = await self.parsers.parse(response.body, response.headers.get("content-type"),
+                                              url, now)
+            if parsed.warning:
+                log.info("%s: %s", source.name, parsed.warning)
+            items = parsed.items
+        return response, items
+
+    def _succeeded(self, source: DueSource, response: Response, items: list[NewItem] | None) -> PollOutcome:
+        now = self.clock()
+        max_age = cache_max_age(response.headers.get("cache-control"))
+        when = next_poll(now, source.interval_s, self.poll.jitter, self.rng, max_age)
+        etag = response.headers.get("etag", source.etag)
+        last_modified = response.headers.get("last-modified", source.last_modified)
+        report = IngestReport(0, 0, 0)
+        with self.sessions.begin() as session:
+            content_hash = source.content_hash
+            if items is not None:
+                baseline = not source.baseline_done
+                report = self.ingestor.ingest(session, source, items, now, baseline)
+                content_hash = hashlib.sha256(response.body).hexdigest()
+                if baseline:
+                    log.info("%s: first poll, %d items stored as a silent baseline", source.name,
+                             report.new_items)
+            sources_repo.record_success(session, source.id, now=now, next_poll_at=when, etag=etag,
+                                        last_modified=last_modified, content_hash=content_hash,
+                                        new_items=report.new_items, baseline_done=True)
+        if report.new_items and source.baseline_done:
+            log.info("%s: %d new items, %d alerts queued", source.name, report.new_items, report.queued)
+        return PollOutcome(source.name, True, report.new_items, report.queued,
+                           not_modified=items is None)
+
+    def _failed(self, source: DueSource, exc: FetchError) -> PollOutcome:
+        now = self.clock()
+        failures = source.failure_count + 1
+        pause = failures >= self.poll.pause_after_failures
+        when = backoff(now, failures, self.poll.backoff_base, self.poll.backoff_cap, self.rng,
+                       exc.retry_after)
+        with self.sessions.begin() as session:
+            sources_repo.record_failure(session, source.id, now=now, error=str(exc),
+                                        next_poll_at=when, pause=pause)
+        if pause:
+            text = (f"source '{source.name}' paused after {failures} failures in a row: {exc}. "
+                    f"Resume it with: racewatch sources resume {source.name}")
+            log.warning("%s", text)
+            self.notify(text)
+        else:
+            wait = (when - now).total_seconds()
+            log.warning("%s: %s (failure %d, next try in %s)", source.name, exc, failures, _human(wait))
+        return PollOutcome(source.name, False, error=str(exc))
+
+
+def _human(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"

@@ -1,0 +1,143 @@
+"""Source rows: sync from configuration, claim what is due (with leases), record outcomes."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from bot.config.settings import SourceSpec
+from bot.store.schema import Source
+
+HF_URL = "{endpoint}/api/models?author={org}"
+
+
+@dataclass(frozen=True)
+class DueSource:
+    """A claimed source, detached from the session: what one poll needs to know."""
+
+    id: int
+    name: str
+    type: str
+    url: str
+    spec: dict[str, Any]
+    trusted: bool
+    etag: str | None
+    last_modified: str | None
+    content_hash: str | None
+    failure_count: int
+    baseline_done: bool
+    interval_s: float
+
+
+def source_url(spec: SourceSpec) -> str:
+    if spec.type == "feed" or spec.url:
+        return spec.url or ""
+    if spec.type == "github":
+        return f"https://github.com/{spec.repo}/releases.atom"
+    return f"{spec.type}:{spec.org}"
+
+
+def sync_sources(session: Session, specs: Sequence[SourceSpec], now: datetime, default_interval: float) -> int:
+    """Make the table match the configuration; returns how many sources changed.
+
+    Sources removed from the configuration are marked removed (their items stay). An edited
+    source that had been paused is resumed: editing it is how an operator says "try again".
+    """
+    existing = {s.name: s for s in session.scalars(select(Source).where(Source.origin == "config"))}
+    changed = 0
+    for spec in specs:
+        if not spec.enabled:
+            continue
+        data = spec.model_dump(mode="json", exclude_none=True)
+        interval = spec.interval or default_interval
+        row = existing.pop(spec.name, None)
+        if row is None:
+            session.add(Source(name=spec.name, type=spec.type, url=source_url(spec), spec=data,
+                               origin="config", trusted=True, status="active", interval_s=interval,
+                               next_poll_at=now + timedelta(seconds=random.uniform(0, 5))))
+            changed += 1
+        elif row.spec != data or row.status == "removed":
+            if row.url != source_url(spec):
+                row.etag = row.last_modified = row.content_hash = None
+            row.type, row.url, row.spec, row.interval_s = spec.type, source_url(spec), data, interval
+            row.status, row.paused_reason, row.failure_count, row.next_poll_at = "active", None, 0, now
+            changed += 1
+    for row in existing.values():
+        if row.status != "removed":
+            row.status = "removed"
+            changed += 1
+    session.flush()
+    return changed
+
+
+def claim_due(session: Session, now: datetime, limit: int, owner: str, lease: float) -> list[DueSource]:
+    """Claim up to ``limit`` due sources for ``owner``; other processes skip locked rows."""
+    query = (
+        select(Source)
+        .where(Source.status == "active", Source.next_poll_at <= now,
+               or_(Source.lease_until.is_(None), Source.lease_until < now))
+        .order_by(Source.next_poll_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    rows = list(session.scalars(query))
+    until = now + timedelta(seconds=lease)
+    for row in rows:
+        row.lease_owner, row.lease_until = owner, until
+    session.flush()
+    return [DueSource(r.id, r.name, r.type, r.url, dict(r.spec), r.trusted, r.etag, r.last_modified,
+                      r.content_hash, r.failure_count, r.baseline_done, r.interval_s) for r in rows]
+
+
+def make_all_due(session: Session, now: datetime) -> None:
+    session.execute(update(Source).where(Source.status == "active").values(next_poll_at=now))
+
+
+def next_due_at(session: Session) -> datetime | None:
+    return session.scalar(select(Source.next_poll_at).where(Source.status == "active")
+                          .order_by(Source.next_poll_at).limit(1))
+
+
+def record_success(session: Session, source_id: int, *, now: datetime, next_poll_at: datetime,
+                   etag: str | None, last_modified: str | None, content_hash: str | None,
+                   new_items: int, baseline_done: bool) -> None:
+    session.execute(
+        update(Source).where(Source.id == source_id).values(
+            etag=etag, last_modified=last_modified, content_hash=content_hash,
+            failure_count=0, last_error=None, last_success_at=now, last_polled_at=now,
+            next_poll_at=next_poll_at, items_seen=Source.items_seen + new_items,
+            baseline_done=baseline_done, lease_owner=None, lease_until=None,
+        )
+    )
+
+
+def record_failure(session: Session, source_id: int, *, now: datetime, error: str,
+                   next_poll_at: datetime, pause: bool) -> None:
+    values: dict[str, Any] = dict(
+        failure_count=Source.failure_count + 1, last_error=error[:1000], last_error_at=now,
+        last_polled_at=now, next_poll_at=next_poll_at, lease_owner=None, lease_until=None,
+    )
+    if pause:
+        values.update(status="paused", paused_reason=error[:1000])
+    session.execute(update(Source).where(Source.id == source_id).values(**values))
+
+
+def resume(session: Session, name: str | None, now: datetime) -> list[str]:
+    """Resume one paused source by name, or every paused source; returns their names."""
+    query = select(Source).where(Source.status == "paused")
+    if name:
+        query = query.where(Source.name == name)
+    rows = list(session.scalars(query))
+    for row in rows:
+        row.status, row.paused_reason, row.failure_count, row.next_poll_at = "active", None, 0, now
+    return [r.name for r in rows]
+
+
+def list_sources(session: Session) -> list[Source]:
+    return list(session.scalars(select(Source).where(Source.status != "removed").order_by(Source.name)))

@@ -10,10 +10,20 @@ from datetime import UTC, datetime
 
 from rich.logging import RichHandler
 
-_SECRET_ENV = ("DISCORD_TOKEN", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET",
-               "HF_TOKEN", "RACEWATCH_LLM_API_KEY", "DISCORD_WEBHOOK_URL", "HF_WEBHOOK_SECRET")
-_TOKENISH = re.compile(r"(xox[abposr]-[\w-]{10,}|xapp-[\w-]{10,}|hf_[A-Za-z0-9]{20,}|"
-                       r"discord(?:app)?\.com/api/webhooks/\d+/[\w-]+|sk-[A-Za-z0-9_-]{20,})")
+_SECRET_ENV = (
+    "DISCORD_TOKEN",
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "HF_TOKEN",
+    "RACEWATCH_LLM_API_KEY",
+    "DISCORD_WEBHOOK_URL",
+    "HF_WEBHOOK_SECRET",
+)
+_TOKENISH = re.compile(
+    r"(xox[abposr]-[\w-]{10,}|xapp-[\w-]{10,}|hf_[A-Za-z0-9]{20,}|"
+    r"discord(?:app)?\.com/api/webhooks/\d+/[\w-]+|sk-[A-Za-z0-9_-]{20,})"
+)
 
 
 class RedactSecrets(logging.Filter):
@@ -56,8 +66,9 @@ def setup_logging(level: str = "info", fmt: str = "text", verbose: int = 0) -> N
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
     else:
-        handler = RichHandler(show_path=False, markup=False, rich_tracebacks=False,
-                              log_time_format="%H:%M:%S")
+        handler = RichHandler(
+            show_path=False, markup=False, rich_tracebacks=False, log_time_format="%H:%M:%S"
+        )
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -11,11 +11,26 @@ from bot.attribution.registry import Registry
 from bot.attribution.vocab import KINDS, MODALITIES, flag
 from bot.items import HubFacts
 
-COUNTRY_NAMES = {"CN": "China", "US": "United States", "FR": "France", "GB": "United Kingdom",
-                 "JP": "Japan", "KR": "South Korea", "AE": "UAE", "CA": "Canada", "IL": "Israel",
-                 "DE": "Germany", "TW": "Taiwan", "NL": "Netherlands", "IN": "India",
-                 "SG": "Singapore", "CH": "Switzerland", "SA": "Saudi Arabia", "FI": "Finland",
-                 "BE": "Belgium"}
+COUNTRY_NAMES = {
+    "CN": "China",
+    "US": "United States",
+    "FR": "France",
+    "GB": "United Kingdom",
+    "JP": "Japan",
+    "KR": "South Korea",
+    "AE": "UAE",
+    "CA": "Canada",
+    "IL": "Israel",
+    "DE": "Germany",
+    "TW": "Taiwan",
+    "NL": "Netherlands",
+    "IN": "India",
+    "SG": "Singapore",
+    "CH": "Switzerland",
+    "SA": "Saudi Arabia",
+    "FI": "Finland",
+    "BE": "Belgium",
+}
 
 
 @dataclass(frozen=True)
@@ -53,7 +68,9 @@ def human_count(value: float) -> str:
 def _hub_summary(hub: HubFacts, org_label: str) -> str:
     what = hub.pipeline_tag.replace("-", " ") if hub.pipeline_tag else "model"
     size = f"{human_count(hub.params)}-parameter " if hub.params else ""
-    text = f"{org_label} published {hub.repo_id}, a {size}{what} model".replace("model model", "model")
+    text = f"{org_label} published {hub.repo_id}, a {size}{what} model".replace(
+        "model model", "model"
+    )
     if hub.derivative and hub.base_models:
         text += f", a {hub.derivative} of {hub.base_models[0]}"
     if hub.licence and hub.licence.lower() not in ("other", "unknown"):
@@ -61,19 +78,35 @@ def _hub_summary(hub: HubFacts, org_label: str) -> str:
     return text + (" (gated: accept the terms to download)." if hub.gated else ".")
 
 
-def build_card(*, story_id: int, item_id: int, title: str, url: str | None, summary_text: str,
-               source: str, published_at: datetime, hub: HubFacts | None, cls: Classification,
-               registry: Registry, rule: str = "", mentions: tuple[str, ...] = ()) -> AlertCard:
+def build_card(
+    *,
+    story_id: int,
+    item_id: int,
+    title: str,
+    url: str | None,
+    summary_text: str,
+    source: str,
+    published_at: datetime,
+    hub: HubFacts | None,
+    cls: Classification,
+    registry: Registry,
+    rule: str = "",
+    mentions: tuple[str, ...] = (),
+) -> AlertCard:
     org = registry.get(cls.primary_org)
     root = registry.root(org) if org else None
-    org_label = (f"{org.name} ({root.name})" if root and root is not org else org.name) if org else None
+    org_label = (
+        (f"{org.name} ({root.name})" if root and root is not org else org.name) if org else None
+    )
     facts: list[tuple[str, str]] = []
     if org_label:
         country = COUNTRY_NAMES.get(cls.primary_country or "", cls.primary_country or "")
         facts.append(("Organisation", f"{flag(cls.primary_country)} {org_label}, {country}"))
     others = [c for c in cls.countries if c != cls.primary_country]
     if others:
-        facts.append(("Also involves", " ".join(f"{flag(c)} {COUNTRY_NAMES.get(c, c)}" for c in others)))
+        facts.append(
+            ("Also involves", " ".join(f"{flag(c)} {COUNTRY_NAMES.get(c, c)}" for c in others))
+        )
     facts.append(("Kind", KINDS.get(cls.kind, cls.kind)))
     if cls.modalities:
         facts.append(("Modality", ", ".join(MODALITIES.get(m, m) for m in cls.modalities)))
@@ -93,5 +126,20 @@ def build_card(*, story_id: int, item_id: int, title: str, url: str | None, summ
     links: list[tuple[str, str]] = []
     if url:
         links.append(("Open", url))
-    return AlertCard(story_id, item_id, title, url, summary, cls.primary_country, flag(cls.primary_country),
-                     org_label, cls.kind, tuple(facts), source, published_at, tuple(links), rule, mentions)
+    return AlertCard(
+        story_id,
+        item_id,
+        title,
+        url,
+        summary,
+        cls.primary_country,
+        flag(cls.primary_country),
+        org_label,
+        cls.kind,
+        tuple(facts),
+        source,
+        published_at,
+        tuple(links),
+        rule,
+        mentions,
+    )

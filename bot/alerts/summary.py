@@ -8,8 +8,11 @@ from bot.sources.clean import shorten
 from bot.stories.keys import similarity, tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“'(])|(?<=[。！？])")
-_NOISE = re.compile(r"^(photo|image|credit|getty|subscribe|sign up|advertisement|share this|"
-                    r"click here|follow us|related:|read more|this article)", re.IGNORECASE)
+_NOISE = re.compile(
+    r"^(photo|image|credit|getty|subscribe|sign up|advertisement|share this|"
+    r"click here|follow us|related:|read more|this article)",
+    re.IGNORECASE,
+)
 _DATELINE = re.compile(r"^[A-Z][A-Za-z .,]{2,40}\s[–—-]{1,2}\s")  # "BEIJING, Jan 3 — "
 
 

@@ -15,8 +15,10 @@ from bot.items import HubFacts
 # Country words only add to "countries involved" once an AI organisation is found.
 _COUNTRY_WORDS = {
     "CN": re.compile(r"\b(China|Chinese|Beijing|PRC)\b|中国|国产|北京"),
-    "US": re.compile(r"\b(U\.S\.|US|USA|United States|American|Washington|Trump administration|"
-                     r"Biden administration|White House)\b|美国|美方"),
+    "US": re.compile(
+        r"\b(U\.S\.|US|USA|United States|American|Washington|Trump administration|"
+        r"Biden administration|White House)\b|美国|美方"
+    ),
 }
 W_HUB, W_GITHUB, W_DOMAIN, W_TITLE, W_SUBJECT, W_SUMMARY = 10.0, 8.0, 4.0, 3.0, 2.0, 1.0
 
@@ -83,15 +85,21 @@ class Classifier:
         derivative_of = None
         for base in hub.base_models[:3]:
             base_org = self.registry.by_namespace(base.split("/", 1)[0])
-            if base_org is None or (org is not None and self.registry.root(base_org) is self.registry.root(org)):
+            if base_org is None or (
+                org is not None and self.registry.root(base_org) is self.registry.root(org)
+            ):
                 continue
             derivative_of = base
             root = self.registry.root(base_org)
-            notes.append(f"{hub.derivative or 'derivative'} of {base}, from {root.name} ({root.country})")
+            notes.append(
+                f"{hub.derivative or 'derivative'} of {base}, from {root.name} ({root.country})"
+            )
             break
         return derivative_of
 
-    def _mentions(self, text: str, weight: float, subject_bonus: bool, tally: _Tally, where: str) -> None:
+    def _mentions(
+        self, text: str, weight: float, subject_bonus: bool, tally: _Tally, where: str
+    ) -> None:
         mentions: list[Mention] = self.matcher.find(text)
         counted: dict[str, int] = defaultdict(int)
         for i, m in enumerate(mentions):
@@ -101,8 +109,11 @@ class Classifier:
             org = self.registry.orgs[m.org_id]
             bonus = W_SUBJECT if subject_bonus and i == 0 else 0.0
             label = "headline subject" if bonus else f"{where} mentions"
-            tally.add(m.org_id, weight + bonus, f"{label}: '{m.term}' -> {self._label(org)}"
-                      if counted[m.org_id] == 1 else None)
+            tally.add(
+                m.org_id,
+                weight + bonus,
+                f"{label}: '{m.term}' -> {self._label(org)}" if counted[m.org_id] == 1 else None,
+            )
 
     def classify(self, subject: Subject) -> Classification:
         tally = _Tally()
@@ -125,8 +136,14 @@ class Classifier:
         kinds = classify_kind(subject.title, subject.summary, subject.hub, subject.source_type)
         return self._decide(subject, tally, notes, kinds, derivative_of)
 
-    def _decide(self, subject: Subject, tally: _Tally, notes: list[str], kinds: KindResult,
-                derivative_of: str | None) -> Classification:
+    def _decide(
+        self,
+        subject: Subject,
+        tally: _Tally,
+        notes: list[str],
+        kinds: KindResult,
+        derivative_of: str | None,
+    ) -> Classification:
         families: dict[str, float] = defaultdict(float)
         for org_id, score in tally.scores.items():
             families[self.registry.root(self.registry.orgs[org_id]).id] += score
@@ -134,15 +151,22 @@ class Classifier:
         if any(self.registry.orgs[r].type != "platform" for r in families):
             for root_id in [r for r in families if self.registry.orgs[r].type == "platform"]:
                 del families[root_id]
-                tally.scores = {o: v for o, v in tally.scores.items()
-                                if self.registry.root(self.registry.orgs[o]).id != root_id}
+                tally.scores = {
+                    o: v
+                    for o, v in tally.scores.items()
+                    if self.registry.root(self.registry.orgs[o]).id != root_id
+                }
         primary_org = primary_country = None
         countries: list[str] = []
         confidence = 0.3
         if families:
             best_root = max(families, key=lambda r: families[r])
-            members = [o for o in tally.scores if self.registry.root(self.registry.orgs[o]).id == best_root]
-            primary_org = max(members, key=lambda o: (tally.scores[o], self.registry.orgs[o].parent is not None))
+            members = [
+                o for o in tally.scores if self.registry.root(self.registry.orgs[o]).id == best_root
+            ]
+            primary_org = max(
+                members, key=lambda o: (tally.scores[o], self.registry.orgs[o].parent is not None)
+            )
             primary_country = self.registry.orgs[best_root].country
             # a passing mention in a summary does not make a country "involved"
             for root_id, score in sorted(families.items(), key=lambda kv: -kv[1]):
@@ -156,8 +180,13 @@ class Classifier:
                     notes.append(f"text names {'China' if code == 'CN' else 'the United States'}")
             top = families[best_root]
             runner_up = max((s for r, s in families.items() if r != best_root), default=0.0)
-            confidence = min(0.99, 0.45 + 0.05 * top + (0.2 if tally.strongest >= W_DOMAIN else 0.0)
-                             - (0.15 if runner_up >= top * 0.8 else 0.0))
+            confidence = min(
+                0.99,
+                0.45
+                + 0.05 * top
+                + (0.2 if tally.strongest >= W_DOMAIN else 0.0)
+                - (0.15 if runner_up >= top * 0.8 else 0.0),
+            )
         elif subject.hub is not None:
             notes.append(f"uploader {subject.hub.namespace} is not a known organisation")
         orgs = tuple(sorted(tally.scores, key=lambda o: -tally.scores[o]))

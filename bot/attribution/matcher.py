@@ -17,7 +17,8 @@ from bot.attribution.registry import Registry
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 AI_CONTEXT = re.compile(
-    r"(?i:\bA\.?I\b|artificial intelligence|\bmodels?\b|\bLLMs?\b|chatbot|\bGPUs?\b|machine learning|"
+    r"(?i:\bA\.?I\b|artificial intelligence|\bmodels?\b|\bLLMs?\b|chatbot|\bGPUs?\b|"
+    r"machine learning|"
     r"generative|open[- ]source|open[- ]weights?|neural|reasoning|\bagents?\b|\bbenchmarks?\b|"
     r"parameters|multimodal|text-to-|inference|\btokens?\b|hugging ?face|transformer|\bchips?\b|"
     r"\bAGI\b|foundation model|assistant|\bGenAI\b|copilot|\bAPI\b)"
@@ -63,10 +64,15 @@ class Matcher:
                     if not name:
                         continue
                     cjk = bool(_CJK.search(name))
-                    term = Term(name, org.id, role,
-                                case_sensitive=not cjk and (len(name) <= SHORT_CASE_SENSITIVE
-                                                            or name in org.ambiguous),
-                                ambiguous=name in org.ambiguous, cjk=cjk)
+                    term = Term(
+                        name,
+                        org.id,
+                        role,
+                        case_sensitive=not cjk
+                        and (len(name) <= SHORT_CASE_SENSITIVE or name in org.ambiguous),
+                        ambiguous=name in org.ambiguous,
+                        cjk=cjk,
+                    )
                     table.setdefault(name.translate(_ASCII_LOWER), []).append(term)
         for key, terms in table.items():
             self._automaton.add_word(key, tuple(terms))

@@ -13,7 +13,16 @@ from bot.config.validate import validate
 from bot.config.yamlsrc import read_yaml
 from bot.errors import ConfigError, Problem
 
-ORG_TYPES = ("lab", "bigtech", "startup", "chips", "research", "university", "government", "platform")
+ORG_TYPES = (
+    "lab",
+    "bigtech",
+    "startup",
+    "chips",
+    "research",
+    "university",
+    "government",
+    "platform",
+)
 
 
 class OrgSpec(BaseModel):
@@ -112,17 +121,36 @@ class Registry:
             return sorted(self.orgs.values(), key=lambda o: (o.country, o.name.lower()))
         hits = []
         for org in self.orgs.values():
-            names = [org.id, org.name, *org.aliases, *org.products, *org.hf, *org.github, org.country]
+            names = [
+                org.id,
+                org.name,
+                *org.aliases,
+                *org.products,
+                *org.hf,
+                *org.github,
+                org.country,
+            ]
             if any(q in n.lower() for n in names):
                 hits.append(org)
         return sorted(hits, key=lambda o: (o.name.lower() != q, o.country, o.name.lower()))
 
 
 def _to_org(spec: OrgSpec) -> Org:
-    return Org(spec.id, spec.name, spec.country, spec.type, spec.parent, tuple(spec.aliases),
-               tuple(spec.products), frozenset(spec.ambiguous), tuple(spec.hf),
-               tuple(spec.modelscope), tuple(spec.github), tuple(d.lower() for d in spec.domains),
-               spec.note)
+    return Org(
+        spec.id,
+        spec.name,
+        spec.country,
+        spec.type,
+        spec.parent,
+        tuple(spec.aliases),
+        tuple(spec.products),
+        frozenset(spec.ambiguous),
+        tuple(spec.hf),
+        tuple(spec.modelscope),
+        tuple(spec.github),
+        tuple(d.lower() for d in spec.domains),
+        spec.note,
+    )
 
 
 def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
@@ -141,7 +169,9 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
             orgs[spec.id] = _to_org(spec)
     for org in orgs.values():
         if org.parent and org.parent not in orgs:
-            problems.append(Problem("organisations", None, org.id, f"unknown parent '{org.parent}'"))
+            problems.append(
+                Problem("organisations", None, org.id, f"unknown parent '{org.parent}'")
+            )
     if problems:
         raise ConfigError(problems)
     return Registry(orgs.values())

@@ -25,8 +25,13 @@ def print_problems(problems: list[Problem]) -> None:
     err_console.print(f"[bold red]racewatch: {len(problems)} configuration {noun}[/]")
     for p in problems:
         place = f"{p.file}:{p.line}" if p.line else p.file
-        err_console.print(f"  [bold]{place}[/]  {p.where}: {p.message}" if p.where else
-                          f"  [bold]{place}[/]  {p.message}", markup=True, highlight=False)
+        err_console.print(
+            f"  [bold]{place}[/]  {p.where}: {p.message}"
+            if p.where
+            else f"  [bold]{place}[/]  {p.message}",
+            markup=True,
+            highlight=False,
+        )
         if p.hint:
             err_console.print(f"      hint: {p.hint}", style="dim")
 
@@ -70,10 +75,19 @@ def fail_on_store_error(fn: F) -> F:
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="racewatch")
-@click.option("--config", "-c", "config_path", type=click.Path(path_type=Path),
-              help="Settings file (default: $RACEWATCH_CONFIG or the user config folder).")
-@click.option("--log-format", type=click.Choice(["text", "json"]), default=None,
-              help="Readable text (default) or one JSON object per line.")
+@click.option(
+    "--config",
+    "-c",
+    "config_path",
+    type=click.Path(path_type=Path),
+    help="Settings file (default: $RACEWATCH_CONFIG or the user config folder).",
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default=None,
+    help="Readable text (default) or one JSON object per line.",
+)
 @click.option("-v", "--verbose", count=True, help="More detail in the log (-vv for libraries too).")
 @click.pass_context
 def cli(ctx: click.Context, config_path: Path | None, log_format: str | None, verbose: int) -> None:

@@ -31,10 +31,14 @@ def check(ctx: Context, path: Path | None) -> None:
     except ConfigError as exc:
         print_problems(exc.problems)
         sys.exit(2)
-    where = str(config.config_file) if config.config_file else "built-in defaults (no settings file)"
+    where = (
+        str(config.config_file) if config.config_file else "built-in defaults (no settings file)"
+    )
     click.echo(f"configuration OK: {where}")
-    click.echo(f"  {len(config.sources)} sources, {len(config.rules)} rules, {len(config.mutes)} mutes, "
-               f"{len(config.settings.destinations)} destinations, {len(registry)} organisations")
+    click.echo(
+        f"  {len(config.sources)} sources, {len(config.rules)} rules, {len(config.mutes)} mutes, "
+        f"{len(config.settings.destinations)} destinations, {len(registry)} organisations"
+    )
     click.echo(f"  database: {config.database_url}")
     for note in config.notes:
         click.echo(f"  note: {note}")

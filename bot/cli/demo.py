@@ -7,7 +7,6 @@ import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
-import click
 import yaml
 from rich.console import Console
 from rich.rule import Rule
@@ -40,24 +39,32 @@ async def run_demo(console: Console, folder: Path) -> int:
         console.print(Rule("1. first poll: everything already published is a silent baseline"))
         first = await app.poll_once(force=True)
         stored = sum(o.new_items for o in first)
-        console.print(f"polled {len(first)} sources from {base}, stored {stored} existing items, "
-                      "sent no alerts (no flood of old news on day one)\n")
+        console.print(
+            f"polled {len(first)} sources from {base}, stored {stored} existing items, "
+            "sent no alerts (no flood of old news on day one)\n"
+        )
         server.advance()
-        console.print(Rule("2. next poll: new releases appear; racewatch posts one alert per story"))
+        console.print(
+            Rule("2. next poll: new releases appear; racewatch posts one alert per story")
+        )
         second = await app.poll_once(force=True)
         new = sum(o.new_items for o in second)
         unchanged = sum(1 for o in second if o.not_modified)
-        console.print(f"\n{new} new items from {len(second)} sources ({unchanged} unchanged, answered "
-                      f"304 or same content); rules: {', '.join(r.name for r in config.rules)}\n")
+        console.print(
+            f"\n{new} new items from {len(second)} sources ({unchanged} unchanged, answered "
+            f"304 or same content); rules: {', '.join(r.name for r in config.rules)}\n"
+        )
         console.print(Rule("3. the gap, from everything stored"))
         assert app.sessions is not None
         with app.sessions.begin() as session:
             board = scoreboard(session, datetime.now(UTC), 30)
         assert app.outbox is not None
         print_scoreboard(board, console, {o.id: o.name for o in app.outbox.registry.orgs.values()})
-        console.print("\nThat was the real pipeline (HTTP fetch, feedparser, attribution, rules, stories, "
-                      "outbox) on a bundled snapshot.\nNext: racewatch run   (polls the real sources; "
-                      "alerts print here until you configure Discord or Slack)")
+        console.print(
+            "\nThat was the real pipeline (HTTP fetch, feedparser, attribution, rules, stories, "
+            "outbox) on a bundled snapshot.\nNext: racewatch run   (polls the real sources; "
+            "alerts print here until you configure Discord or Slack)"
+        )
         return 0
     finally:
         await app.close()

@@ -37,18 +37,29 @@ def sources_list(ctx: Context) -> None:
     _engine, sessions = open_store(config.database_url)
     with sessions.begin() as session:
         now = datetime.now(UTC)
-        sources_repo.sync_sources(session, config.sources, now, config.settings.poll.default_interval)
+        sources_repo.sync_sources(
+            session, config.sources, now, config.settings.poll.default_interval
+        )
         rows = sources_repo.list_sources(session)
         table = Table(title=f"{len(rows)} sources", show_lines=False)
         for col in ("name", "type", "status", "last success", "next poll", "items", "last error"):
             table.add_column(col, overflow="fold")
         for r in rows:
             status = r.status if r.status != "paused" else f"paused: {r.paused_reason or ''}"[:60]
-            nxt = "now" if r.next_poll_at <= now else f"in {ago(now, r.next_poll_at).replace(' ago', '')}"
-            table.add_row(r.name, r.type, status,
-                          ago(r.last_success_at, now) if r.last_success_at else "never",
-                          nxt if r.status == "active" else "-", str(r.items_seen),
-                          (r.last_error or "")[:80])
+            nxt = (
+                "now"
+                if r.next_poll_at <= now
+                else f"in {ago(now, r.next_poll_at).replace(' ago', '')}"
+            )
+            table.add_row(
+                r.name,
+                r.type,
+                status,
+                ago(r.last_success_at, now) if r.last_success_at else "never",
+                nxt if r.status == "active" else "-",
+                str(r.items_seen),
+                (r.last_error or "")[:80],
+            )
     console.print(table)
 
 
@@ -63,7 +74,9 @@ def sources_resume(ctx: Context, name: str | None) -> None:
     with sessions.begin() as session:
         resumed = sources_repo.resume(session, name, datetime.now(UTC))
     if not resumed:
-        raise click.ClickException(f"no paused source named '{name}'" if name else "no source is paused")
+        raise click.ClickException(
+            f"no paused source named '{name}'" if name else "no source is paused"
+        )
     click.echo("resumed: " + ", ".join(resumed))
 
 
@@ -94,38 +107,62 @@ def classify(ctx: Context, text: str, summary: str, url: str | None) -> None:
     classifier = Classifier(load_org_registry(ctx.config()))
     result = classifier.classify(Subject(title=text, summary=summary, url=url))
     org = classifier.registry.get(result.primary_org)
-    console.print(f"[bold]{flag(result.primary_country)} country:[/] {result.primary_country or 'none'}"
-                  f"   involved: {', '.join(result.countries) or 'none'}   confidence {result.confidence:.2f}")
-    console.print(f"[bold]organisation:[/] {org.name if org else 'none'}"
-                  + (f"   also: {', '.join(result.orgs[1:])}" if len(result.orgs) > 1 else ""))
-    console.print(f"[bold]kind:[/] {KINDS[result.kind]}   modality: "
-                  f"{', '.join(MODALITIES[m] for m in result.modalities) or 'unknown'}   open weights: "
-                  f"{result.open_weights}" + (f" ({result.licence})" if result.licence else "")
-                  + (f"   parameters: {result.params / 1e9:g}B" if result.params else ""))
+    console.print(
+        f"[bold]{flag(result.primary_country)} country:[/] {result.primary_country or 'none'}"
+        f"   involved: {', '.join(result.countries) or 'none'}   confidence {result.confidence:.2f}"
+    )
+    console.print(
+        f"[bold]organisation:[/] {org.name if org else 'none'}"
+        + (f"   also: {', '.join(result.orgs[1:])}" if len(result.orgs) > 1 else "")
+    )
+    console.print(
+        f"[bold]kind:[/] {KINDS[result.kind]}   modality: "
+        f"{', '.join(MODALITIES[m] for m in result.modalities) or 'unknown'}   open weights: "
+        f"{result.open_weights}"
+        + (f" ({result.licence})" if result.licence else "")
+        + (f"   parameters: {result.params / 1e9:g}B" if result.params else "")
+    )
     console.print("[bold]reasons:[/]")
     for reason in result.reasons or ("no organisation, product or AI signal found",):
         console.print(f"  - {reason}", markup=False)
 
 
-SHORT_KIND = {"model_release": "models", "product_launch": "products", "open_source": "open source",
-              "benchmark": "benchmarks", "research": "papers", "policy": "policy",
-              "business": "business", "other": "other"}
+SHORT_KIND = {
+    "model_release": "models",
+    "product_launch": "products",
+    "open_source": "open source",
+    "benchmark": "benchmarks",
+    "research": "papers",
+    "policy": "policy",
+    "business": "business",
+    "other": "other",
+}
 
 
 def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | None = None) -> None:
     """Releases are stories (models, open-source and product launches), not articles."""
     names = names or {}
-    table = Table(title=f"The gap: last {board.days} days", caption=f"{board.total_items} items stored "
-                  "in the window; a release covered by ten outlets counts once")
-    for col, justify in (("", "left"), ("releases", "right"), ("change", "right"),
-                         ("open", "right"), ("leading", "left")):
+    table = Table(
+        title=f"The gap: last {board.days} days",
+        caption=f"{board.total_items} items stored "
+        "in the window; a release covered by ten outlets counts once",
+    )
+    for col, justify in (
+        ("", "left"),
+        ("releases", "right"),
+        ("change", "right"),
+        ("open", "right"),
+        ("leading", "left"),
+    ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for line in board.lines:
         change = line.releases - line.previous
         arrow = "▲" if change > 0 else "▼" if change < 0 else "="
         leading = ", ".join(f"{names.get(o, o)} {n}" for o, n in line.top_orgs)
         label = f"{flag(line.country)} {line.country}" if line.country != "other" else "🌐 other"
-        table.add_row(label, str(line.releases), f"{arrow} {change:+d}", f"{line.open_share:.0%}", leading)
+        table.add_row(
+            label, str(line.releases), f"{arrow} {change:+d}", f"{line.open_share:.0%}", leading
+        )
     out.print(table)
     for line in board.lines:
         if line.by_kind:

@@ -40,7 +40,9 @@ def run(ctx: Context) -> None:
         log.info("%s", note)
     app = App(config)
     app.open_store()
-    log.info("database: %s", app.engine.url.render_as_string(hide_password=True) if app.engine else "?")
+    log.info(
+        "database: %s", app.engine.url.render_as_string(hide_password=True) if app.engine else "?"
+    )
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(_run(app))
 
@@ -67,8 +69,10 @@ def poll(ctx: Context, once: bool, force: bool) -> None:
     ok = sum(1 for o in outcomes if getattr(o, "ok", False))
     new = sum(getattr(o, "new_items", 0) for o in outcomes)
     queued = sum(getattr(o, "queued", 0) for o in outcomes)
-    err_console.print(f"polled {len(outcomes)} sources: {ok} ok, {len(outcomes) - ok} failed; "
-                      f"{new} new items, {queued} alerts")
+    err_console.print(
+        f"polled {len(outcomes)} sources: {ok} ok, {len(outcomes) - ok} failed; "
+        f"{new} new items, {queued} alerts"
+    )
 
 
 @cli.group()

@@ -60,10 +60,17 @@ def _env_overrides(env: Mapping[str, str], problems: list[Problem]) -> dict[str,
     for name, value in sorted(env.items()):
         if not name.startswith(ENV_PREFIX) or name in _NOT_SETTINGS:
             continue
-        path = [p.lower() for p in name[len(ENV_PREFIX):].split("__") if p]
+        path = [p.lower() for p in name[len(ENV_PREFIX) :].split("__") if p]
         if not path or path[0] not in Settings.model_fields:
-            problems.append(Problem("environment", None, name, "not a racewatch setting",
-                                    "unset it, or see the configuration reference in the README"))
+            problems.append(
+                Problem(
+                    "environment",
+                    None,
+                    name,
+                    "not a racewatch setting",
+                    "unset it, or see the configuration reference in the README",
+                )
+            )
             continue
         node = out
         for part in path[:-1]:
@@ -87,10 +94,17 @@ def _merge(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 def _secret_hints(problems: list[Problem]) -> list[Problem]:
     out = []
     for p in problems:
-        if p.message.startswith("unknown field") and any(w in p.message.lower() for w in _SECRET_WORDS):
-            p = Problem(p.file, p.line, p.where, p.message,
-                        "secrets never go in config files: set them in the environment or in a "
-                        "git-ignored .env file (see the README)")
+        if p.message.startswith("unknown field") and any(
+            w in p.message.lower() for w in _SECRET_WORDS
+        ):
+            p = Problem(
+                p.file,
+                p.line,
+                p.where,
+                p.message,
+                "secrets never go in config files: set them in the environment or in a "
+                "git-ignored .env file (see the README)",
+            )
         out.append(p)
     return out
 
@@ -132,8 +146,14 @@ def _load_sources(settings: Settings, problems: list[Problem]) -> list[SourceSpe
     return list(specs.values())
 
 
-def _cross_check(settings: Settings, rules: list[Rule], mutes: list[Mute], file: str,
-                 src: SourceText | None, problems: list[Problem]) -> None:
+def _cross_check(
+    settings: Settings,
+    rules: list[Rule],
+    mutes: list[Mute],
+    file: str,
+    src: SourceText | None,
+    problems: list[Problem],
+) -> None:
     def line(*loc: str | int) -> int | None:
         return src.line_of(loc) if src else None
 
@@ -141,22 +161,48 @@ def _cross_check(settings: Settings, rules: list[Rule], mutes: list[Mute], file:
     seen: set[str] = set()
     for i, rule in enumerate(rules):
         if rule.name in seen:
-            problems.append(Problem(file, line("rules", i), f"rule '{rule.name}'",
-                                    "two rules have this name", "rule names must be unique"))
+            problems.append(
+                Problem(
+                    file,
+                    line("rules", i),
+                    f"rule '{rule.name}'",
+                    "two rules have this name",
+                    "rule names must be unique",
+                )
+            )
         seen.add(rule.name)
         for dest in rule.notify:
             if dest not in names:
-                problems.append(Problem(file, line("rules", i, "notify"), f"rule '{rule.name}'",
-                                        f"unknown destination '{dest}'",
-                                        f"configured destinations: {', '.join(sorted(names)) or 'none'}"))
+                problems.append(
+                    Problem(
+                        file,
+                        line("rules", i, "notify"),
+                        f"rule '{rule.name}'",
+                        f"unknown destination '{dest}'",
+                        f"configured destinations: {', '.join(sorted(names)) or 'none'}",
+                    )
+                )
     if settings.admin_destination and settings.admin_destination not in names:
-        problems.append(Problem(file, line("admin_destination"), "admin_destination",
-                                f"unknown destination '{settings.admin_destination}'"))
+        problems.append(
+            Problem(
+                file,
+                line("admin_destination"),
+                "admin_destination",
+                f"unknown destination '{settings.admin_destination}'",
+            )
+        )
     seen_sources: set[str] = set()
     for i, spec in enumerate(settings.sources):
         if spec.name in seen_sources:
-            problems.append(Problem(file, line("sources", i), f"source '{spec.name}'",
-                                    "two sources have this name", "source names must be unique"))
+            problems.append(
+                Problem(
+                    file,
+                    line("sources", i),
+                    f"source '{spec.name}'",
+                    "two sources have this name",
+                    "source names must be unique",
+                )
+            )
         seen_sources.add(spec.name)
 
 
@@ -172,8 +218,17 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         if src.data is None:
             data = {}
         elif not isinstance(src.data, dict):
-            raise ConfigError([Problem(str(file), 1, "", "the settings file must be a mapping of keys",
-                                       "see config/racewatch.example.yaml")])
+            raise ConfigError(
+                [
+                    Problem(
+                        str(file),
+                        1,
+                        "",
+                        "the settings file must be a mapping of keys",
+                        "see config/racewatch.example.yaml",
+                    )
+                ]
+            )
         else:
             data = src.data
     overrides = _env_overrides(env, problems)
@@ -181,8 +236,11 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     settings, found = validate(Settings, src or SourceText(file_name, data), data)
     problems.extend(_secret_hints(found))
     if settings is not None and overrides:
-        merged, env_found = validate(Settings, SourceText("environment", None),
-                                     _merge(settings.model_dump(by_alias=True, exclude_unset=True), overrides))
+        merged, env_found = validate(
+            Settings,
+            SourceText("environment", None),
+            _merge(settings.model_dump(by_alias=True, exclude_unset=True), overrides),
+        )
         for p in env_found:
             var = ENV_PREFIX + p.where.replace(".", "__").upper()
             problems.append(Problem("environment", None, var, p.message, p.hint))
@@ -205,7 +263,10 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
     if problems:
         raise ConfigError(problems)
 
-    data_dir = Path(settings.data_dir).expanduser() if settings.data_dir else Path(
-        platformdirs.user_data_dir("racewatch"))
+    data_dir = (
+        Path(settings.data_dir).expanduser()
+        if settings.data_dir
+        else Path(platformdirs.user_data_dir("racewatch"))
+    )
     database_url = settings.database_url or f"sqlite:///{data_dir / 'racewatch.sqlite3'}"
     return Config(settings, sources, rules, mutes, file, data_dir, database_url, notes)

@@ -33,8 +33,13 @@ class SourceSpec(Strict):
 
     @model_validator(mode="after")
     def _target(self) -> SourceSpec:
-        need = {"feed": "url", "huggingface": "org", "modelscope": "org", "github": "repo",
-                "leaderboard": "url"}[self.type]
+        need = {
+            "feed": "url",
+            "huggingface": "org",
+            "modelscope": "org",
+            "github": "repo",
+            "leaderboard": "url",
+        }[self.type]
         if self.type == "leaderboard" and self.url is None:
             return self
         if getattr(self, need) is None:

@@ -12,9 +12,7 @@ def shipped_dir() -> Path:
     for candidate in (_PACKAGE / "_shipped_config", _PACKAGE.parent / "config"):
         if (candidate / "sources.yaml").is_file():
             return candidate
-    raise FileNotFoundError(
-        "racewatch's shipped configuration is missing; reinstall the package (pip install racewatch)"
-    )
+    raise FileNotFoundError("racewatch's shipped configuration is missing; reinstall the package")
 
 
 def shipped_file(name: str) -> Path:

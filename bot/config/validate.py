@@ -49,7 +49,11 @@ def _model_in(annotation: Any) -> type[BaseModel] | None:
 def _strip_loc(loc: tuple[Any, ...]) -> Loc:
     # pydantic inserts the names of union members and function validators into locations;
     # they mean nothing to a person editing YAML.
-    return tuple(p for p in loc if isinstance(p, int) or not (p[:1].isupper() or "[" in p or p.startswith("function-")))
+    return tuple(
+        p
+        for p in loc
+        if isinstance(p, int) or not (p[:1].isupper() or "[" in p or p.startswith("function-"))
+    )
 
 
 def problems_from(
@@ -65,8 +69,11 @@ def problems_from(
             known = _known_fields(model, _strip_loc(err["loc"]))
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             message = f"unknown field '{key}'"
-            hint = f"did you mean '{close[0]}'?" if close else (
-                f"allowed here: {', '.join(sorted(known))}" if known else "remove it")
+            hint = (
+                f"did you mean '{close[0]}'?"
+                if close
+                else (f"allowed here: {', '.join(sorted(known))}" if known else "remove it")
+            )
         else:
             message = err["msg"]
             if err["type"] == "missing":
@@ -76,7 +83,9 @@ def problems_from(
     return problems
 
 
-def validate(model: type[M], src: SourceText, data: Any, prefix: Loc = ()) -> tuple[M | None, list[Problem]]:
+def validate(
+    model: type[M], src: SourceText, data: Any, prefix: Loc = ()
+) -> tuple[M | None, list[Problem]]:
     """Validate ``data`` (found at ``prefix`` inside ``src``) as ``model``."""
     try:
         return model.model_validate(data), []

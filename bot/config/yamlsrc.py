@@ -41,8 +41,15 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> Any
             key = str(_SCALARS.construct_object(key_node, deep=True))
             if key in out:
                 raise ConfigError(
-                    [Problem(file, key_node.start_mark.line + 1, ".".join(map(str, loc)) or "top level",
-                             f"key '{key}' appears twice", "remove one of them")]
+                    [
+                        Problem(
+                            file,
+                            key_node.start_mark.line + 1,
+                            ".".join(map(str, loc)) or "top level",
+                            f"key '{key}' appears twice",
+                            "remove one of them",
+                        )
+                    ]
                 )
             lines[(*loc, key)] = key_node.start_mark.line + 1
             out[key] = _convert(value_node, (*loc, key), lines, file)
@@ -60,8 +67,15 @@ def parse_yaml(text: str, file: str) -> SourceText:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
         raise ConfigError(
-            [Problem(file, line, "", f"not valid YAML: {exc.problem or exc}",
-                     "check indentation and quoting near this line")]
+            [
+                Problem(
+                    file,
+                    line,
+                    "",
+                    f"not valid YAML: {exc.problem or exc}",
+                    "check indentation and quoting near this line",
+                )
+            ]
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(file, None, "", f"not valid YAML: {exc}")]) from None
@@ -77,7 +91,11 @@ def read_yaml(path: Path) -> SourceText:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ConfigError(
-            [Problem(str(path), None, "", "file not found", "check the path, or run without --config")]
+            [
+                Problem(
+                    str(path), None, "", "file not found", "check the path, or run without --config"
+                )
+            ]
         ) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(path), None, "", f"cannot read file: {exc}")]) from None

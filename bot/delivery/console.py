@@ -39,9 +39,17 @@ def render(card: AlertCard) -> Panel:
     if card.rule:
         footer += f" · rule {card.rule}"
     body.append(Text(footer, style="dim"))
-    heading = Text(f" {card.flag} {card.country or 'unattributed'} · {card.kind.replace('_', ' ')} ")
-    return Panel(Group(*body), title=heading, title_align="left", border_style=colour, expand=False,
-                 width=min(100, max(60, len(card.title) + 8)))
+    heading = Text(
+        f" {card.flag} {card.country or 'unattributed'} · {card.kind.replace('_', ' ')} "
+    )
+    return Panel(
+        Group(*body),
+        title=heading,
+        title_align="left",
+        border_style=colour,
+        expand=False,
+        width=min(100, max(60, len(card.title) + 8)),
+    )
 
 
 class ConsoleSender:
@@ -54,7 +62,9 @@ class ConsoleSender:
         return None
 
     async def notice(self, text: str) -> None:
-        await asyncio.to_thread(self.console.print, Text(f"racewatch notice: {text}", style="yellow"))
+        await asyncio.to_thread(
+            self.console.print, Text(f"racewatch notice: {text}", style="yellow")
+        )
 
     async def close(self) -> None:
         return None

@@ -31,7 +31,9 @@ class JsonlSender:
             with self.path.open("a", encoding="utf-8") as fh:
                 fh.write(json.dumps(record, ensure_ascii=False) + "\n")
         except OSError as exc:
-            raise DeliveryError(f"cannot write {self.path}: {exc.strerror}", permanent=True) from None
+            raise DeliveryError(
+                f"cannot write {self.path}: {exc.strerror}", permanent=True
+            ) from None
 
     async def send(self, card: AlertCard) -> str | None:
         await asyncio.to_thread(self._append, {"type": "alert", **card_json(card)})

@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from dataclasses import replace
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,25 +34,50 @@ LEASE = 120.0
 def card_for(pending: PendingDelivery, registry: Registry) -> AlertCard:
     item, c = pending.item, pending.classification
     cls = Classification(
-        primary_country=c.get("primary_country"), countries=tuple(c.get("countries") or ()),
-        primary_org=c.get("primary_org"), orgs=tuple(c.get("orgs") or ()), kind=c.get("kind", "other"),
-        modalities=tuple(c.get("modalities") or ()), open_weights=c.get("open_weights", "unknown"),
-        licence=c.get("licence"), params=c.get("params"), confidence=c.get("confidence", 0.0),
-        reasons=tuple(c.get("reasons") or ()), derivative_of=c.get("derivative_of"),
+        primary_country=c.get("primary_country"),
+        countries=tuple(c.get("countries") or ()),
+        primary_org=c.get("primary_org"),
+        orgs=tuple(c.get("orgs") or ()),
+        kind=c.get("kind", "other"),
+        modalities=tuple(c.get("modalities") or ()),
+        open_weights=c.get("open_weights", "unknown"),
+        licence=c.get("licence"),
+        params=c.get("params"),
+        confidence=c.get("confidence", 0.0),
+        reasons=tuple(c.get("reasons") or ()),
+        derivative_of=c.get("derivative_of"),
     )
-    card = build_card(story_id=pending.story_id, item_id=item["id"], title=item["title"], url=item["url"],
-                      summary_text=item["summary"], source=pending.source_name,
-                      published_at=item["published_at"], hub=HubFacts.from_dict(item["hub"]), cls=cls,
-                      registry=registry, rule=pending.rule_name, mentions=pending.mentions)
+    card = build_card(
+        story_id=pending.story_id,
+        item_id=item["id"],
+        title=item["title"],
+        url=item["url"],
+        summary_text=item["summary"],
+        source=pending.source_name,
+        published_at=item["published_at"],
+        hub=HubFacts.from_dict(item["hub"]),
+        cls=cls,
+        registry=registry,
+        rule=pending.rule_name,
+        mentions=pending.mentions,
+    )
     if pending.also_reported:
         card = replace(card, also_reported=pending.also_reported)
     return card
 
 
 class OutboxWorker:
-    def __init__(self, *, sessions: sessionmaker[Session], senders: Mapping[str, Sender],
-                 registry: Registry, owner: str, clock: Callable[[], datetime],
-                 admin: str | None = None, rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        sessions: sessionmaker[Session],
+        senders: Mapping[str, Sender],
+        registry: Registry,
+        owner: str,
+        clock: Callable[[], datetime],
+        admin: str | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.sessions, self.senders, self.registry = sessions, senders, registry
         self.owner, self.clock, self.admin = owner, clock, admin
         self.rng = rng or random.Random()
@@ -72,13 +97,19 @@ class OutboxWorker:
     def _claim(self, batch: int) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
             broken = outbox_repo.broken_destinations(session)
-            return outbox_repo.claim_deliveries(session, self.clock(), batch, self.owner, LEASE, broken)
+            return outbox_repo.claim_deliveries(
+                session, self.clock(), batch, self.owner, LEASE, broken
+            )
 
     async def _deliver(self, pending: PendingDelivery) -> int:
         sender = self.senders.get(pending.destination)
         if sender is None:
-            await asyncio.to_thread(self._write, outbox_repo.mark_failed, pending.id,
-                                    f"destination '{pending.destination}' is no longer configured")
+            await asyncio.to_thread(
+                self._write,
+                outbox_repo.mark_failed,
+                pending.id,
+                f"destination '{pending.destination}' is no longer configured",
+            )
             return 0
         try:
             card = card_for(pending, self.registry)
@@ -90,7 +121,9 @@ class OutboxWorker:
             log.exception("unexpected error delivering to %s", pending.destination)
             await self._failed(pending, DeliveryError(f"internal error: {exc}"))
             return 0
-        await asyncio.to_thread(self._write, outbox_repo.mark_sent, pending.id, self.clock(), external_id)
+        await asyncio.to_thread(
+            self._write, outbox_repo.mark_sent, pending.id, self.clock(), external_id
+        )
         return 1
 
     async def _failed(self, pending: PendingDelivery, exc: DeliveryError) -> None:
@@ -98,21 +131,35 @@ class OutboxWorker:
         if exc.permanent:
             reason = f"destination '{pending.destination}' is broken: {exc}"
             log.error("%s; not retrying it until it is fixed (racewatch doctor)", reason)
-            await asyncio.to_thread(self._write, outbox_repo.mark_broken, pending.destination, str(exc), now)
+            await asyncio.to_thread(
+                self._write, outbox_repo.mark_broken, pending.destination, str(exc), now
+            )
             await asyncio.to_thread(self._write, outbox_repo.mark_retry, pending.id, str(exc), now)
             await self.tell_admin(reason, exclude=pending.destination)
             return
         if pending.attempts + 1 >= MAX_ATTEMPTS:
-            log.error("giving up on delivery %d to %s after %d attempts: %s", pending.id,
-                      pending.destination, pending.attempts + 1, exc)
+            log.error(
+                "giving up on delivery %d to %s after %d attempts: %s",
+                pending.id,
+                pending.destination,
+                pending.attempts + 1,
+                exc,
+            )
             await asyncio.to_thread(self._write, outbox_repo.mark_failed, pending.id, str(exc))
             return
-        delay = self.rng.uniform(0, min(RETRY_CAP, RETRY_BASE * 2 ** pending.attempts))
+        delay = self.rng.uniform(0, min(RETRY_CAP, RETRY_BASE * 2**pending.attempts))
         if exc.retry_after is not None:
             delay = max(delay, exc.retry_after)
-        log.warning("delivery to %s failed (%s); retrying in %.0f s", pending.destination, exc, delay)
-        await asyncio.to_thread(self._write, outbox_repo.mark_retry, pending.id, str(exc),
-                                now + timedelta(seconds=delay))
+        log.warning(
+            "delivery to %s failed (%s); retrying in %.0f s", pending.destination, exc, delay
+        )
+        await asyncio.to_thread(
+            self._write,
+            outbox_repo.mark_retry,
+            pending.id,
+            str(exc),
+            now + timedelta(seconds=delay),
+        )
 
     async def tell_admin(self, text: str, exclude: str | None = None) -> None:
         if not self.admin or self.admin == exclude or self.admin not in self.senders:

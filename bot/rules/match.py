@@ -45,7 +45,9 @@ def _text(cond: Condition, facts: Facts) -> str:
     return f"{facts.title}\n{facts.summary}"
 
 
-def _one_of(name: str, wanted: list[str], have: set[str] | frozenset[str], fold: bool = True) -> Outcome:
+def _one_of(
+    name: str, wanted: list[str], have: set[str] | frozenset[str], fold: bool = True
+) -> Outcome:
     want = {w.lower() for w in wanted} if fold else set(wanted)
     got = {h.lower() for h in have} if fold else set(have)
     hit = want & got
@@ -84,11 +86,19 @@ def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
     if cond.source is not None:
         checks.append(_one_of("source", cond.source, {facts.source}))
     if cond.language is not None:
-        checks.append(_one_of("language", cond.language, {facts.language} if facts.language else set()))
+        checks.append(
+            _one_of("language", cond.language, {facts.language} if facts.language else set())
+        )
     if cond.params_min is not None or cond.params_max is not None:
         scale = 1e9  # rules speak in billions: params_min: 7 means 7B
-        checks.append(_at_least("parameters (B)", facts.params / scale if facts.params else None,
-                                cond.params_min, cond.params_max))
+        checks.append(
+            _at_least(
+                "parameters (B)",
+                facts.params / scale if facts.params else None,
+                cond.params_min,
+                cond.params_max,
+            )
+        )
     if cond.downloads_min is not None:
         checks.append(_at_least("downloads", facts.downloads, cond.downloads_min, None))
     if cond.likes_min is not None:
@@ -98,19 +108,46 @@ def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
 
 def _text_checks(cond: Condition, facts: Facts) -> list[Outcome]:
     checks: list[Outcome] = []
-    text = _text(cond, facts) if any(
-        v is not None for v in (cond.keywords_any, cond.keywords_all, cond.keywords_none, cond.phrase, cond.regex)
-    ) else ""
+    text = (
+        _text(cond, facts)
+        if any(
+            v is not None
+            for v in (
+                cond.keywords_any,
+                cond.keywords_all,
+                cond.keywords_none,
+                cond.phrase,
+                cond.regex,
+            )
+        )
+        else ""
+    )
     if cond.keywords_any is not None:
         hits = [k for k in cond.keywords_any if _word_pattern(k).search(text)]
-        checks.append(Outcome(bool(hits), f"keyword {hits[0]!r}" if hits else
-                              f"none of the keywords {', '.join(map(repr, cond.keywords_any))} in {cond.in_}"))
+        checks.append(
+            Outcome(
+                bool(hits),
+                f"keyword {hits[0]!r}"
+                if hits
+                else f"no keyword of {', '.join(map(repr, cond.keywords_any))} in {cond.in_}",
+            )
+        )
     if cond.keywords_all is not None:
         missing = [k for k in cond.keywords_all if not _word_pattern(k).search(text)]
-        checks.append(Outcome(not missing, "all keywords present" if not missing else f"keyword {missing[0]!r} missing"))
+        checks.append(
+            Outcome(
+                not missing,
+                "all keywords present" if not missing else f"keyword {missing[0]!r} missing",
+            )
+        )
     if cond.keywords_none is not None:
         found = [k for k in cond.keywords_none if _word_pattern(k).search(text)]
-        checks.append(Outcome(not found, "no excluded keyword" if not found else f"excluded keyword {found[0]!r} present"))
+        checks.append(
+            Outcome(
+                not found,
+                "no excluded keyword" if not found else f"excluded keyword {found[0]!r} present",
+            )
+        )
     if cond.phrase is not None:
         hits = [p for p in cond.phrase if _word_pattern(p).search(text)]
         checks.append(Outcome(bool(hits), f"phrase {hits[0]!r}" if hits else "phrase not found"))
@@ -124,7 +161,9 @@ def _regex(pattern: str, text: str) -> Outcome:
         found = _compiled(pattern).search(text, timeout=REGEX_TIMEOUT)
     except TimeoutError:
         return Outcome(False, f"regex {pattern!r} took too long and was stopped")
-    return Outcome(found is not None, f"regex {pattern!r} " + ("matched" if found else "did not match"))
+    return Outcome(
+        found is not None, f"regex {pattern!r} " + ("matched" if found else "did not match")
+    )
 
 
 @functools.lru_cache(maxsize=1024)
@@ -159,8 +198,9 @@ def evaluate(cond: Condition, facts: Facts) -> Outcome:
     return Outcome(True, "; ".join(passed))
 
 
-def run_rules(rules: list[Rule], mutes: list[Mute], facts: Facts, now: datetime,
-              default_max_age: float) -> list[RuleResult]:
+def run_rules(
+    rules: list[Rule], mutes: list[Mute], facts: Facts, now: datetime, default_max_age: float
+) -> list[RuleResult]:
     """Every rule's verdict for one item; a mute that holds turns every match off."""
     muted_by = None
     for mute in mutes:
@@ -175,12 +215,22 @@ def run_rules(rules: list[Rule], mutes: list[Mute], facts: Facts, now: datetime,
             continue
         max_age = rule.max_age if rule.max_age is not None else default_max_age
         if age > max_age:
-            results.append(RuleResult(rule.name, False, f"item is {age / 3600:.0f} h old, over the "
-                                      f"{max_age / 3600:.0f} h limit for alerts"))
+            results.append(
+                RuleResult(
+                    rule.name,
+                    False,
+                    f"item is {age / 3600:.0f} h old, over the "
+                    f"{max_age / 3600:.0f} h limit for alerts",
+                )
+            )
             continue
-        outcome = evaluate(rule.when, facts) if rule.when else Outcome(True, "rule matches everything")
+        outcome = (
+            evaluate(rule.when, facts) if rule.when else Outcome(True, "rule matches everything")
+        )
         if outcome.matched and muted_by:
-            results.append(RuleResult(rule.name, False, f"matched, but muted by '{muted_by}'", muted=True))
+            results.append(
+                RuleResult(rule.name, False, f"matched, but muted by '{muted_by}'", muted=True)
+            )
         else:
             results.append(RuleResult(rule.name, outcome.matched, outcome.why))
     return results

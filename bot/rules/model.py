@@ -20,7 +20,9 @@ def _as_list(value: Any) -> Any:
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
 
 
-def _check_vocab(values: list[str] | None, allowed: dict[str, str] | tuple[str, ...], what: str) -> list[str] | None:
+def _check_vocab(
+    values: list[str] | None, allowed: dict[str, str] | tuple[str, ...], what: str
+) -> list[str] | None:
     if values is None:
         return None
     out = []
@@ -68,7 +70,9 @@ class Condition(BaseModel):
         out = [c.strip().upper() for c in v]
         for code in out:
             if len(code) != 2 or not code.isalpha():
-                raise ValueError(f"'{code}' is not an ISO 3166 two-letter country code such as CN or US")
+                raise ValueError(
+                    f"'{code}' is not an ISO 3166 two-letter country code such as CN or US"
+                )
         return out
 
     @field_validator("kind")

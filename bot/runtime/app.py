@@ -23,7 +23,7 @@ from bot.delivery.console import ConsoleSender
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
 from bot.runtime.ingest import Ingestor
-from bot.runtime.poller import PollOutcome, Poller
+from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.scheduler import build_scheduler
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
@@ -46,8 +46,13 @@ def load_org_registry(config: Config) -> Registry:
 class App:
     """Owns the store, the HTTP client, the parser pool and the senders for one process."""
 
-    def __init__(self, config: Config, *, console: Console | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        config: Config,
+        *,
+        console: Console | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.config = config
         self.console = console
         self.clock = clock
@@ -71,27 +76,51 @@ class App:
         assert self.sessions is not None
         registry = await asyncio.to_thread(load_org_registry, self.config)
         with self.sessions.begin() as session:
-            sources_repo.sync_sources(session, self.config.sources, self.clock(),
-                                      settings.poll.default_interval)
+            sources_repo.sync_sources(
+                session, self.config.sources, self.clock(), settings.poll.default_interval
+            )
         poll = settings.poll
-        self.http = HttpClient(HttpLimits(poll.connect_timeout, poll.read_timeout, poll.max_body,
-                                          poll.max_redirects, poll.per_host, poll.host_delay))
+        self.http = HttpClient(
+            HttpLimits(
+                poll.connect_timeout,
+                poll.read_timeout,
+                poll.max_body,
+                poll.max_redirects,
+                poll.per_host,
+                poll.host_delay,
+            )
+        )
         self.parsers = ParserPool(workers=min(2, os.cpu_count() or 1), timeout=poll.parse_timeout)
         self.senders = self._build_senders()
         classifier = Classifier(registry)
-        ingestor = Ingestor(classifier, self.config.rules, self.config.mutes, list(self.senders),
-                            poll.max_item_age)
-        self.outbox = OutboxWorker(sessions=self.sessions, senders=self.senders, registry=registry,
-                                   owner=self.owner, clock=self.clock, admin=settings.admin_destination)
+        ingestor = Ingestor(
+            classifier, self.config.rules, self.config.mutes, list(self.senders), poll.max_item_age
+        )
+        self.outbox = OutboxWorker(
+            sessions=self.sessions,
+            senders=self.senders,
+            registry=registry,
+            owner=self.owner,
+            clock=self.clock,
+            admin=settings.admin_destination,
+        )
         loop = asyncio.get_running_loop()
 
         def notify(text: str) -> None:
             assert self.outbox is not None
             asyncio.run_coroutine_threadsafe(self.outbox.tell_admin(text), loop)
 
-        self.poller = Poller(http=self.http, parsers=self.parsers, sessions=self.sessions,
-                             ingestor=ingestor, poll=poll, hub=settings.hub, owner=self.owner,
-                             clock=self.clock, notify=notify)
+        self.poller = Poller(
+            http=self.http,
+            parsers=self.parsers,
+            sessions=self.sessions,
+            ingestor=ingestor,
+            poll=poll,
+            hub=settings.hub,
+            owner=self.owner,
+            clock=self.clock,
+            notify=notify,
+        )
 
     def _build_senders(self) -> dict[str, Sender]:
         senders: dict[str, Sender] = {}
@@ -140,11 +169,15 @@ class App:
             log.exception("delivering alerts failed; will try again")
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        scheduler = build_scheduler(self._tick, TICK_SECONDS, self._drain,
-                                    self.config.settings.outbox_interval)
+        scheduler = build_scheduler(
+            self._tick, TICK_SECONDS, self._drain, self.config.settings.outbox_interval
+        )
         scheduler.start()
-        log.info("racewatch is running with %d sources and %d rules; Ctrl-C stops it",
-                 len(self.config.sources), len(self.config.rules))
+        log.info(
+            "racewatch is running with %d sources and %d rules; Ctrl-C stops it",
+            len(self.config.sources),
+            len(self.config.rules),
+        )
         try:
             await stop.wait()
         finally:

@@ -20,10 +20,10 @@ from bot.items import HubFacts, NewItem
 from bot.rules.facts import Facts
 from bot.rules.match import run_rules
 from bot.rules.model import Mute, Rule
-from bot.stories.keys import release_key
 from bot.store import items_repo
 from bot.store.schema import Item
 from bot.store.sources_repo import DueSource
+from bot.stories.keys import release_key
 
 log = logging.getLogger(__name__)
 
@@ -36,12 +36,22 @@ class IngestReport:
 
 
 def subject_for(item: Item | NewItem, source: DueSource) -> Subject:
-    hub = item.hub if isinstance(item.hub, HubFacts) or item.hub is None else HubFacts.from_dict(item.hub)
+    hub = (
+        item.hub
+        if isinstance(item.hub, HubFacts) or item.hub is None
+        else HubFacts.from_dict(item.hub)
+    )
     host = (urlsplit(source.url).hostname or "") if source.url.startswith("http") else ""
     source_type = "arxiv" if host.endswith("arxiv.org") else source.type
-    return Subject(title=item.title, summary=item.summary, url=item.url,
-                   source_url=source.url if host else None, source_type=source_type,
-                   hub=hub, github_repo=source.spec.get("repo"))
+    return Subject(
+        title=item.title,
+        summary=item.summary,
+        url=item.url,
+        source_url=source.url if host else None,
+        source_type=source_type,
+        hub=hub,
+        github_repo=source.spec.get("repo"),
+    )
 
 
 def facts_for(item: Item, cls: Classification, source_name: str, registry: Registry) -> Facts:
@@ -54,28 +64,51 @@ def facts_for(item: Item, cls: Classification, source_name: str, registry: Regis
             keys |= {o.id.lower(), o.name.lower()}
     hub = item.hub or {}
     return Facts(
-        title=item.title, summary=item.summary, source=source_name, language=item.language,
-        country=cls.primary_country, countries=frozenset(cls.countries), org_keys=frozenset(keys),
-        kind=cls.kind, modalities=frozenset(cls.modalities), open_weights=cls.open_weights,
-        licence=cls.licence, params=cls.params, downloads=hub.get("downloads"),
-        likes=hub.get("likes"), published_at=item.published_at,
+        title=item.title,
+        summary=item.summary,
+        source=source_name,
+        language=item.language,
+        country=cls.primary_country,
+        countries=frozenset(cls.countries),
+        org_keys=frozenset(keys),
+        kind=cls.kind,
+        modalities=frozenset(cls.modalities),
+        open_weights=cls.open_weights,
+        licence=cls.licence,
+        params=cls.params,
+        downloads=hub.get("downloads"),
+        likes=hub.get("likes"),
+        published_at=item.published_at,
     )
 
 
 class Ingestor:
-    def __init__(self, classifier: Classifier, rules: Sequence[Rule], mutes: Sequence[Mute],
-                 destinations: Sequence[str], max_item_age: float) -> None:
+    def __init__(
+        self,
+        classifier: Classifier,
+        rules: Sequence[Rule],
+        mutes: Sequence[Mute],
+        destinations: Sequence[str],
+        max_item_age: float,
+    ) -> None:
         self.classifier = classifier
         self.registry = classifier.registry
         self.rules = list(rules)
         self.mutes = list(mutes)
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
-        self._names = {n for o in self.registry.orgs.values() for n in (*o.products, *o.aliases)
-                       if n.isascii()}
+        self._names = {
+            n for o in self.registry.orgs.values() for n in (*o.products, *o.aliases) if n.isascii()
+        }
 
-    def ingest(self, session: Session, source: DueSource, items: Sequence[NewItem], now: datetime,
-               baseline: bool) -> IngestReport:
+    def ingest(
+        self,
+        session: Session,
+        source: DueSource,
+        items: Sequence[NewItem],
+        now: datetime,
+        baseline: bool,
+    ) -> IngestReport:
         stored = items_repo.insert_new_items(session, source.id, items, now, baseline)
         matched = queued = 0
         by_rule = {r.name: r for r in self.rules}
@@ -83,7 +116,9 @@ class Ingestor:
             cls = self.classifier.classify(subject_for(item, source))
             items_repo.save_classification(session, item.id, cls)
             key_text = item.hub["repo_id"].split("/", 1)[1] if item.hub else item.title
-            story, _how = items_repo.assign_story(session, item, release_key(key_text, self._names), now)
+            story, _how = items_repo.assign_story(
+                session, item, release_key(key_text, self._names), now
+            )
             if baseline:
                 continue
             facts = facts_for(item, cls, source.name, self.registry)
@@ -93,6 +128,9 @@ class Ingestor:
                 matched += 1
                 rule = by_rule[result.rule]
                 targets = rule.notify or self.destinations
-                queued += len(items_repo.record_match(session, item, story, rule.name, targets,
-                                                      rule.mention, now))
+                queued += len(
+                    items_repo.record_match(
+                        session, item, story, rule.name, targets, rule.mention, now
+                    )
+                )
         return IngestReport(len(stored), matched, queued)

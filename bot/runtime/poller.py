@@ -46,10 +46,20 @@ Notify = Callable[[str], None]
 
 
 class Poller:
-    def __init__(self, *, http: HttpClient, parsers: ParserPool, sessions: sessionmaker[Session],
-                 ingestor: Ingestor, poll: PollSettings, hub: HubSettings, owner: str,
-                 clock: Callable[[], datetime], notify: Notify | None = None,
-                 rng: random.Random | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        http: HttpClient,
+        parsers: ParserPool,
+        sessions: sessionmaker[Session],
+        ingestor: Ingestor,
+        poll: PollSettings,
+        hub: HubSettings,
+        owner: str,
+        clock: Callable[[], datetime],
+        notify: Notify | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
         self.http, self.parsers, self.sessions, self.ingestor = http, parsers, sessions, ingestor
         self.poll, self.hub, self.owner, self.clock = poll, hub, owner, clock
         self.notify = notify or (lambda text: None)
@@ -79,7 +89,9 @@ class Poller:
             return await asyncio.to_thread(self._failed, source, exc)
         except Exception as exc:  # a bug must cost one source, not the loop
             log.exception("unexpected error polling %s", source.name)
-            return await asyncio.to_thread(self._failed, source, FetchError(f"internal error: {exc}"))
+            return await asyncio.to_thread(
+                self._failed, source, FetchError(f"internal error: {exc}")
+            )
         response, items = fetched
         return await asyncio.to_thread(self._succeeded, source, response, items)
 
@@ -90,8 +102,9 @@ class Poller:
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
         if source.type == "huggingface":
-            url = huggingface.list_models_url(self.hub.huggingface_endpoint, source.spec["org"],
-                                              self.hub.models_per_poll)
+            url = huggingface.list_models_url(
+                self.hub.huggingface_endpoint, source.spec["org"], self.hub.models_per_poll
+            )
             token = os.environ.get("HF_TOKEN")
             if token:
                 headers["Authorization"] = f"Bearer {token}"
@@ -111,14 +124,17 @@ class Poller:
         if source.type == "huggingface":
             items = huggingface.parse_models(response.body, self.hub.huggingface_endpoint, now)
         else:
-            parsed = await self.parsers.parse(response.body, response.headers.get("content-type"),
-                                              url, now)
+            parsed = await self.parsers.parse(
+                response.body, response.headers.get("content-type"), url, now
+            )
             if parsed.warning:
                 log.info("%s: %s", source.name, parsed.warning)
             items = parsed.items
         return response, items
 
-    def _succeeded(self, source: DueSource, response: Response, items: list[NewItem] | None) -> PollOutcome:
+    def _succeeded(
+        self, source: DueSource, response: Response, items: list[NewItem] | None
+    ) -> PollOutcome:
         now = self.clock()
         max_age = cache_max_age(response.headers.get("cache-control"))
         when = next_poll(now, source.interval_s, self.poll.jitter, self.rng, max_age)
@@ -132,33 +148,53 @@ class Poller:
                 report = self.ingestor.ingest(session, source, items, now, baseline)
                 content_hash = hashlib.sha256(response.body).hexdigest()
                 if baseline:
-                    log.info("%s: first poll, %d items stored as a silent baseline", source.name,
-                             report.new_items)
-            sources_repo.record_success(session, source.id, now=now, next_poll_at=when, etag=etag,
-                                        last_modified=last_modified, content_hash=content_hash,
-                                        new_items=report.new_items, baseline_done=True)
+                    log.info(
+                        "%s: first poll, %d items stored as a silent baseline",
+                        source.name,
+                        report.new_items,
+                    )
+            sources_repo.record_success(
+                session,
+                source.id,
+                now=now,
+                next_poll_at=when,
+                etag=etag,
+                last_modified=last_modified,
+                content_hash=content_hash,
+                new_items=report.new_items,
+                baseline_done=True,
+            )
         if report.new_items and source.baseline_done:
-            log.info("%s: %d new items, %d alerts queued", source.name, report.new_items, report.queued)
-        return PollOutcome(source.name, True, report.new_items, report.queued,
-                           not_modified=items is None)
+            log.info(
+                "%s: %d new items, %d alerts queued", source.name, report.new_items, report.queued
+            )
+        return PollOutcome(
+            source.name, True, report.new_items, report.queued, not_modified=items is None
+        )
 
     def _failed(self, source: DueSource, exc: FetchError) -> PollOutcome:
         now = self.clock()
         failures = source.failure_count + 1
         pause = failures >= self.poll.pause_after_failures
-        when = backoff(now, failures, self.poll.backoff_base, self.poll.backoff_cap, self.rng,
-                       exc.retry_after)
+        when = backoff(
+            now, failures, self.poll.backoff_base, self.poll.backoff_cap, self.rng, exc.retry_after
+        )
         with self.sessions.begin() as session:
-            sources_repo.record_failure(session, source.id, now=now, error=str(exc),
-                                        next_poll_at=when, pause=pause)
+            sources_repo.record_failure(
+                session, source.id, now=now, error=str(exc), next_poll_at=when, pause=pause
+            )
         if pause:
-            text = (f"source '{source.name}' paused after {failures} failures in a row: {exc}. "
-                    f"Resume it with: racewatch sources resume {source.name}")
+            text = (
+                f"source '{source.name}' paused after {failures} failures in a row: {exc}. "
+                f"Resume it with: racewatch sources resume {source.name}"
+            )
             log.warning("%s", text)
             self.notify(text)
         else:
             wait = (when - now).total_seconds()
-            log.warning("%s: %s (failure %d, next try in %s)", source.name, exc, failures, _human(wait))
+            log.warning(
+                "%s: %s (failure %d, next try in %s)", source.name, exc, failures, _human(wait)
+            )
         return PollOutcome(source.name, False, error=str(exc))
 
 

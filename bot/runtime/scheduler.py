@@ -8,14 +8,31 @@ from datetime import UTC, datetime
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 
-def build_scheduler(tick: Callable[[], Awaitable[None]], tick_every: float,
-                    drain: Callable[[], Awaitable[None]], drain_every: float) -> AsyncIOScheduler:
+def build_scheduler(
+    tick: Callable[[], Awaitable[None]],
+    tick_every: float,
+    drain: Callable[[], Awaitable[None]],
+    drain_every: float,
+) -> AsyncIOScheduler:
     """One job asks the store what is due; one drains the outbox. Neither ever overlaps itself."""
-    scheduler = AsyncIOScheduler(timezone="UTC", job_defaults={
-        "coalesce": True, "max_instances": 1, "misfire_grace_time": 30})
-    scheduler.add_job(tick, "interval", seconds=tick_every, id="tick", replace_existing=True,
-                      next_run_time=datetime.now(UTC))
-    scheduler.add_job(drain, "interval", seconds=drain_every, id="outbox", replace_existing=True,
-                      next_run_time=datetime.now(UTC))
+    scheduler = AsyncIOScheduler(
+        timezone="UTC",
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 30},
+    )
+    scheduler.add_job(
+        tick,
+        "interval",
+        seconds=tick_every,
+        id="tick",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+    scheduler.add_job(
+        drain,
+        "interval",
+        seconds=drain_every,
+        id="outbox",
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
     return scheduler
-

@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 MIN_RETRY = 30.0
 
 
-def next_poll(now: datetime, interval: float, jitter: float, rng: random.Random,
-              max_age: float | None = None) -> datetime:
+def next_poll(
+    now: datetime, interval: float, jitter: float, rng: random.Random, max_age: float | None = None
+) -> datetime:
     """``interval`` spread by +-``jitter``; a longer ``Cache-Control: max-age`` is honoured
     (up to four intervals) so we never ask again before the server says anything changed."""
     delay = interval * (1 + rng.uniform(-jitter, jitter))
@@ -18,8 +19,14 @@ def next_poll(now: datetime, interval: float, jitter: float, rng: random.Random,
     return now + timedelta(seconds=delay)
 
 
-def backoff(now: datetime, failures: int, base: float, cap: float, rng: random.Random,
-            retry_after: float | None = None) -> datetime:
+def backoff(
+    now: datetime,
+    failures: int,
+    base: float,
+    cap: float,
+    rng: random.Random,
+    retry_after: float | None = None,
+) -> datetime:
     """Full-jitter exponential backoff, never sooner than the server's ``Retry-After``."""
     ceiling = min(cap, base * 2 ** min(failures, 30))
     delay = max(MIN_RETRY, rng.uniform(0, ceiling))

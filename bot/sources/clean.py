@@ -7,18 +7,41 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
+)
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 _BOILERPLATE = [
     re.compile(r"The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S),
-    re.compile(r"\s*(Continue reading|Read more|Read the full (story|article))\s*(\.\.\.|…|→|»)?\s*$", re.I),
+    re.compile(
+        r"\s*(Continue reading|Read more|Read the full (story|article))\s*(\.\.\.|…|→|»)?\s*$", re.I
+    ),
     re.compile(r"\s*\[(…|\.\.\.)\]\s*$"),
     re.compile(r"\s*(Comments|Article URL): https?://\S+", re.I),
     re.compile(r"\s*(本文来自|原文链接|点击阅读原文).{0,200}$"),
 ]
-_BLOCK_TAGS = {"p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "tr",
-               "blockquote", "pre", "section", "article", "figure", "table"}
+_BLOCK_TAGS = {
+    "p",
+    "div",
+    "br",
+    "li",
+    "ul",
+    "ol",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "tr",
+    "blockquote",
+    "pre",
+    "section",
+    "article",
+    "figure",
+    "table",
+}
 _SKIP_TAGS = {"script", "style", "noscript", "template", "svg", "head", "iframe", "object"}
 
 

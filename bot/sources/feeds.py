@@ -76,12 +76,21 @@ def _entry_to_item(entry: Any, language: str | None, fetched_at: datetime) -> Ne
     if published > fetched_at + timedelta(minutes=5):
         published = fetched_at  # a date in the future is a feed bug; don't let it sort first
     authors = tuple(
-        a for a in (clean_line(x.get("name") if isinstance(x, dict) else str(x), AUTHOR_LIMIT)
-                    for x in (entry.get("authors") or [])[:10]) if a
+        a
+        for a in (
+            clean_line(x.get("name") if isinstance(x, dict) else str(x), AUTHOR_LIMIT)
+            for x in (entry.get("authors") or [])[:10]
+        )
+        if a
     )
     tags = tuple(
-        t for t in (clean_line(x.get("term"), 60) for x in (entry.get("tags") or [])[:20]
-                    if isinstance(x, dict)) if t
+        t
+        for t in (
+            clean_line(x.get("term"), 60)
+            for x in (entry.get("tags") or [])[:20]
+            if isinstance(x, dict)
+        )
+        if t
     )
     return NewItem(
         guid=_guid(entry, link, title, summary),
@@ -111,16 +120,24 @@ def _json_feed(body: bytes, fetched_at: datetime) -> ParsedFeed:
     for raw in doc["items"][:MAX_ENTRIES]:
         if not isinstance(raw, dict):
             continue
-        authors = raw.get("authors") or ([raw["author"]] if isinstance(raw.get("author"), dict) else [])
-        entries.append({
-            "id": str(raw.get("id") or "") or None,
-            "title": str(raw.get("title") or ""),
-            "link": raw.get("url") or raw.get("external_url"),
-            "summary": str(raw.get("summary") or raw.get("content_html") or raw.get("content_text") or ""),
-            "published_parsed": _iso_struct(raw.get("date_published") or raw.get("date_modified")),
-            "authors": [a for a in authors if isinstance(a, dict)],
-            "tags": [{"term": str(t)} for t in (raw.get("tags") or []) if isinstance(t, str)],
-        })
+        authors = raw.get("authors") or (
+            [raw["author"]] if isinstance(raw.get("author"), dict) else []
+        )
+        entries.append(
+            {
+                "id": str(raw.get("id") or "") or None,
+                "title": str(raw.get("title") or ""),
+                "link": raw.get("url") or raw.get("external_url"),
+                "summary": str(
+                    raw.get("summary") or raw.get("content_html") or raw.get("content_text") or ""
+                ),
+                "published_parsed": _iso_struct(
+                    raw.get("date_published") or raw.get("date_modified")
+                ),
+                "authors": [a for a in authors if isinstance(a, dict)],
+                "tags": [{"term": str(t)} for t in (raw.get("tags") or []) if isinstance(t, str)],
+            }
+        )
     language = doc.get("language") if isinstance(doc.get("language"), str) else None
     items = [i for i in (_entry_to_item(e, language, fetched_at) for e in entries) if i]
     return ParsedFeed(clean_line(str(doc.get("title") or ""), 200), _dedupe(items))
@@ -155,22 +172,28 @@ def parse_feed(body: bytes, content_type: str | None, url: str, fetched_at: date
     headers = {"content-location": url}
     if content_type:
         headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
-                              resolve_relative_uris=False)
+    parsed = feedparser.parse(
+        body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
+    )
     warning = None
+    head = body[:1000].lower()
+    if not parsed.get("version") and (b"<html" in head or b"<!doctype html" in head):
+        raise FetchError(
+            "got an HTML page, not a feed (is the URL the feed's address?)", permanent=True
+        )
     if parsed.get("bozo"):
         exc = parsed.get("bozo_exception")
         name = type(exc).__name__
-        if not parsed.entries:
-            head = body[:500].lower()
-            if b"<html" in head or b"<!doctype html" in head:
-                raise FetchError("got an HTML page, not a feed (is the URL the feed's address?)",
-                                 permanent=True)
-            raise FetchError(f"not a readable feed ({name}: {str(exc)[:200]})", permanent=True)
         if name not in _SURVIVABLE:
+            if not parsed.entries:
+                raise FetchError(f"not a readable feed ({name}: {str(exc)[:200]})", permanent=True)
             warning = f"feed is not well-formed ({name}); read what could be read"
-    if not parsed.entries and not parsed.feed.get("title") and parsed.get("version", "") == "":
+    if not parsed.entries and not parsed.get("version"):
         raise FetchError("not a feed: no RSS, Atom or JSON Feed found", permanent=True)
     language = parsed.feed.get("language")
-    items = [i for i in (_entry_to_item(e, language, fetched_at) for e in parsed.entries[:MAX_ENTRIES]) if i]
+    items = [
+        i
+        for i in (_entry_to_item(e, language, fetched_at) for e in parsed.entries[:MAX_ENTRIES])
+        if i
+    ]
     return ParsedFeed(clean_line(parsed.feed.get("title"), 200), _dedupe(items), warning)

@@ -92,7 +92,9 @@ class _Decoder:
         elif encoding in ("gzip", "x-gzip", "deflate"):
             self._z = zlib.decompressobj(47 if encoding != "deflate" else 15 + 32)
         else:
-            raise FetchError(f"server used unsupported content encoding '{encoding}'", permanent=True)
+            raise FetchError(
+                f"server used unsupported content encoding '{encoding}'", permanent=True
+            )
         self._limit = limit
         self.size = 0
 
@@ -105,8 +107,11 @@ class _Decoder:
                 out += b"x"  # more output than allowed is waiting: over the cap
         self.size += len(out)
         if self.size > self._limit:
-            raise FetchError(f"response is larger than the {self._limit // 1024 // 1024 or 1} MiB cap "
-                             "(after decompression)", permanent=True)
+            raise FetchError(
+                f"response is larger than the {self._limit // 1024 // 1024 or 1} MiB cap "
+                "(after decompression)",
+                permanent=True,
+            )
         return out
 
 
@@ -120,12 +125,18 @@ class HttpClient:
         )
         headers = {"User-Agent": user_agent, "Accept-Encoding": "gzip, deflate"}
         self._trusted = aiohttp.ClientSession(
-            timeout=timeout, headers=headers, auto_decompress=False,
+            timeout=timeout,
+            headers=headers,
+            auto_decompress=False,
             connector=aiohttp.TCPConnector(limit=100, ttl_dns_cache=60),
         )
         self._guarded = aiohttp.ClientSession(
-            timeout=timeout, headers=headers, auto_decompress=False,
-            connector=aiohttp.TCPConnector(limit=100, resolver=PublicOnlyResolver(), use_dns_cache=False),
+            timeout=timeout,
+            headers=headers,
+            auto_decompress=False,
+            connector=aiohttp.TCPConnector(
+                limit=100, resolver=PublicOnlyResolver(), use_dns_cache=False
+            ),
         )
         self._gates: dict[str, _HostGate] = {}
         self._host_delays: dict[str, float] = defaultdict(float)
@@ -166,8 +177,9 @@ class HttpClient:
         for _hop in range(self.limits.max_redirects + 1):
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
-                raise FetchError(f"only http and https URLs can be fetched, not '{url[:100]}'",
-                                 permanent=True)
+                raise FetchError(
+                    f"only http and https URLs can be fetched, not '{url[:100]}'", permanent=True
+                )
             host = parts.hostname.lower()
             gate = self._gate(host)
             async with gate.semaphore:
@@ -191,8 +203,14 @@ class HttpClient:
                 await asyncio.sleep(wait)
             gate.next_ok = time.monotonic() + gate.delay
 
-    async def _one(self, session: aiohttp.ClientSession, url: str, headers: dict[str, str],
-                   trusted: bool, host: str) -> Response:
+    async def _one(
+        self,
+        session: aiohttp.ClientSession,
+        url: str,
+        headers: dict[str, str],
+        trusted: bool,
+        host: str,
+    ) -> Response:
         try:
             if not trusted:
                 check_host_literal(host)
@@ -204,8 +222,10 @@ class HttpClient:
                     raise _status_error(resp.status, hdrs)
                 length = resp.headers.get("content-length", "")
                 if length.isdigit() and int(length) > self.limits.max_body * 4:
-                    raise FetchError(f"response announces {int(length) // 1048576} MiB, over the cap",
-                                     permanent=True)
+                    raise FetchError(
+                        f"response announces {int(length) // 1048576} MiB, over the cap",
+                        permanent=True,
+                    )
                 decoder = _Decoder(hdrs.get("content-encoding", ""), self.limits.max_body)
                 chunks = [decoder.feed(chunk) async for chunk in resp.content.iter_chunked(65536)]
                 return Response(resp.status, str(resp.url), hdrs, b"".join(chunks))
@@ -214,12 +234,15 @@ class HttpClient:
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, BlockedAddress):
                 raise FetchError(str(exc.os_error), permanent=True) from None
-            raise FetchError(f"cannot connect to {host}: {exc.os_error.strerror or exc.os_error}") from None
+            raise FetchError(
+                f"cannot connect to {host}: {exc.os_error.strerror or exc.os_error}"
+            ) from None
         except aiohttp.ClientPayloadError as exc:
             raise FetchError(f"the response from {host} was cut off ({exc})") from None
         except TimeoutError:
-            raise FetchError(f"{host} stopped answering (read timeout "
-                             f"{self.limits.read_timeout:.0f} s)") from None
+            raise FetchError(
+                f"{host} stopped answering (read timeout {self.limits.read_timeout:.0f} s)"
+            ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"request to {host} failed: {exc.__class__.__name__}: {exc}") from None
 

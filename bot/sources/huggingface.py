@@ -11,8 +11,20 @@ from bot.errors import FetchError
 from bot.items import HubFacts, NewItem
 from bot.sources.clean import clean_line
 
-EXPAND = ("author", "baseModels", "cardData", "createdAt", "downloads", "gated", "lastModified",
-          "library_name", "likes", "pipeline_tag", "safetensors", "tags")
+EXPAND = (
+    "author",
+    "baseModels",
+    "cardData",
+    "createdAt",
+    "downloads",
+    "gated",
+    "lastModified",
+    "library_name",
+    "likes",
+    "pipeline_tag",
+    "safetensors",
+    "tags",
+)
 # Every repo older than the createdAt field carries this date; it means "unknown".
 _EPOCH_PLACEHOLDER = "2022-03-02T23:29:04.000Z"
 
@@ -29,7 +41,7 @@ def _derivative(tags: list[str]) -> tuple[str | None, tuple[str, ...]]:
     for tag in tags:
         if not tag.startswith("base_model:"):
             continue
-        rest = tag[len("base_model:"):]
+        rest = tag[len("base_model:") :]
         relation, _, target = rest.partition(":")
         if target and relation in ("finetune", "quantized", "adapter", "merge"):
             kind = kind or relation
@@ -45,7 +57,7 @@ def _licence(tags: list[str], card: dict[str, Any]) -> str | None:
         return value[:80]
     for tag in tags:
         if tag.startswith("license:"):
-            return tag[len("license:"):][:80]
+            return tag[len("license:") :][:80]
     return None
 
 
@@ -65,7 +77,8 @@ def model_to_item(raw: dict[str, Any], endpoint: str, fetched_at: datetime) -> N
         return None
     namespace, name = repo_id.split("/", 1)
     tags = [t for t in raw.get("tags") or [] if isinstance(t, str)][:200]
-    card = raw.get("cardData") if isinstance(raw.get("cardData"), dict) else {}
+    card_data = raw.get("cardData")
+    card: dict[str, Any] = card_data if isinstance(card_data, dict) else {}
     derivative, bases = _derivative(tags)
     base_models = raw.get("baseModels")
     if isinstance(base_models, dict) and isinstance(base_models.get("models"), list):
@@ -73,7 +86,8 @@ def model_to_item(raw: dict[str, Any], endpoint: str, fetched_at: datetime) -> N
         bases = tuple(dict.fromkeys([*bases, *[b for b in extra if isinstance(b, str)]]))
         if base_models.get("relation") and not derivative:
             derivative = str(base_models["relation"])[:20]
-    safetensors = raw.get("safetensors") if isinstance(raw.get("safetensors"), dict) else {}
+    st_data = raw.get("safetensors")
+    safetensors: dict[str, Any] = st_data if isinstance(st_data, dict) else {}
     params = safetensors.get("total")
     gated = raw.get("gated")
     facts = HubFacts(

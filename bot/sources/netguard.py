@@ -36,8 +36,12 @@ def is_public(address: str) -> bool:
     if ip.version == 4 and ip in _CGNAT:
         return False
     return bool(ip.is_global) and not (
-        ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast
-        or ip.is_unspecified or ip.is_reserved
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_unspecified
+        or ip.is_reserved
     )
 
 
@@ -57,7 +61,9 @@ class PublicOnlyResolver(AbstractResolver):
     def __init__(self) -> None:
         self._inner = DefaultResolver()
 
-    async def resolve(self, host: str, port: int = 0, family: Any = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: Any = socket.AF_INET
+    ) -> list[ResolveResult]:
         check_host_literal(host)
         results = await self._inner.resolve(host, port, family)
         allowed = [r for r in results if is_public(r["host"])]

@@ -43,21 +43,27 @@ class ParserPool:
                 self._pool = None
         pool.terminate()
 
-    async def parse(self, body: bytes, content_type: str | None, url: str,
-                    fetched_at: datetime) -> ParsedFeed:
+    async def parse(
+        self, body: bytes, content_type: str | None, url: str, fetched_at: datetime
+    ) -> ParsedFeed:
         pool = self._get_pool()
         pending = pool.apply_async(parse_feed, (body, content_type, url, fetched_at))
         try:
             result: Any = await asyncio.to_thread(pending.get, self.timeout)
         except multiprocessing.TimeoutError:
-            log.warning("parsing %s took over %.0f s; restarting the parser workers", url, self.timeout)
+            log.warning(
+                "parsing %s took over %.0f s; restarting the parser workers", url, self.timeout
+            )
             await asyncio.to_thread(self._kill, pool)
-            raise FetchError(f"parsing took longer than {self.timeout:.0f} s; the feed was skipped") from None
+            raise FetchError(
+                f"parsing took longer than {self.timeout:.0f} s; the feed was skipped"
+            ) from None
         except FetchError:
             raise
         except Exception as exc:  # a crash inside feedparser is one feed's problem, not ours
-            raise FetchError(f"the feed could not be parsed ({type(exc).__name__}: {exc})",
-                             permanent=True) from None
+            raise FetchError(
+                f"the feed could not be parsed ({type(exc).__name__}: {exc})", permanent=True
+            ) from None
         assert isinstance(result, ParsedFeed)
         return result
 

@@ -26,7 +26,7 @@ def normalise_url(url: str) -> str:
     """Accept the usual ``postgresql://`` and ``postgres://`` spellings and use psycopg 3."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -45,8 +45,10 @@ def make_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
-        raise StoreError(f"database URL '{url}' is not valid; expected sqlite:///PATH or "
-                         "postgresql://USER@HOST/DB") from None
+        raise StoreError(
+            f"database URL '{url}' is not valid; expected sqlite:///PATH or "
+            "postgresql://USER@HOST/DB"
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         db_path = parsed.database
         if db_path and db_path != ":memory:":
@@ -54,15 +56,19 @@ def make_engine(url: str) -> Engine:
             try:
                 folder.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
-                raise StoreError(f"cannot create the data directory {folder}: {exc.strerror}; "
-                                 "set data_dir in the config or RACEWATCH_DATA_DIR") from None
+                raise StoreError(
+                    f"cannot create the data directory {folder}: {exc.strerror}; "
+                    "set data_dir in the config or RACEWATCH_DATA_DIR"
+                ) from None
         engine = create_engine(url, connect_args={"timeout": 30})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     try:
         return create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
     except (ImportError, ModuleNotFoundError):
-        raise StoreError("PostgreSQL support needs psycopg: pip install 'racewatch[postgres]'") from None
+        raise StoreError(
+            "PostgreSQL support needs psycopg: pip install 'racewatch[postgres]'"
+        ) from None
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
@@ -95,7 +101,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
             script.get_revision(before)
         except CommandError:
             raise StoreError(
-                f"the database {where} was created by a newer racewatch (schema revision {before}); "
+                f"the database {where} was created by a newer racewatch "
+                f"(schema revision {before}); "
                 "upgrade racewatch, or point DATABASE_URL at another database"
             ) from None
     try:

@@ -6,96 +6,151 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Table, select
+from sqlalchemy import CursorResult, FromClause, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.attribution.classify import Classification
 from bot.items import NewItem
-from bot.stories.canonical import canonical_url
-from bot.stories.keys import similarity, tokens
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Story
+from bot.stories.canonical import canonical_url
+from bot.stories.keys import similarity, tokens
 
 STORY_KEY_WINDOW = timedelta(days=7)
 STORY_TEXT_WINDOW = timedelta(hours=48)
 NEAR_DUPLICATE = 0.6
 
 
-def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
+def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> int:
     """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns rows inserted."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
     result = session.execute(module.insert(table).on_conflict_do_nothing(), rows)
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
 
 
-def insert_new_items(session: Session, source_id: int, items: Sequence[NewItem], now: datetime,
-                     baseline: bool) -> list[Item]:
+def insert_new_items(
+    session: Session, source_id: int, items: Sequence[NewItem], now: datetime, baseline: bool
+) -> list[Item]:
     """Store the items this source has not given us before; return just those."""
     if not items:
         return []
     guids = [i.guid for i in items]
     known: set[str] = set()
     for start in range(0, len(guids), 500):
-        known |= set(session.scalars(select(Item.guid).where(
-            Item.source_id == source_id, Item.guid.in_(guids[start:start + 500]))))
+        known |= set(
+            session.scalars(
+                select(Item.guid).where(
+                    Item.source_id == source_id, Item.guid.in_(guids[start : start + 500])
+                )
+            )
+        )
     rows = []
     for new in items:
         if new.guid in known:
             continue
         known.add(new.guid)
-        rows.append(Item(
-            source_id=source_id, guid=new.guid, url=new.url, canonical_url=canonical_url(new.url),
-            title=new.title, summary=new.summary, published_at=new.published_at, fetched_at=now,
-            authors=list(new.authors), language=new.language, tags=list(new.tags),
-            hub=new.hub.as_dict() if new.hub else None, baseline=baseline,
-        ))
+        rows.append(
+            Item(
+                source_id=source_id,
+                guid=new.guid,
+                url=new.url,
+                canonical_url=canonical_url(new.url),
+                title=new.title,
+                summary=new.summary,
+                published_at=new.published_at,
+                fetched_at=now,
+                authors=list(new.authors),
+                language=new.language,
+                tags=list(new.tags),
+                hub=new.hub.as_dict() if new.hub else None,
+                baseline=baseline,
+            )
+        )
     session.add_all(rows)
     session.flush()
     return rows
 
 
 def save_classification(session: Session, item_id: int, cls: Classification) -> None:
-    session.merge(ClassRow(
-        item_id=item_id, primary_country=cls.primary_country, countries=list(cls.countries),
-        primary_org=cls.primary_org, orgs=list(cls.orgs), kind=cls.kind,
-        modalities=list(cls.modalities), open_weights=cls.open_weights, licence=cls.licence,
-        params=cls.params, confidence=cls.confidence, reasons=list(cls.reasons),
-        derivative_of=cls.derivative_of,
-    ))
+    session.merge(
+        ClassRow(
+            item_id=item_id,
+            primary_country=cls.primary_country,
+            countries=list(cls.countries),
+            primary_org=cls.primary_org,
+            orgs=list(cls.orgs),
+            kind=cls.kind,
+            modalities=list(cls.modalities),
+            open_weights=cls.open_weights,
+            licence=cls.licence,
+            params=cls.params,
+            confidence=cls.confidence,
+            reasons=list(cls.reasons),
+            derivative_of=cls.derivative_of,
+        )
+    )
 
 
-def assign_story(session: Session, item: Item, release_key: str | None, now: datetime) -> tuple[Story, str]:
+def assign_story(
+    session: Session, item: Item, release_key: str | None, now: datetime
+) -> tuple[Story, str]:
     """Attach ``item`` to an existing story (same page, same release, or near-identical
     headline) or start a new one. Returns the story and how it was decided."""
     story: Story | None = None
     how = "new story"
     if item.canonical_url:
-        story_id = session.scalar(select(Item.story_id).where(
-            Item.canonical_url == item.canonical_url, Item.story_id.is_not(None), Item.id != item.id).limit(1))
+        story_id = session.scalar(
+            select(Item.story_id)
+            .where(
+                Item.canonical_url == item.canonical_url,
+                Item.story_id.is_not(None),
+                Item.id != item.id,
+            )
+            .limit(1)
+        )
         if story_id:
             story, how = session.get(Story, story_id), "same article URL as an earlier item"
     if story is None and release_key:
-        story = session.scalar(select(Story).where(
-            Story.release_key == release_key, Story.updated_at >= now - STORY_KEY_WINDOW)
-            .order_by(Story.id.desc()).limit(1))
+        story = session.scalar(
+            select(Story)
+            .where(Story.release_key == release_key, Story.updated_at >= now - STORY_KEY_WINDOW)
+            .order_by(Story.id.desc())
+            .limit(1)
+        )
         how = f"same release '{release_key}'" if story else how
     if story is None and item.hub is None:
         # Near-identical headlines from *other* sources; one source's two posts are two events.
         mine = tokens(item.title)
-        own = select(Item.story_id).where(Item.source_id == item.source_id, Item.story_id.is_not(None))
-        recent = session.execute(select(Story.id, Story.title).where(
-            Story.created_at >= now - STORY_TEXT_WINDOW, Story.id.not_in(own))
-            .order_by(Story.id.desc()).limit(400))
-        best = max(((similarity(mine, tokens(title)), sid) for sid, title in recent), default=(0.0, 0))
+        own = select(Item.story_id).where(
+            Item.source_id == item.source_id, Item.story_id.is_not(None)
+        )
+        recent = session.execute(
+            select(Story.id, Story.title)
+            .where(Story.created_at >= now - STORY_TEXT_WINDOW, Story.id.not_in(own))
+            .order_by(Story.id.desc())
+            .limit(400)
+        )
+        best = max(
+            ((similarity(mine, tokens(title)), sid) for sid, title in recent), default=(0.0, 0)
+        )
         if best[0] >= NEAR_DUPLICATE:
-            story, how = session.get(Story, best[1]), f"headline {best[0]:.0%} similar to story {best[1]}"
+            story, how = (
+                session.get(Story, best[1]),
+                f"headline {best[0]:.0%} similar to story {best[1]}",
+            )
     if story is None:
-        story = Story(release_key=release_key, title=item.title, first_item_id=item.id, item_count=0,
-                      created_at=now, updated_at=now)
+        story = Story(
+            release_key=release_key,
+            title=item.title,
+            first_item_id=item.id,
+            item_count=0,
+            created_at=now,
+            updated_at=now,
+        )
         session.add(story)
         session.flush()
     story.item_count += 1
@@ -106,21 +161,44 @@ def assign_story(session: Session, item: Item, release_key: str | None, now: dat
     return story, how
 
 
-def record_match(session: Session, item: Item, story: Story, rule: str, destinations: Sequence[str],
-                 mentions: Sequence[str], now: datetime) -> list[str]:
+def record_match(
+    session: Session,
+    item: Item,
+    story: Story,
+    rule: str,
+    destinations: Sequence[str],
+    mentions: Sequence[str],
+    now: datetime,
+) -> list[str]:
     """The rule match and its outbox rows, in the caller's transaction.
 
     One delivery per story and destination: the unique key makes a second item of the same
     story (or a second rule) a no-op. Returns the destinations newly queued.
     """
-    insert_ignore(session, RuleMatch.__table__, [  # type: ignore[arg-type]
-        {"item_id": item.id, "story_id": story.id, "rule_name": rule, "matched_at": now}])
+    insert_ignore(
+        session,
+        RuleMatch.__table__,
+        [{"item_id": item.id, "story_id": story.id, "rule_name": rule, "matched_at": now}],
+    )
     queued = []
     for dest in destinations:
-        added = insert_ignore(session, Delivery.__table__, [{  # type: ignore[arg-type]
-            "story_id": story.id, "item_id": item.id, "destination": dest, "rule_name": rule,
-            "mentions": list(mentions), "status": "pending", "attempts": 0,
-            "next_attempt_at": now, "created_at": now}])
+        added = insert_ignore(
+            session,
+            Delivery.__table__,
+            [
+                {
+                    "story_id": story.id,
+                    "item_id": item.id,
+                    "destination": dest,
+                    "rule_name": rule,
+                    "mentions": list(mentions),
+                    "status": "pending",
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "created_at": now,
+                }
+            ],
+        )
         if added:
             queued.append(dest)
     return queued

@@ -27,15 +27,21 @@ class PendingDelivery:
 
 
 def broken_destinations(session: Session) -> set[str]:
-    return set(session.scalars(select(DestinationState.name).where(DestinationState.status == "broken")))
+    return set(
+        session.scalars(select(DestinationState.name).where(DestinationState.status == "broken"))
+    )
 
 
-def claim_deliveries(session: Session, now: datetime, limit: int, owner: str, lease: float,
-                     skip: set[str]) -> list[PendingDelivery]:
+def claim_deliveries(
+    session: Session, now: datetime, limit: int, owner: str, lease: float, skip: set[str]
+) -> list[PendingDelivery]:
     query = (
         select(Delivery)
-        .where(Delivery.status == "pending", Delivery.next_attempt_at <= now,
-               or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+        )
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -51,36 +57,93 @@ def claim_deliveries(session: Session, now: datetime, limit: int, owner: str, le
         assert item is not None
         source = session.get(Source, item.source_id)
         others = session.scalars(
-            select(Source.name).join(Item, Item.source_id == Source.id)
-            .where(Item.story_id == row.story_id, Item.id != item.id).distinct().limit(5))
-        out.append(PendingDelivery(
-            row.id, row.story_id, row.destination, row.rule_name, tuple(row.mentions), row.attempts,
-            {c: getattr(item, c) for c in ("id", "title", "url", "summary", "published_at", "hub")},
-            {c: getattr(cls, c) for c in ("primary_country", "countries", "primary_org", "orgs", "kind",
-                                          "modalities", "open_weights", "licence", "params",
-                                          "confidence", "reasons", "derivative_of")} if cls else {},
-            source.name if source else "?", tuple(others),
-        ))
+            select(Source.name)
+            .join(Item, Item.source_id == Source.id)
+            .where(Item.story_id == row.story_id, Item.id != item.id)
+            .distinct()
+            .limit(5)
+        )
+        out.append(
+            PendingDelivery(
+                row.id,
+                row.story_id,
+                row.destination,
+                row.rule_name,
+                tuple(row.mentions),
+                row.attempts,
+                {
+                    c: getattr(item, c)
+                    for c in ("id", "title", "url", "summary", "published_at", "hub")
+                },
+                {
+                    c: getattr(cls, c)
+                    for c in (
+                        "primary_country",
+                        "countries",
+                        "primary_org",
+                        "orgs",
+                        "kind",
+                        "modalities",
+                        "open_weights",
+                        "licence",
+                        "params",
+                        "confidence",
+                        "reasons",
+                        "derivative_of",
+                    )
+                }
+                if cls
+                else {},
+                source.name if source else "?",
+                tuple(others),
+            )
+        )
     session.flush()
     return out
 
 
 def mark_sent(session: Session, delivery_id: int, now: datetime, external_id: str | None) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-        status="sent", sent_at=now, external_id=external_id, attempts=Delivery.attempts + 1,
-        lease_owner=None, lease_until=None, last_error=None))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            status="sent",
+            sent_at=now,
+            external_id=external_id,
+            attempts=Delivery.attempts + 1,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
+    )
 
 
 def mark_retry(session: Session, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-        attempts=Delivery.attempts + 1, last_error=error[:1000], next_attempt_at=next_attempt_at,
-        lease_owner=None, lease_until=None))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            attempts=Delivery.attempts + 1,
+            last_error=error[:1000],
+            next_attempt_at=next_attempt_at,
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
 
 
 def mark_failed(session: Session, delivery_id: int, error: str) -> None:
-    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
-        status="failed", attempts=Delivery.attempts + 1, last_error=error[:1000],
-        lease_owner=None, lease_until=None))
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id == delivery_id)
+        .values(
+            status="failed",
+            attempts=Delivery.attempts + 1,
+            last_error=error[:1000],
+            lease_owner=None,
+            lease_until=None,
+        )
+    )
 
 
 def mark_broken(session: Session, name: str, reason: str, now: datetime) -> None:
@@ -92,8 +155,11 @@ def mark_broken(session: Session, name: str, reason: str, now: datetime) -> None
 
 
 def outbox_depth(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Delivery.destination, func.count()).where(Delivery.status == "pending")
-                           .group_by(Delivery.destination))
+    rows = session.execute(
+        select(Delivery.destination, func.count())
+        .where(Delivery.status == "pending")
+        .group_by(Delivery.destination)
+    )
     return {name: count for name, count in rows}
 
 

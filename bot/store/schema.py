@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
@@ -42,7 +42,11 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: UTCDateTime, dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map: ClassVar[dict[Any, Any]] = {
+        datetime: UTCDateTime,
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 class Source(Base):
@@ -112,7 +116,9 @@ class Item(Base):
 class Classification(Base):
     __tablename__ = "classifications"
 
-    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    item_id: Mapped[int] = mapped_column(
+        ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
+    )
     primary_country: Mapped[str | None] = mapped_column(String(2), index=True)
     countries: Mapped[list[Any]] = mapped_column(default=list)
     primary_org: Mapped[str | None] = mapped_column(String(80), index=True)
@@ -153,7 +159,9 @@ class Delivery(Base):
     destination: Mapped[str] = mapped_column(String(60))
     rule_name: Mapped[str] = mapped_column(String(80))
     mentions: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(10), default="pending")  # pending|sent|failed|dropped
+    status: Mapped[str] = mapped_column(
+        String(10), default="pending"
+    )  # pending|sent|failed|dropped
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -43,7 +43,9 @@ def source_url(spec: SourceSpec) -> str:
     return f"{spec.type}:{spec.org}"
 
 
-def sync_sources(session: Session, specs: Sequence[SourceSpec], now: datetime, default_interval: float) -> int:
+def sync_sources(
+    session: Session, specs: Sequence[SourceSpec], now: datetime, default_interval: float
+) -> int:
     """Make the table match the configuration; returns how many sources changed.
 
     Sources removed from the configuration are marked removed (their items stay). An edited
@@ -58,15 +60,35 @@ def sync_sources(session: Session, specs: Sequence[SourceSpec], now: datetime, d
         interval = spec.interval or default_interval
         row = existing.pop(spec.name, None)
         if row is None:
-            session.add(Source(name=spec.name, type=spec.type, url=source_url(spec), spec=data,
-                               origin="config", trusted=True, status="active", interval_s=interval,
-                               next_poll_at=now + timedelta(seconds=random.uniform(0, 5))))
+            session.add(
+                Source(
+                    name=spec.name,
+                    type=spec.type,
+                    url=source_url(spec),
+                    spec=data,
+                    origin="config",
+                    trusted=True,
+                    status="active",
+                    interval_s=interval,
+                    next_poll_at=now + timedelta(seconds=random.uniform(0, 5)),
+                )
+            )
             changed += 1
         elif row.spec != data or row.status == "removed":
             if row.url != source_url(spec):
                 row.etag = row.last_modified = row.content_hash = None
-            row.type, row.url, row.spec, row.interval_s = spec.type, source_url(spec), data, interval
-            row.status, row.paused_reason, row.failure_count, row.next_poll_at = "active", None, 0, now
+            row.type, row.url, row.spec, row.interval_s = (
+                spec.type,
+                source_url(spec),
+                data,
+                interval,
+            )
+            row.status, row.paused_reason, row.failure_count, row.next_poll_at = (
+                "active",
+                None,
+                0,
+                now,
+            )
             changed += 1
     for row in existing.values():
         if row.status != "removed":
@@ -76,12 +98,17 @@ def sync_sources(session: Session, specs: Sequence[SourceSpec], now: datetime, d
     return changed
 
 
-def claim_due(session: Session, now: datetime, limit: int, owner: str, lease: float) -> list[DueSource]:
+def claim_due(
+    session: Session, now: datetime, limit: int, owner: str, lease: float
+) -> list[DueSource]:
     """Claim up to ``limit`` due sources for ``owner``; other processes skip locked rows."""
     query = (
         select(Source)
-        .where(Source.status == "active", Source.next_poll_at <= now,
-               or_(Source.lease_until.is_(None), Source.lease_until < now))
+        .where(
+            Source.status == "active",
+            Source.next_poll_at <= now,
+            or_(Source.lease_until.is_(None), Source.lease_until < now),
+        )
         .order_by(Source.next_poll_at)
         .limit(limit)
         .with_for_update(skip_locked=True)
@@ -91,8 +118,23 @@ def claim_due(session: Session, now: datetime, limit: int, owner: str, lease: fl
     for row in rows:
         row.lease_owner, row.lease_until = owner, until
     session.flush()
-    return [DueSource(r.id, r.name, r.type, r.url, dict(r.spec), r.trusted, r.etag, r.last_modified,
-                      r.content_hash, r.failure_count, r.baseline_done, r.interval_s) for r in rows]
+    return [
+        DueSource(
+            r.id,
+            r.name,
+            r.type,
+            r.url,
+            dict(r.spec),
+            r.trusted,
+            r.etag,
+            r.last_modified,
+            r.content_hash,
+            r.failure_count,
+            r.baseline_done,
+            r.interval_s,
+        )
+        for r in rows
+    ]
 
 
 def make_all_due(session: Session, now: datetime) -> None:
@@ -100,28 +142,63 @@ def make_all_due(session: Session, now: datetime) -> None:
 
 
 def next_due_at(session: Session) -> datetime | None:
-    return session.scalar(select(Source.next_poll_at).where(Source.status == "active")
-                          .order_by(Source.next_poll_at).limit(1))
+    return session.scalar(
+        select(Source.next_poll_at)
+        .where(Source.status == "active")
+        .order_by(Source.next_poll_at)
+        .limit(1)
+    )
 
 
-def record_success(session: Session, source_id: int, *, now: datetime, next_poll_at: datetime,
-                   etag: str | None, last_modified: str | None, content_hash: str | None,
-                   new_items: int, baseline_done: bool) -> None:
+def record_success(
+    session: Session,
+    source_id: int,
+    *,
+    now: datetime,
+    next_poll_at: datetime,
+    etag: str | None,
+    last_modified: str | None,
+    content_hash: str | None,
+    new_items: int,
+    baseline_done: bool,
+) -> None:
     session.execute(
-        update(Source).where(Source.id == source_id).values(
-            etag=etag, last_modified=last_modified, content_hash=content_hash,
-            failure_count=0, last_error=None, last_success_at=now, last_polled_at=now,
-            next_poll_at=next_poll_at, items_seen=Source.items_seen + new_items,
-            baseline_done=baseline_done, lease_owner=None, lease_until=None,
+        update(Source)
+        .where(Source.id == source_id)
+        .values(
+            etag=etag,
+            last_modified=last_modified,
+            content_hash=content_hash,
+            failure_count=0,
+            last_error=None,
+            last_success_at=now,
+            last_polled_at=now,
+            next_poll_at=next_poll_at,
+            items_seen=Source.items_seen + new_items,
+            baseline_done=baseline_done,
+            lease_owner=None,
+            lease_until=None,
         )
     )
 
 
-def record_failure(session: Session, source_id: int, *, now: datetime, error: str,
-                   next_poll_at: datetime, pause: bool) -> None:
+def record_failure(
+    session: Session,
+    source_id: int,
+    *,
+    now: datetime,
+    error: str,
+    next_poll_at: datetime,
+    pause: bool,
+) -> None:
     values: dict[str, Any] = dict(
-        failure_count=Source.failure_count + 1, last_error=error[:1000], last_error_at=now,
-        last_polled_at=now, next_poll_at=next_poll_at, lease_owner=None, lease_until=None,
+        failure_count=Source.failure_count + 1,
+        last_error=error[:1000],
+        last_error_at=now,
+        last_polled_at=now,
+        next_poll_at=next_poll_at,
+        lease_owner=None,
+        lease_until=None,
     )
     if pause:
         values.update(status="paused", paused_reason=error[:1000])
@@ -140,4 +217,6 @@ def resume(session: Session, name: str | None, now: datetime) -> list[str]:
 
 
 def list_sources(session: Session) -> list[Source]:
-    return list(session.scalars(select(Source).where(Source.status != "removed").order_by(Source.name)))
+    return list(
+        session.scalars(select(Source).where(Source.status != "removed").order_by(Source.name))
+    )

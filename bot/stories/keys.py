@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable
 
@@ -9,30 +10,140 @@ _MODEL = re.compile(
     r"(?<![A-Za-z0-9])([A-Za-z][A-Za-z.]{1,20}?)[- ]?([vVkK]?\d+(?:\.\d+)?)(?![\d.]*[A-Za-z]{3})"
     r"(?:([- ])([A-Za-z]{2,12}))?(?:[- ](\d+(?:\.\d+)?[BbMm]))?"
 )
-_GENERIC = {"instruct", "base", "chat", "fp8", "gguf", "awq", "gptq", "it", "hf", "mlx", "int4",
-            "int8", "preview", "thinking", "bf16", "exl2", "a22b", "a3b", "release", "model", "models",
-            "weights", "is", "and", "on", "in", "the", "with", "now", "for", "to", "as", "at", "of"}
-_VARIANTS = {"pro", "flash", "mini", "max", "plus", "turbo", "coder", "vl", "omni", "maverick",
-             "scout", "ultra", "nano", "lite", "audio", "video", "image", "vision", "math", "air",
-             "sonnet", "opus", "haiku", "next", "master", "behemoth", "speed", "large", "small"}
+_GENERIC = {
+    "instruct",
+    "base",
+    "chat",
+    "fp8",
+    "gguf",
+    "awq",
+    "gptq",
+    "it",
+    "hf",
+    "mlx",
+    "int4",
+    "int8",
+    "preview",
+    "thinking",
+    "bf16",
+    "exl2",
+    "a22b",
+    "a3b",
+    "release",
+    "model",
+    "models",
+    "weights",
+    "is",
+    "and",
+    "on",
+    "in",
+    "the",
+    "with",
+    "now",
+    "for",
+    "to",
+    "as",
+    "at",
+    "of",
+}
+_VARIANTS = {
+    "pro",
+    "flash",
+    "mini",
+    "max",
+    "plus",
+    "turbo",
+    "coder",
+    "vl",
+    "omni",
+    "maverick",
+    "scout",
+    "ultra",
+    "nano",
+    "lite",
+    "audio",
+    "video",
+    "image",
+    "vision",
+    "math",
+    "air",
+    "sonnet",
+    "opus",
+    "haiku",
+    "next",
+    "master",
+    "behemoth",
+    "speed",
+    "large",
+    "small",
+}
 _WORD = re.compile(r"[a-z0-9]+|[\u3400-\u9fff]")
-_STOP = {"the", "a", "an", "of", "to", "in", "on", "for", "and", "with", "its", "is", "as", "at",
-         "by", "from", "new", "that", "this", "it", "be", "are", "has", "have", "after", "over",
-         "says", "said", "report", "reports", "how", "why", "what", "will", "can", "into",
-         "的", "了", "在", "和", "是", "将", "与"}
+_STOP = {
+    "the",
+    "a",
+    "an",
+    "of",
+    "to",
+    "in",
+    "on",
+    "for",
+    "and",
+    "with",
+    "its",
+    "is",
+    "as",
+    "at",
+    "by",
+    "from",
+    "new",
+    "that",
+    "this",
+    "it",
+    "be",
+    "are",
+    "has",
+    "have",
+    "after",
+    "over",
+    "says",
+    "said",
+    "report",
+    "reports",
+    "how",
+    "why",
+    "what",
+    "will",
+    "can",
+    "into",
+    "的",
+    "了",
+    "在",
+    "和",
+    "是",
+    "将",
+    "与",
+}
 
 
 def release_key(text: str, names: Iterable[str]) -> str | None:
     """``qwen3-coder`` from "Qwen3-Coder-480B is out"; only for known product or org names."""
     known = {n.lower() for n in names}
     for m in _MODEL.finditer(text):
-        name, version, joiner, variant = m.group(1).rstrip("."), m.group(2).lower(), m.group(3), m.group(4)
+        name, version, joiner, variant = (
+            m.group(1).rstrip("."),
+            m.group(2).lower(),
+            m.group(3),
+            m.group(4),
+        )
         if name.lower() not in known:
             continue
-        key = f"{name.lower()}{version.lstrip('v') if version[0] == 'v' and name[-1].isalpha() else version}"
-        if version[0] in "vk":
-            key = f"{name.lower()}-{version}"
-        if variant and variant.lower() not in _GENERIC and (joiner == "-" or variant.lower() in _VARIANTS):
+        joined = "-" if version[0] in "vk" else ""  # DeepSeek-V3 -> deepseek-v3, Qwen3 -> qwen3
+        key = f"{name.lower()}{joined}{version}"
+        if (
+            variant
+            and variant.lower() not in _GENERIC
+            and (joiner == "-" or variant.lower() in _VARIANTS)
+        ):
             key += f"-{variant.lower()}"
         return key[:200]
     return None
@@ -43,7 +154,7 @@ def tokens(text: str) -> frozenset[str]:
     words = _WORD.findall(text.lower())
     latin = {w for w in words if len(w) > 1 and w not in _STOP and not _is_cjk(w)}
     cjk = [w for w in words if _is_cjk(w) and w not in _STOP]
-    bigrams = {a + b for a, b in zip(cjk, cjk[1:], strict=False)}
+    bigrams = {a + b for a, b in itertools.pairwise(cjk)}
     return frozenset(latin | bigrams)
 
 

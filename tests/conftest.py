@@ -1,0 +1,135 @@
+"""Shared fixtures: a local HTTP server that tests program route by route, and config files."""
+
+from __future__ import annotations
+
+import gzip
+import os
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+import pytest
+import yaml
+from aiohttp import web
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@dataclass
+class Route:
+    body: bytes = b""
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+    etag: str | None = None
+    handler: Handler | None = None
+
+
+@dataclass
+class LocalServer:
+    """Serves programmable routes on 127.0.0.1 at an ephemeral port and records requests."""
+
+    routes: dict[str, Route] = field(default_factory=dict)
+    requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    base: str = ""
+    _runner: web.AppRunner | None = None
+
+    def url(self, path: str) -> str:
+        return self.base + path
+
+    def set(self, path: str, body: bytes | str = b"", **kwargs: Any) -> None:
+        data = body.encode() if isinstance(body, str) else body
+        self.routes[path] = Route(body=data, **kwargs)
+
+    def hits(self, path: str) -> list[dict[str, str]]:
+        return [h for p, h in self.requests if p == path]
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        path = request.path_qs if request.path_qs in self.routes else request.path
+        self.requests.append((path, dict(request.headers)))
+        route = self.routes.get(path)
+        if route is None:
+            return web.Response(status=404)
+        if route.handler is not None:
+            return await route.handler(request)
+        headers = dict(route.headers)
+        if route.etag:
+            headers["ETag"] = route.etag
+            if request.headers.get("If-None-Match") == route.etag:
+                return web.Response(status=304, headers=headers)
+        return web.Response(status=route.status, body=route.body, headers=headers)
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.base = f"http://127.0.0.1:{port}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[LocalServer]:
+    srv = LocalServer()
+    await srv.start()
+    yield srv
+    await srv.stop()
+
+
+def rss(entries: list[dict[str, Any]], title: str = "Test feed") -> str:
+    """A small RSS 2.0 document; each entry: title, link, guid, summary, age (timedelta)."""
+    now = datetime.now(UTC)
+    items = []
+    for e in entries:
+        when = now - e.get("age", timedelta(hours=1))
+        items.append(
+            f"<item><title>{escape(e['title'])}</title>"
+            + (f"<link>{escape(e['link'])}</link>" if e.get("link") else "")
+            + (f"<guid>{escape(e['guid'])}</guid>" if e.get("guid") else "")
+            + f"<pubDate>{format_datetime(when)}</pubDate>"
+            f"<description>{escape(e.get('summary', ''))}</description></item>"
+        )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>{title}'
+        f"</title><link>https://example.org/</link>{''.join(items)}</channel></rss>"
+    )
+
+
+def gzip_bytes(data: bytes) -> bytes:
+    return gzip.compress(data)
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
+    """Write a settings file whose database lives in the test's own folder."""
+
+    def write(settings: dict[str, Any]) -> Path:
+        data = {
+            "database_url": f"sqlite:///{tmp_path / 'rw.sqlite3'}",
+            "default_sources": False,
+            **settings,
+        }
+        path = tmp_path / "racewatch.yaml"
+        path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+        return path
+
+    return write
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Tests never see the developer's own racewatch settings or tokens."""
+    for name in list(os.environ):
+        if name.startswith("RACEWATCH_") or name in ("DATABASE_URL", "HF_TOKEN", "HF_ENDPOINT"):
+            monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "xdg-config"))
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg-data"))

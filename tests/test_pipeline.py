@@ -1,0 +1,153 @@
+"""Feeds in, alerts out: the whole pipeline against a local feed server and a real SQLite."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config.loader import load_config
+from bot.runtime.app import App
+from tests.conftest import LocalServer, rss
+
+QWEN = {
+    "title": "Alibaba releases Qwen3, a family of open-weights models",
+    "link": "https://qwenlm.github.io/blog/qwen3/",
+    "guid": "qwen3",
+    "summary": "Alibaba's Qwen team open-sourced Qwen3-235B-A22B under Apache 2.0.",
+}
+KLING = {
+    "title": "Kuaishou launches Kling 2.1 video generator to rival OpenAI's Sora",
+    "link": "https://technode.com/kling-2-1",
+    "guid": "kling",
+    "summary": "Kling 2.1 generates 1080p video from text.",
+}
+OLD = {
+    "title": "Baidu open-sources ERNIE 4.5 models",
+    "link": "https://example.org/ernie",
+    "guid": "ernie",
+    "age": timedelta(days=10),
+}
+
+
+def alerts(path: Path) -> list[dict[str, Any]]:
+    if not path.exists():
+        return []
+    return [r for r in map(json.loads, path.read_text().splitlines()) if r["type"] == "alert"]
+
+
+async def poll(config_path: Path) -> App:
+    app = App(load_config(config_path, env={}))
+    await app.start()
+    try:
+        await app.poll_once(force=True)
+    finally:
+        await app.close()
+    return app
+
+
+def feed_config(server: LocalServer, tmp_path: Path, **extra: Any) -> dict[str, Any]:
+    return {
+        "sources": [
+            {"name": "news", "url": server.url("/news.xml")},
+            {"name": "broken", "url": server.url("/missing.xml")},
+        ],
+        "destinations": {"file": {"type": "jsonl", "path": str(tmp_path / "alerts.jsonl")}},
+        "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
+        **extra,
+    }
+
+
+async def test_first_poll_is_a_silent_baseline_then_new_items_alert_once(
+    server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    server.set("/news.xml", rss([OLD]), etag='"v1"')
+    path = write_config(feed_config(server, tmp_path))
+    out = tmp_path / "alerts.jsonl"
+
+    await poll(path)
+    assert alerts(out) == []
+
+    server.set("/news.xml", rss([QWEN, KLING, OLD]), etag='"v2"')
+    await poll(path)
+    got = alerts(out)
+    assert sorted(a["title"] for a in got) == sorted([QWEN["title"], KLING["title"]])
+    qwen = next(a for a in got if a["title"] == QWEN["title"])
+    assert qwen["country"] == "CN" and qwen["flag"] == "🇨🇳"
+    assert "Qwen team (Alibaba)" in qwen["org"]
+    assert qwen["facts"]["Weights"].startswith("open")
+
+    # a restart and another poll never repeat an alert
+    await poll(path)
+    assert len(alerts(out)) == 2
+    assert server.hits("/news.xml")[-1].get("If-None-Match") == '"v2"'
+
+
+async def test_items_older_than_the_age_limit_are_stored_but_not_alerted(
+    server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    server.set("/news.xml", rss([]))
+    path = write_config(feed_config(server, tmp_path, poll={"max_item_age": "3d"}))
+    await poll(path)
+    server.set("/news.xml", rss([OLD, KLING]))
+    app = await poll(path)
+    assert [a["title"] for a in alerts(tmp_path / "alerts.jsonl")] == [KLING["title"]]
+    assert app.engine is not None
+
+
+async def test_one_broken_source_never_stops_the_others(
+    server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    server.set("/news.xml", rss([]))
+    server.set(
+        "/missing.xml",
+        "<html><body>Not a feed</body></html>",
+        headers={"Content-Type": "text/html"},
+    )
+    path = write_config(feed_config(server, tmp_path))
+    await poll(path)
+    server.set("/news.xml", rss([KLING]))
+    app = App(load_config(path, env={}))
+    await app.start()
+    try:
+        outcomes = {o.source: o for o in await app.poll_once(force=True)}
+    finally:
+        await app.close()
+    assert outcomes["news"].ok and outcomes["news"].new_items == 1
+    assert not outcomes["broken"].ok
+    assert "HTML page, not a feed" in (outcomes["broken"].error or "")
+    assert len(alerts(tmp_path / "alerts.jsonl")) == 1
+
+
+async def test_the_same_story_from_two_outlets_is_one_alert(
+    server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    server.set("/news.xml", rss([]))
+    server.set("/other.xml", rss([]))
+    settings = feed_config(server, tmp_path)
+    settings["sources"] = [
+        {"name": "news", "url": server.url("/news.xml")},
+        {"name": "other", "url": server.url("/other.xml")},
+    ]
+    path = write_config(settings)
+    await poll(path)
+    server.set("/news.xml", rss([QWEN]))
+    server.set(
+        "/other.xml",
+        rss(
+            [
+                {
+                    **QWEN,
+                    "title": "阿里通义千问发布Qwen3系列模型，全面开源",
+                    "link": "https://www.qbitai.com/qwen3",
+                    "guid": "q",
+                }
+            ]
+        ),
+    )
+    await poll(path)
+    got = alerts(tmp_path / "alerts.jsonl")
+    assert len(got) == 1
+    assert got[0]["also_reported"]  # the other outlet is credited on the one alert

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
@@ -108,16 +108,54 @@ def gzip_bytes(data: bytes) -> bytes:
     return gzip.compress(data)
 
 
+POSTGRES_ADMIN_URL = os.environ.get(
+    "RACEWATCH_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def fresh_postgres_database() -> Iterator[str]:
+    """A new, empty PostgreSQL database for one test, dropped afterwards.
+
+    Skips when no server answers, except in CI, where PostgreSQL is part of the machine and a
+    missing server is a failure, not a reason to test less.
+    """
+    import uuid
+
+    import psycopg
+
+    admin = POSTGRES_ADMIN_URL
+    try:
+        conn = psycopg.connect(admin, autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        message = (
+            f"PostgreSQL not reachable at {admin} ({exc}); start it or set "
+            "RACEWATCH_TEST_POSTGRES=postgresql://USER@HOST:PORT/postgres to run these tests"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"rw_test_{uuid.uuid4().hex[:12]}"
+    with conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    base = admin.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 @pytest.fixture
-def write_config(tmp_path: Path) -> Callable[[dict[str, Any]], Path]:
-    """Write a settings file whose database lives in the test's own folder."""
+def database_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'rw.sqlite3'}"
+
+
+@pytest.fixture
+def write_config(tmp_path: Path, database_url: str) -> Callable[[dict[str, Any]], Path]:
+    """Write a settings file whose database belongs to this test alone."""
 
     def write(settings: dict[str, Any]) -> Path:
-        data = {
-            "database_url": f"sqlite:///{tmp_path / 'rw.sqlite3'}",
-            "default_sources": False,
-            **settings,
-        }
+        data = {"database_url": database_url, "default_sources": False, **settings}
         path = tmp_path / "racewatch.yaml"
         path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
         return path

@@ -3,14 +3,26 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bot.config.loader import load_config
 from bot.runtime.app import App
-from tests.conftest import LocalServer, rss
+from tests.conftest import LocalServer, fresh_postgres_database, rss
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """Every pipeline test runs on both stores racewatch supports."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'rw.sqlite3'}"
+    else:
+        yield from fresh_postgres_database()
+
 
 QWEN = {
     "title": "Alibaba releases Qwen3, a family of open-weights models",

@@ -8,9 +8,11 @@ import logging
 import signal
 
 import click
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx
 from bot.runtime.app import App
+from bot.runtime.poller import PollOutcome
 from bot.store.db import make_engine, upgrade
 
 log = logging.getLogger(__name__)
@@ -58,17 +60,39 @@ def poll(ctx: Context, once: bool, force: bool) -> None:
     app = App(config)
     app.open_store()
 
-    async def go() -> list[object]:
+    async def go(progress: Progress | None) -> list[PollOutcome]:
         await app.start()
+        task = progress.add_task("polling", total=0) if progress else None
         try:
-            return list(await app.poll_once(force=force))
+            return await app.poll_once(
+                force=force,
+                on_claimed=lambda n: (
+                    progress.update(task, total=n) if progress and task is not None else None
+                ),
+                on_done=lambda o: (
+                    progress.update(task, advance=1, description=o.source)
+                    if progress and task is not None
+                    else None
+                ),
+            )
         finally:
             await app.close()
 
-    outcomes = asyncio.run(go())
-    ok = sum(1 for o in outcomes if getattr(o, "ok", False))
-    new = sum(getattr(o, "new_items", 0) for o in outcomes)
-    queued = sum(getattr(o, "queued", 0) for o in outcomes)
+    if err_console.is_terminal:
+        with Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<28}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err_console,
+            transient=True,
+        ) as progress:
+            outcomes = asyncio.run(go(progress))
+    else:
+        outcomes = asyncio.run(go(None))
+    ok = sum(1 for o in outcomes if o.ok)
+    new = sum(o.new_items for o in outcomes)
+    queued = sum(o.queued for o in outcomes)
     err_console.print(
         f"polled {len(outcomes)} sources: {ok} ok, {len(outcomes) - ok} failed; "
         f"{new} new items, {queued} alerts"

@@ -133,7 +133,13 @@ class App:
                 senders[name] = JsonlSender(name, base / Path(spec.path).expanduser())
         return senders
 
-    async def poll_once(self, *, force: bool = False) -> list[PollOutcome]:
+    async def poll_once(
+        self,
+        *,
+        force: bool = False,
+        on_claimed: Callable[[int], None] | None = None,
+        on_done: Callable[[PollOutcome], None] | None = None,
+    ) -> list[PollOutcome]:
         """One full cycle: every due source (or every source with ``force``), then the outbox."""
         assert self.poller is not None and self.outbox is not None
         outcomes: list[PollOutcome] = []
@@ -141,7 +147,9 @@ class App:
             claimed = await asyncio.to_thread(self.poller.claim, 500, force=force and not outcomes)
             if not claimed:
                 break
-            outcomes += await self.poller.poll_many(claimed)
+            if on_claimed is not None:
+                on_claimed(len(claimed))
+            outcomes += await self.poller.poll_many(claimed, on_done)
             force = False
         await self.outbox.drain()
         return outcomes

@@ -110,6 +110,8 @@ class Ingestor:
         baseline: bool,
     ) -> IngestReport:
         stored = items_repo.insert_new_items(session, source.id, items, now, baseline)
+        if stored:
+            items_repo.lock_story_assignment(session)
         matched = queued = 0
         by_rule = {r.name: r for r in self.rules}
         for item in stored:

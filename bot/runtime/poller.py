@@ -72,12 +72,17 @@ class Poller:
                 sources_repo.make_all_due(session, now)
             return sources_repo.claim_due(session, now, limit, self.owner, LEASE_SECONDS)
 
-    async def poll_many(self, sources: list[DueSource]) -> list[PollOutcome]:
+    async def poll_many(
+        self, sources: list[DueSource], on_done: Callable[[PollOutcome], None] | None = None
+    ) -> list[PollOutcome]:
         gate = asyncio.Semaphore(self.poll.concurrency)
 
         async def one(source: DueSource) -> PollOutcome:
             async with gate:
-                return await self.poll_source(source)
+                outcome = await self.poll_source(source)
+            if on_done is not None:
+                on_done(outcome)
+            return outcome
 
         return list(await asyncio.gather(*(one(s) for s in sources)))
 

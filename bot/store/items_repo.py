@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, FromClause, select
+from sqlalchemy import CursorResult, FromClause, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -30,6 +30,20 @@ def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]
     module: Any = postgresql if dialect == "postgresql" else sqlite
     result = session.execute(module.insert(table).on_conflict_do_nothing(), rows)
     return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
+
+
+STORY_LOCK_KEY = 0x72616365  # "race": one advisory lock serialises story assignment
+
+
+def lock_story_assignment(session: Session) -> None:
+    """Serialise story assignment across processes and connections.
+
+    Two sources ingesting the same release at once must not both start a story. SQLite
+    already serialises writers; PostgreSQL gets a transaction-scoped advisory lock, held for
+    the few milliseconds of one source's ingest.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
 
 
 def insert_new_items(

@@ -1,0 +1,38 @@
+"""A wheel carries the shipped configuration as package data, so pip installs work too."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_the_wheel_contains_the_package_the_catalogue_and_the_migrations(tmp_path: Path) -> None:
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    [wheel] = tmp_path.glob("racewatch-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for shipped in ("sources.yaml", "orgs.yaml", "rules.example.yaml", "racewatch.example.yaml"):
+        assert f"bot/_shipped_config/{shipped}" in names
+    assert "bot/store/migrations/env.py" in names
+    assert any(n.startswith("bot/store/migrations/versions/0001") for n in names)
+    assert "bot/demo/snapshot.yaml" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert "racewatch = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

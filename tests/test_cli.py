@@ -139,5 +139,5 @@ async def test_run_polls_alerts_survives_a_dead_source_and_stops_on_sigint(
             proc.kill()
             await proc.wait()
     text = "".join(seen)
-    assert "Traceback" not in text
+    assert "Traceback" not in text, text
     assert server.hits("/feed.xml")[-1].get("If-None-Match") in ('"1"', '"2"')

@@ -81,6 +81,7 @@ class OutboxWorker:
         self.sessions, self.senders, self.registry = sessions, senders, registry
         self.owner, self.clock, self.admin = owner, clock, admin
         self.rng = rng or random.Random()
+        self.stopping = False
 
     async def drain(self, batch: int = 50) -> int:
         """Send everything due now; returns how many alerts were sent."""
@@ -89,7 +90,11 @@ class OutboxWorker:
             claimed = await asyncio.to_thread(self._claim, batch)
             if not claimed:
                 return sent
-            for pending in claimed:
+            for index, pending in enumerate(claimed):
+                if self.stopping:  # hand the rest back so a restart sends them at once
+                    rest = [p.id for p in claimed[index:]]
+                    await asyncio.to_thread(self._write, outbox_repo.release, rest)
+                    return sent
                 sent += await self._deliver(pending)
             if len(claimed) < batch:
                 return sent

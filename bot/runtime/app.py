@@ -65,6 +65,7 @@ class App:
         self.outbox: OutboxWorker | None = None
         self.senders: dict[str, Sender] = {}
         self._tasks: set[asyncio.Task[PollOutcome]] = set()
+        self._drain_lock = asyncio.Lock()
 
     def open_store(self) -> None:
         self.engine, self.sessions = open_store(self.config.database_url)
@@ -171,10 +172,11 @@ class App:
 
     async def _drain(self) -> None:
         assert self.outbox is not None
-        try:
-            await self.outbox.drain()
-        except Exception:
-            log.exception("delivering alerts failed; will try again")
+        async with self._drain_lock:
+            try:
+                await self.outbox.drain()
+            except Exception:
+                log.exception("delivering alerts failed; will try again")
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         scheduler = build_scheduler(
@@ -190,8 +192,16 @@ class App:
             await stop.wait()
         finally:
             log.info("stopping: finishing what is in flight (at most a few seconds)")
-            scheduler.shutdown(wait=False)
+            scheduler.pause()
+            if self.outbox is not None:
+                self.outbox.stopping = True  # finish the alert being sent, start no other
             await self._stop_tasks()
+            try:
+                async with asyncio.timeout(1.5):
+                    await self._drain_lock.acquire()
+            except TimeoutError:
+                log.warning("an alert was still being sent; it will be retried on the next start")
+            scheduler.shutdown(wait=False)
 
     async def _stop_tasks(self) -> None:
         if self._tasks:

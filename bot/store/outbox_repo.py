@@ -102,6 +102,15 @@ def claim_deliveries(
     return out
 
 
+def release(session: Session, delivery_ids: list[int]) -> None:
+    """Give claimed deliveries back to the queue without counting an attempt."""
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
+        .values(lease_owner=None, lease_until=None)
+    )
+
+
 def mark_sent(session: Session, delivery_id: int, now: datetime, external_id: str | None) -> None:
     session.execute(
         update(Delivery)

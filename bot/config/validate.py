@@ -13,6 +13,16 @@ from bot.errors import Problem
 M = TypeVar("M", bound=BaseModel)
 
 
+_HINTS = {
+    "list_type": "write a list, one entry per line starting with '- '",
+    "dict_type": "write a mapping of 'key: value' lines",
+    "model_type": "write a mapping of 'key: value' lines",
+    "bool_type": "use true or false",
+    "int_parsing": "use a whole number",
+    "float_parsing": "use a number",
+}
+
+
 def _where(loc: Loc) -> str:
     parts: list[str] = []
     for part in loc:
@@ -75,12 +85,13 @@ def problems_from(
                 else (f"allowed here: {', '.join(sorted(known))}" if known else "remove it")
             )
         else:
-            message = err["msg"]
+            message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+            hint = _HINTS.get(err["type"], "")
             if err["type"] == "missing":
                 message = f"'{loc[-1]}' is required" if loc else "a value is required"
                 loc = loc[:-1] if loc else loc
         problems.append(Problem(src.file, src.line_of(loc), _where(loc), message, hint))
-    return problems
+    return sorted(problems, key=lambda p: p.line or 0)
 
 
 def validate(

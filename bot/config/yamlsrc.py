@@ -73,7 +73,9 @@ def parse_yaml(text: str, file: str) -> SourceText:
                     line,
                     "",
                     f"not valid YAML: {exc.problem or exc}",
-                    "check indentation and quoting near this line",
+                    "YAML does not allow tabs for indentation; use spaces"
+                    if "\\t" in str(exc.problem)
+                    else "check indentation and quoting near this line",
                 )
             ]
         ) from None

@@ -5,22 +5,15 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from bot.attribution.kinds import KindResult, classify_kind
 from bot.attribution.matcher import Matcher, Mention
 from bot.attribution.registry import Org, Registry
 from bot.items import HubFacts
 
-# Country words only add to "countries involved" once an AI organisation is found.
-_COUNTRY_WORDS = {
-    "CN": re.compile(r"\b(China|Chinese|Beijing|PRC)\b|中国|国产|北京"),
-    "US": re.compile(
-        r"\b(U\.S\.|US|USA|United States|American|Washington|Trump administration|"
-        r"Biden administration|White House)\b|美国|美方"
-    ),
-}
 W_HUB, W_GITHUB, W_DOMAIN, W_TITLE, W_SUBJECT, W_SUMMARY = 10.0, 8.0, 4.0, 3.0, 2.0, 1.0
+W_REPEAT = 0.5  # a second mention of the same organisation in one field adds little
+W_WEAK_TITLE = 2.0  # "China", "US": enough to be involved, not to outweigh a named subject
 
 
 @dataclass(frozen=True)
@@ -58,12 +51,33 @@ class _Tally:
     scores: dict[str, float] = field(default_factory=lambda: defaultdict(float))
     reasons: list[str] = field(default_factory=list)
     strongest: float = 0.0
+    subject: str | None = None  # the organisation a headline starts with
 
     def add(self, org_id: str, weight: float, reason: str | None) -> None:
         self.scores[org_id] += weight
         self.strongest = max(self.strongest, weight)
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
+
+
+_VERSION_AFTER = re.compile(r"[- ]?(?:[vVkKmM]?\d|[A-Z]\d)")
+
+
+def _host(url: str) -> str:
+    """The host of an http(s) URL, cheaply (no full parse on the hot path)."""
+    rest = url.split("://", 1)[-1]
+    return rest.split("/", 1)[0].split("@")[-1].split(":")[0].lower()
+
+
+def versioned_model(title: str, mentions: list[Mention]) -> str | None:
+    """The first product name written with a version ("Qwen3", "Claude Opus 4.1", "Kimi K2")."""
+    for m in mentions:
+        if m.role != "product":
+            continue
+        if any(ch.isdigit() for ch in m.term) or _VERSION_AFTER.match(title, m.end):
+            tail = _VERSION_AFTER.match(title, m.end)
+            return title[m.start : tail.end() if tail else m.end]
+    return None
 
 
 class Classifier:
@@ -98,22 +112,32 @@ class Classifier:
         return derivative_of
 
     def _mentions(
-        self, text: str, weight: float, subject_bonus: bool, tally: _Tally, where: str
-    ) -> None:
-        mentions: list[Mention] = self.matcher.find(text)
-        counted: dict[str, int] = defaultdict(int)
+        self, text: str, weight: float, in_title: bool, tally: _Tally, where: str
+    ) -> list[Mention]:
+        seen: set[str] = set()
+        mentions = self.matcher.find(text)
         for i, m in enumerate(mentions):
-            counted[m.org_id] += 1
-            if counted[m.org_id] > 3:
-                continue
             org = self.registry.orgs[m.org_id]
-            bonus = W_SUBJECT if subject_bonus and i == 0 else 0.0
-            label = "headline subject" if bonus else f"{where} mentions"
-            tally.add(
-                m.org_id,
-                weight + bonus,
-                f"{label}: '{m.term}' -> {self._label(org)}" if counted[m.org_id] == 1 else None,
-            )
+            if m.org_id in seen:
+                tally.add(m.org_id, W_REPEAT * (weight / W_TITLE), None)
+                continue
+            seen.add(m.org_id)
+            if in_title and i == 0:
+                tally.subject = m.org_id
+                tally.add(
+                    m.org_id,
+                    weight + W_SUBJECT,
+                    f"headline subject: '{m.term}' -> {self._label(org)}",
+                )
+            elif org.weak:
+                tally.add(
+                    m.org_id,
+                    W_WEAK_TITLE if in_title else W_REPEAT,
+                    f"{where} names '{m.term}' ({org.country})",
+                )
+            else:
+                tally.add(m.org_id, weight, f"{where} mentions '{m.term}' -> {self._label(org)}")
+        return mentions
 
     def classify(self, subject: Subject) -> Classification:
         tally = _Tally()
@@ -125,15 +149,19 @@ class Classifier:
             if org is not None:
                 tally.add(org.id, W_GITHUB, f"GitHub owner {owner} -> {self._label(org)}")
         for url in dict.fromkeys(u for u in (subject.url, subject.source_url) if u):
-            host = urlsplit(url).hostname or ""
+            host = _host(url)
             org = self.registry.by_domain(host)
             if org is not None:
                 tally.add(org.id, W_DOMAIN, f"published on {host} -> {self._label(org)}")
                 break
+        versioned = None
         if subject.hub is None:  # a hub item's title is ours, and its repo name may name its base
-            self._mentions(subject.title, W_TITLE, True, tally, "headline")
+            title_mentions = self._mentions(subject.title, W_TITLE, True, tally, "headline")
+            versioned = versioned_model(subject.title, title_mentions)
         self._mentions(subject.summary[:1500], W_SUMMARY, False, tally, "summary")
-        kinds = classify_kind(subject.title, subject.summary, subject.hub, subject.source_type)
+        kinds = classify_kind(
+            subject.title, subject.summary, subject.hub, subject.source_type, versioned
+        )
         return self._decide(subject, tally, notes, kinds, derivative_of)
 
     def _decide(
@@ -144,42 +172,38 @@ class Classifier:
         kinds: KindResult,
         derivative_of: str | None,
     ) -> Classification:
+        orgs = self.registry.orgs
+        root_of = {o: self.registry.root(orgs[o]).id for o in tally.scores}
         families: dict[str, float] = defaultdict(float)
         for org_id, score in tally.scores.items():
-            families[self.registry.root(self.registry.orgs[org_id]).id] += score
+            families[root_of[org_id]] += score
         # Platforms (Hugging Face, LMArena) are where things happen, not who does them.
-        if any(self.registry.orgs[r].type != "platform" for r in families):
-            for root_id in [r for r in families if self.registry.orgs[r].type == "platform"]:
+        if any(orgs[r].type != "platform" for r in families):
+            for root_id in [r for r in families if orgs[r].type == "platform"]:
                 del families[root_id]
-                tally.scores = {
-                    o: v
-                    for o, v in tally.scores.items()
-                    if self.registry.root(self.registry.orgs[o]).id != root_id
-                }
+
+        # A country named in passing ("sales to China") is involved but is not the subject;
+        # a country alone makes an item attributable only when it is government action.
+        def candidate(root_id: str) -> bool:
+            return not orgs[root_id].weak or root_id == tally.subject
+
+        strong = {r: s for r, s in families.items() if candidate(r)}
+        if not strong and kinds.kind == "policy":
+            strong = dict(families)
         primary_org = primary_country = None
         countries: list[str] = []
         confidence = 0.3
-        if families:
-            best_root = max(families, key=lambda r: families[r])
-            members = [
-                o for o in tally.scores if self.registry.root(self.registry.orgs[o]).id == best_root
-            ]
-            primary_org = max(
-                members, key=lambda o: (tally.scores[o], self.registry.orgs[o].parent is not None)
-            )
-            primary_country = self.registry.orgs[best_root].country
-            # a passing mention in a summary does not make a country "involved"
+        if strong:
+            best_root = max(strong, key=lambda r: strong[r])
+            members = [o for o in tally.scores if root_of[o] == best_root]
+            primary_org = max(members, key=lambda o: (tally.scores[o], orgs[o].parent is not None))
+            primary_country = orgs[best_root].country
             for root_id, score in sorted(families.items(), key=lambda kv: -kv[1]):
-                country = self.registry.orgs[root_id].country
+                country = orgs[root_id].country
                 if (score >= 2 or root_id == best_root) and country not in countries:
                     countries.append(country)
-            text = f"{subject.title}\n{subject.summary[:600]}"
-            for code, pattern in _COUNTRY_WORDS.items():
-                if code not in countries and pattern.search(text):
-                    countries.append(code)
-                    notes.append(f"text names {'China' if code == 'CN' else 'the United States'}")
-            top = families[best_root]
-            runner_up = max((s for r, s in families.items() if r != best_root), default=0.0)
+            top = strong[best_root]
+            runner_up = max((s for r, s in strong.items() if r != best_root), default=0.0)
             confidence = min(
                 0.99,
                 0.45
@@ -189,12 +213,16 @@ class Classifier:
             )
         elif subject.hub is not None:
             notes.append(f"uploader {subject.hub.namespace} is not a known organisation")
-        orgs = tuple(sorted(tally.scores, key=lambda o: -tally.scores[o]))
+        ranked = tuple(
+            o
+            for o in sorted(tally.scores, key=lambda o: -tally.scores[o])
+            if self.registry.root(orgs[o]).id in families
+        )
         return Classification(
             primary_country=primary_country,
             countries=tuple(countries),
             primary_org=primary_org,
-            orgs=orgs,
+            orgs=ranked if primary_org else (),
             kind=kinds.kind,
             modalities=kinds.modalities,
             open_weights=kinds.open_weights,

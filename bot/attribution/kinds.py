@@ -8,252 +8,60 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
+import yaml
+
+from bot.attribution.keywords import KeywordIndex, compile_ci
 from bot.items import HubFacts
 
-
-def _rx(*patterns: str) -> re.Pattern[str]:
-    return re.compile("|".join(patterns), re.IGNORECASE)
+_rx = compile_ci
 
 
-# (kind, weight, pattern). Title hits count double. The order breaks ties.
-_KIND_RULES: list[tuple[str, float, re.Pattern[str]]] = [
-    (
-        "policy",
-        3,
-        _rx(
-            r"export (control|curb|ban|rule|restriction|licen[cs]e)s?",
-            r"entity list",
-            r"\bsanction",
-            r"\btariff",
-            r"bureau of industry",
-            r"commerce department",
-            r"department of commerce",
-            r"\bBIS\b",
-            r"chip (ban|curbs?|restrictions?|rules?)",
-            r"national security",
-            r"\bregulat",
-            r"\blegislat",
-            r"\bexecutive order",
-            r"\bbill\b",
-            r"\bbans?\b",
-            r"\bprobe\b",
-            r"antitrust",
-            r"\bCHIPS Act",
-            r"出口管制",
-            r"实体清单",
-            r"制裁",
-            r"监管",
-            r"禁令",
-            r"关税",
-            r"管控",
+_WORDS = yaml.safe_load(Path(__file__).with_name("words.yaml").read_text(encoding="utf-8"))
+_MODALITY_ORDER = list(_WORDS["modalities"])
+# All evidence in one index, so each text is scanned once. Labels: (what, value, weight):
+# ("kind", "policy", 4.0), ("modality", "video_gen", 0), ("open", "yes", 0).
+Label = tuple[str, str, float]
+_INDEX: KeywordIndex[Label] = KeywordIndex(
+    [
+        *(
+            (("kind", kind, float(weight)), pattern)
+            for kind, levels in _WORDS["kinds"].items()
+            for weight, patterns in levels.items()
+            for pattern in patterns
         ),
-    ),
-    (
-        "policy",
-        1.5,
-        _rx(
-            r"\bH20\b",
-            r"\bH100s?\b",
-            r"\bH200\b",
-            r"\bBlackwell\b",
-            r"semiconductor",
-            r"\bchips?\b",
-            r"\bchipmakers?\b",
-            r"\bfabs?\b",
-            r"lithography",
-            r"\bASML\b",
-            r"\bgovernment\b",
-            r"\bpolicy\b",
-            r"\blaw\b",
-            r"\bsmuggl",
-            r"芯片",
-            r"政策",
-            r"半导体",
-            r"光刻",
+        *(
+            (("modality", m, 0.0), p)
+            for m, patterns in _WORDS["modalities"].items()
+            for p in patterns
         ),
-    ),
-    (
-        "business",
-        3,
-        _rx(
-            r"\braises?\b",
-            r"\braised\b",
-            r"\bfunding\b",
-            r"\bvaluation",
-            r"\bvalued at\b",
-            r"\bIPO\b",
-            r"\bacquir",
-            r"\bacquisition",
-            r"\binvest(s|ment|ors?|ed)?\b",
-            r"series [a-k]\b",
-            r"\$\d",
-            r"\bmerger\b",
-            r"\brevenue",
-            r"\bearnings\b",
-            r"\bprofit",
-            r"\bshares?\b",
-            r"\bstock",
-            r"\bdeal\b",
-            r"\bpartnership",
-            r"\bpartners with\b",
-            r"\bhires?\b",
-            r"\bsteps down\b",
-            r"\bCEO\b",
-            r"\blayoffs?\b",
-            r"\bmarket share\b",
-            r"\bbillion\b(?! parameters)",
-            r"融资",
-            r"估值",
-            r"收购",
-            r"上市",
-            r"投资",
-            r"营收",
-            r"财报",
-            r"合作",
+        *(
+            (("open", a, 0.0), p)
+            for a, patterns in _WORDS["open_weights"].items()
+            for p in patterns
         ),
-    ),
-    (
-        "benchmark",
-        3,
-        _rx(
-            r"leaderboard",
-            r"\bbenchmarks?\b",
-            r"\barena\b",
-            r"\bLMArena\b",
-            r"\btops\b",
-            r"\branks?\b",
-            r"\branking",
-            r"\bNo\. ?1\b",
-            r"number one",
-            r"\bSOTA\b",
-            r"state[- ]of[- ]the[- ]art",
-            r"\boutperform",
-            r"\bbeats?\b",
-            r"\bscores?\b",
-            r"\bevals?\b",
-            r"\bevaluation",
-            r"\bMMLU\b",
-            r"SWE-bench",
-            r"\bELO\b",
-            r"\btop (spot|place|10|ten|five)\b",
-            r"排行榜",
-            r"榜单",
-            r"登顶",
-            r"基准",
-            r"评测",
-            r"榜首",
-            r"超越",
-        ),
-    ),
-    (
-        "research",
-        3,
-        _rx(
-            r"\bpaper\b",
-            r"\barxiv\b",
-            r"\bresearchers?\b",
-            r"\bstudy\b",
-            r"\bwe propose\b",
-            r"\bwe present\b",
-            r"\bwe introduce\b",
-            r"\bthis paper\b",
-            r"\bpreprint",
-            r"\bsurvey\b",
-            r"\bNeurIPS\b",
-            r"\bICML\b",
-            r"\bICLR\b",
-            r"\bACL\b",
-            r"\bCVPR\b",
-            r"technical report",
-            r"论文",
-            r"研究人员",
-            r"研究团队",
-            r"学术",
-        ),
-    ),
-    (
-        "open_source",
-        3,
-        _rx(
-            r"open[- ]sourc(es|ed|ing)\b(?! (\w+ )?(model|LLM|weights))",
-            r"\bframework\b",
-            r"\blibrary\b",
-            r"\btoolkit\b",
-            r"\bdataset\b",
-            r"\bon GitHub\b",
-            r"\bSDK\b",
-            r"\bcodebase\b",
-            r"\brepository\b",
-            r"数据集",
-            r"框架",
-            r"工具",
-        ),
-    ),
-    (
-        "model_release",
-        3,
-        _rx(
-            r"\b(releases?|released|releasing|launch(es|ed)?|unveil(s|ed)?|"
-            r"introduc(es|ed)|debuts?|rolls? out|ships?|drops?|announces?|"
-            r"open[- ]sourc(es|ed))\b.{0,60}\b(models?|LLMs?|weights|checkpoints?|"
-            r"reasoning|VLM|generator)\b",
-            r"\bnew (\w+ )?(model|LLM|VLM)\b",
-            r"\bmodel (release|card)\b",
-            r"\bopen[- ]weights?\b",
-            r"\bweights\b",
-            r"\bparameters?\b",
-            r"(?<![$\w.])\d+(\.\d+)?[BM]\b",
-            r"(发布|推出|开源|上线).{0,20}(模型|大模型)",
-            r"(模型|大模型).{0,10}(发布|开源)",
-            r"参数",
-        ),
-    ),
-    (
-        "model_release",
-        2,
-        _rx(
-            r"\b(GPT|Qwen|Llama|Gemini|Gemma|Claude|DeepSeek|GLM|Kimi|ERNIE|Hunyuan|"
-            r"Doubao|Grok|Mistral|Phi|Yi|MiniMax|Step|InternLM|Nemotron|Sora|Kling|"
-            r"Hailuo|Veo|Seedance|Wan|o\d)[- ]?[A-Z]?\d+(\.\d+)?",
-            r"\breasoning model\b",
-        ),
-    ),
-    (
-        "product_launch",
-        3,
-        _rx(
-            r"\bapp\b",
-            r"\bapps\b",
-            r"\bfeature",
-            r"\bavailable (in|to|for|now)\b",
-            r"\brolls? out\b",
-            r"\blaunch(es|ed)?\b",
-            r"\bsubscription",
-            r"\bpricing\b",
-            r"\bbeta\b",
-            r"\bwaitlist\b",
-            r"\bplugin",
-            r"\bbrowser\b",
-            r"\bdevice",
-            r"\bsmart ?phone",
-            r"\bglasses\b",
-            r"\bsearch\b",
-            r"\bassistant\b",
-            r"\bchatbot\b",
-            r"\bcopilot\b",
-            r"\bplatform\b",
-            r"\bAPI\b",
-            r"\busers?\b",
-            r"上线",
-            r"推出",
-            r"应用",
-            r"产品",
-            r"功能",
-            r"用户",
-        ),
-    ),
-]
+    ]
+)
+Hits = dict[Label, set[str]]
+
+
+def _of(hits: Hits, what: str) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for (kind_of, value, _weight), words in hits.items():
+        if kind_of == what:
+            out.setdefault(value, set()).update(words)
+    return out
+
+
+_RELEASE_VERB = _rx(
+    r"\b(releases?|released|launch(es|ed)?|unveil(s|ed)?|introduc(es|ed)|debuts?|rolls? out|drops?|"
+    r"arrives?|open[- ]sourc(es|ed)|ships?|is (out|here|now available))\b",
+    r"发布",
+    r"推出",
+    r"上线",
+    r"开源",
+)
 _KIND_ORDER = [
     "policy",
     "model_release",
@@ -265,112 +73,6 @@ _KIND_ORDER = [
     "other",
 ]
 
-_MODALITY_RULES: list[tuple[str, re.Pattern[str]]] = [
-    (
-        "video_gen",
-        _rx(
-            r"video generat",
-            r"text-to-video",
-            r"image-to-video",
-            r"\bvideo model",
-            r"\bSora\b",
-            r"\bKling\b",
-            r"\bVeo\b",
-            r"\bHailuo\b",
-            r"\bSeedance\b",
-            r"\bVidu\b",
-            r"\bWan ?2",
-            r"\bGen-\d",
-            r"视频生成",
-            r"文生视频",
-            r"图生视频",
-        ),
-    ),
-    (
-        "image_gen",
-        _rx(
-            r"image generat",
-            r"text-to-image",
-            r"\bdiffusion\b",
-            r"\bDALL",
-            r"\bImagen\b",
-            r"\bMidjourney\b",
-            r"\bFLUX\b",
-            r"\bKolors\b",
-            r"\bSeedream\b",
-            r"图像生成",
-            r"文生图",
-            r"生图",
-        ),
-    ),
-    (
-        "audio",
-        _rx(
-            r"\bspeech\b",
-            r"\bvoice\b",
-            r"\baudio\b",
-            r"text-to-speech",
-            r"\bTTS\b",
-            r"\bASR\b",
-            r"\bmusic\b",
-            r"\bWhisper\b",
-            r"语音",
-            r"音频",
-            r"音乐",
-        ),
-    ),
-    (
-        "code",
-        _rx(
-            r"\bcod(e|ing|er)\b",
-            r"\bprogramming\b",
-            r"\bdeveloper tools?\b",
-            r"\bIDE\b",
-            r"SWE-bench",
-            r"\bCodex\b",
-            r"编程",
-            r"代码",
-        ),
-    ),
-    (
-        "vision",
-        _rx(
-            r"\bvision\b",
-            r"\bVLM\b",
-            r"\bvisual\b",
-            r"\bimage understanding\b",
-            r"\bOCR\b",
-            r"-VL\b",
-            r"\bVL\b",
-            r"视觉",
-            r"图像理解",
-        ),
-    ),
-    ("multimodal", _rx(r"multi-?modal", r"\bomni\b", r"多模态", r"全模态")),
-    ("robotics", _rx(r"\brobot", r"\bhumanoid", r"embodied", r"机器人", r"具身")),
-    ("agents", _rx(r"\bagents?\b", r"\bagentic\b", r"computer use", r"智能体")),
-    (
-        "text",
-        _rx(
-            r"\bLLMs?\b",
-            r"language model",
-            r"\bchatbot\b",
-            r"\breasoning\b",
-            r"\bchat\b",
-            r"\bGPT",
-            r"\bQwen\d?\b",
-            r"\bLlama\b",
-            r"\bDeepSeek\b",
-            r"\bGLM\b",
-            r"\bClaude\b",
-            r"大语言模型",
-            r"语言模型",
-            r"推理模型",
-            r"对话",
-            r"大模型",
-        ),
-    ),
-]
 _PIPELINE_MODALITY = {
     "text-generation": "text",
     "text2text-generation": "text",
@@ -405,26 +107,6 @@ _PIPELINE_MODALITY = {
     "reinforcement-learning": "robotics",
 }
 
-_OPEN_YES = _rx(
-    r"open[- ]sourc",
-    r"open[- ]weights?",
-    r"\bweights (are|now) (available|public)",
-    r"on hugging ?face",
-    r"\bApache[- ]2",
-    r"\bMIT licen[cs]e",
-    r"permissive licen",
-    r"downloadable",
-    r"开源",
-    r"开放权重",
-)
-_OPEN_NO = _rx(
-    r"\bclosed[- ]source",
-    r"\bproprietary\b",
-    r"\bAPI[- ]only\b",
-    r"\bnot open[- ]source",
-    r"\bclosed model",
-    r"闭源",
-)
 _LICENCE = _rx(
     r"\b(Apache[- ]2\.0|Apache[- ]2|MIT|BSD-3-Clause|GPL-3\.0|CC[- ]BY[- ](NC[- ])?4\.0|"
     r"Llama \d(\.\d)? Community Licen[cs]e|Gemma Terms|OpenRAIL(-M)?)\b(?=[ -]?licen|\b)"
@@ -456,21 +138,26 @@ class KindResult:
     reasons: tuple[str, ...]
 
 
-def _score_kinds(title: str, summary: str) -> tuple[str, list[str]]:
+def _score_kinds(
+    title_hits: Hits, summary_hits: Hits, title: str, versioned: str | None = None
+) -> tuple[str, list[str]]:
     scores: dict[str, float] = {}
-    evidence: dict[str, list[str]] = {}
-    for kind, weight, pattern in _KIND_RULES:
-        for text, factor in ((title, 2.0), (summary[:600], 1.0)):
-            hits = {m.group(0).lower() for m in pattern.finditer(text)}
-            if hits:
-                scores[kind] = scores.get(kind, 0) + weight * factor * min(len(hits), 3) ** 0.5
-                evidence.setdefault(kind, []).extend(sorted(hits)[:3])
+    evidence_by_kind: dict[str, list[str]] = {}
+    if versioned:  # "Claude Opus 4.1", "Qwen3-Coder", "Genie 3": a model with a version
+        scores["model_release"] = 4.0 + (4.0 if _RELEASE_VERB.search(title) else 0.0)
+        evidence_by_kind["model_release"] = [versioned]
+    for found, factor in ((title_hits, 2.0), (summary_hits, 1.0)):
+        for (what, kind, weight), hits in found.items():
+            if what != "kind":
+                continue
+            scores[kind] = scores.get(kind, 0) + weight * factor * min(len(hits), 3) ** 0.5
+            evidence_by_kind.setdefault(kind, []).extend(sorted(hits)[:3])
     if not scores:
         return "other", []
     best = max(_KIND_ORDER, key=lambda k: (scores.get(k, 0), -_KIND_ORDER.index(k)))
     if scores.get(best, 0) < 3:
         return "other", []
-    words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(evidence[best]))
+    words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(evidence_by_kind[best]))
     return best, [f"kind {best.replace('_', ' ')}: {words}"]
 
 
@@ -498,8 +185,11 @@ def params_from_text(text: str) -> float | None:
     return best
 
 
-def classify_kind(title: str, summary: str, hub: HubFacts | None, source_type: str) -> KindResult:
+def classify_kind(
+    title: str, summary: str, hub: HubFacts | None, source_type: str, versioned: str | None = None
+) -> KindResult:
     text = f"{title}\n{summary}"
+    title_hits, summary_hits = _INDEX.find(title), _INDEX.find(summary[:600])
     reasons: list[str] = []
     if hub is not None:
         kind = "model_release"
@@ -507,19 +197,21 @@ def classify_kind(title: str, summary: str, hub: HubFacts | None, source_type: s
     elif source_type == "leaderboard":
         kind, reasons = "benchmark", ["kind benchmark: leaderboard change"]
     else:
-        kind, reasons = _score_kinds(title, summary)
+        kind, reasons = _score_kinds(title_hits, summary_hits, title, versioned)
         if source_type == "arxiv" and kind in ("other", "model_release", "open_source"):
             kind, reasons = "research", ["kind research paper: arXiv listing"]
     modalities: list[str] = []
     if hub is not None and hub.pipeline_tag in _PIPELINE_MODALITY:
         modalities.append(_PIPELINE_MODALITY[hub.pipeline_tag])
-    for modality, pattern in _MODALITY_RULES:
-        if modality not in modalities and pattern.search(text):
-            modalities.append(modality)
+    found = _of(title_hits, "modality") | _of(summary_hits, "modality")
+    modalities += [m for m in _MODALITY_ORDER if m in found and m not in modalities]
     if "text" in modalities and len(modalities) > 1 and hub is None:
         modalities.remove("text")
         modalities.append("text")
-    open_weights, licence = _open_weights(text, hub, reasons)
+    said = _of(title_hits, "open")
+    for answer, words in _of(summary_hits, "open").items():
+        said.setdefault(answer, set()).update(words)
+    open_weights, licence = _open_weights(text, said, hub, reasons)
     params = hub.params if hub is not None and hub.params else params_from_text(text)
     if params:
         reasons.append(
@@ -528,7 +220,9 @@ def classify_kind(title: str, summary: str, hub: HubFacts | None, source_type: s
     return KindResult(kind, tuple(modalities[:3]), open_weights, licence, params, tuple(reasons))
 
 
-def _open_weights(text: str, hub: HubFacts | None, reasons: list[str]) -> tuple[str, str | None]:
+def _open_weights(
+    text: str, said: dict[str, set[str]], hub: HubFacts | None, reasons: list[str]
+) -> tuple[str, str | None]:
     licence = hub.licence if hub is not None else None
     if licence is None:
         m = _LICENCE.search(text)
@@ -540,13 +234,11 @@ def _open_weights(text: str, hub: HubFacts | None, reasons: list[str]) -> tuple[
             + (f", licence {licence}" if licence else "")
         )
         return "yes", licence
-    if _OPEN_NO.search(text):
-        reasons.append("open weights no: " + repr(_OPEN_NO.search(text).group(0)))  # type: ignore[union-attr]
+    if "no" in said:
+        reasons.append(f"open weights no: '{min(said['no'])}'")
         return "no", licence
-    m = _OPEN_YES.search(text)
-    if m:
-        reasons.append(
-            f"open weights: '{m.group(0)}'" + (f" and licence {licence}" if licence else "")
-        )
+    if "yes" in said:
+        licensed = f" and licence {licence}" if licence else ""
+        reasons.append(f"open weights: '{min(said['yes'])}'{licensed}")
         return "yes", licence
     return "unknown", licence

@@ -21,7 +21,8 @@ AI_CONTEXT = re.compile(
     r"machine learning|"
     r"generative|open[- ]source|open[- ]weights?|neural|reasoning|\bagents?\b|\bbenchmarks?\b|"
     r"parameters|multimodal|text-to-|inference|\btokens?\b|hugging ?face|transformer|\bchips?\b|"
-    r"\bAGI\b|foundation model|assistant|\bGenAI\b|copilot|\bAPI\b)"
+    r"\bAGI\b|foundation model|assistant|\bGenAI\b|copilot|\bAPI\b|robot|humanoid|self-driving|"
+    r"autonomous|data cent(er|re)s?|semiconductor)"
     r"|人工智能|大模型|模型|智能体|开源|芯片|算力|(?<![A-Za-z])AI(?![A-Za-z])"
 )
 SHORT_CASE_SENSITIVE = 5
@@ -116,7 +117,8 @@ class Matcher:
             mentions.append(Mention(term.org_id, term.text, start, end, term.role, term.ambiguous))
             covered_to = end
         if any(m.ambiguous for m in mentions):
+            # An unambiguous AI organisation in the same text is AI context too.
             sure = {m.org_id for m in mentions if not m.ambiguous}
-            about_ai = AI_CONTEXT.search(text) is not None
-            mentions = [m for m in mentions if not m.ambiguous or about_ai or m.org_id in sure]
+            about_ai = bool(sure) or AI_CONTEXT.search(text) is not None
+            mentions = [m for m in mentions if not m.ambiguous or about_ai]
         return mentions

@@ -40,6 +40,7 @@ class OrgSpec(BaseModel):
     modelscope: list[str] = Field(default_factory=list)
     github: list[str] = Field(default_factory=list)
     domains: list[str] = Field(default_factory=list)
+    weak: bool = False
     note: str = ""
 
     @field_validator("type")
@@ -70,6 +71,7 @@ class Org:
     github: tuple[str, ...]
     domains: tuple[str, ...]
     note: str = ""
+    weak: bool = False
 
 
 class Registry:
@@ -80,6 +82,7 @@ class Registry:
         self._hf = {ns.lower(): o for o in self.orgs.values() for ns in (*o.hf, *o.modelscope)}
         self._gh = {ns.lower(): o for o in self.orgs.values() for ns in o.github}
         self._domains = {d.lower(): o for o in self.orgs.values() for d in o.domains}
+        self._roots = {o.id: self._find_root(o) for o in self.orgs.values()}
 
     def __len__(self) -> int:
         return len(self.orgs)
@@ -109,6 +112,9 @@ class Registry:
 
     def root(self, org: Org) -> Org:
         """The top of ``org``'s parent chain (Qwen -> Alibaba)."""
+        return self._roots.get(org.id) or self._find_root(org)
+
+    def _find_root(self, org: Org) -> Org:
         seen = {org.id}
         while org.parent and org.parent in self.orgs and org.parent not in seen:
             org = self.orgs[org.parent]
@@ -150,6 +156,7 @@ def _to_org(spec: OrgSpec) -> Org:
         tuple(spec.github),
         tuple(d.lower() for d in spec.domains),
         spec.note,
+        spec.weak,
     )
 
 

@@ -98,6 +98,6 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str | None, ve
 
 
 def main() -> None:
-    from bot.cli import config_cmd, demo, info, run  # noqa: F401  (registers the commands)
+    from bot.cli import config_cmd, demo, eval_cmd, info, run  # noqa: F401  (registers commands)
 
     cli(prog_name="racewatch")

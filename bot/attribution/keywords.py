@@ -1,0 +1,72 @@
+"""Many small regexes over one text, fast: an Aho-Corasick pass picks the few worth running.
+
+Each pattern is indexed by a literal that every match must contain (``\\braises?\\b`` needs
+"raise"); a pattern with no such literal runs on every text. Matching is case-insensitive
+with ASCII word boundaries, so a Chinese character beside "API" still counts as a boundary.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Hashable, Iterable
+from typing import Generic, TypeVar
+
+import ahocorasick
+
+L = TypeVar("L", bound=Hashable)
+_META = set("\\()[]{}.*+?|^$")
+ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def compile_ci(*patterns: str) -> re.Pattern[str]:
+    return re.compile("|".join(patterns), re.IGNORECASE | re.ASCII)
+
+
+def required_literal(pattern: str) -> str | None:
+    """A lower-case literal that every match of ``pattern`` contains, when one is obvious."""
+    body = pattern.removeprefix("\\b")
+    literal: list[str] = []
+    for ch in body:
+        if ch in _META:
+            if ch in "?*{" and literal:
+                literal.pop()  # the character before an optional quantifier may be absent
+            break
+        literal.append(ch)
+    text = "".join(literal).translate(ASCII_LOWER)
+    return text if len(text) >= 2 or (text and not text.isascii()) else None
+
+
+class KeywordIndex(Generic[L]):
+    """Patterns grouped under labels; ``find`` returns the distinct matches per label."""
+
+    def __init__(self, entries: Iterable[tuple[L, str]]) -> None:
+        self._always: list[tuple[L, re.Pattern[str]]] = []
+        self._indexed: list[tuple[L, re.Pattern[str]]] = []
+        by_literal: dict[str, list[int]] = {}
+        for label, pattern in entries:
+            compiled = compile_ci(pattern)
+            literal = required_literal(pattern)
+            if literal is None:
+                self._always.append((label, compiled))
+            else:
+                by_literal.setdefault(literal, []).append(len(self._indexed))
+                self._indexed.append((label, compiled))
+        self._automaton = ahocorasick.Automaton()
+        for literal, indices in by_literal.items():
+            self._automaton.add_word(literal, tuple(indices))
+        if by_literal:
+            self._automaton.make_automaton()
+        self._empty = not by_literal
+
+    def find(self, text: str) -> dict[L, set[str]]:
+        found: dict[L, set[str]] = {}
+        if not text:
+            return found
+        candidates: set[int] = set()
+        if not self._empty:
+            for _end, indices in self._automaton.iter(text.translate(ASCII_LOWER)):
+                candidates.update(indices)
+        for label, pattern in [*self._always, *(self._indexed[i] for i in sorted(candidates))]:
+            for match in pattern.finditer(text):
+                found.setdefault(label, set()).add(match.group(0).lower())
+        return found

@@ -16,6 +16,8 @@ import pytest
 import yaml
 from aiohttp import web
 
+from bot.serving import bound_port
+
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
@@ -34,6 +36,7 @@ class LocalServer:
 
     routes: dict[str, Route] = field(default_factory=dict)
     requests: list[tuple[str, dict[str, str]]] = field(default_factory=list)
+    queries: list[str] = field(default_factory=list)  # every request's path with its query
     base: str = ""
     _runner: web.AppRunner | None = None
 
@@ -50,6 +53,7 @@ class LocalServer:
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path_qs if request.path_qs in self.routes else request.path
         self.requests.append((path, dict(request.headers)))
+        self.queries.append(request.path_qs)
         route = self.routes.get(path)
         if route is None:
             return web.Response(status=404)
@@ -69,7 +73,7 @@ class LocalServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = bound_port(site)
         self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:

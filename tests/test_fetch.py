@@ -234,3 +234,41 @@ async def test_a_parse_that_overruns_its_time_limit_is_stopped() -> None:
         assert [i.title for i in ok.items] == ["fine"]  # a fresh worker took over
     finally:
         pool.close()
+
+
+async def test_a_32kb_author_field_is_parsed_or_stopped_never_hangs() -> None:
+    author = "a" * 32_000 + "@"  # the shape of feedparser's author-email ReDoS (issue #562)
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>x</title>'
+        f"<guid>g</guid><author>{author}</author></item></channel></rss>"
+    ).encode()
+    pool = ParserPool(workers=1, timeout=10)
+    try:
+        try:
+            parsed = await pool.parse(body, None, "http://e.org/f", NOW)
+        except FetchError as exc:
+            assert "longer than" in str(exc)
+        else:
+            [item] = parsed.items
+            assert all(len(a) <= 120 for a in item.authors)
+    finally:
+        pool.close()
+
+
+def test_a_wrong_declared_charset_still_gives_readable_items() -> None:
+    body = (
+        '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>t</title>'
+        "<item><title>阿里发布Qwen3</title><guid>g</guid></item></channel></rss>"
+    ).encode("utf-8")
+    parsed = parse_feed(body, "application/rss+xml; charset=iso-8859-1", "http://e.org/f", NOW)
+    assert len(parsed.items) == 1 and parsed.items[0].title
+
+
+def test_nul_and_control_bytes_are_removed() -> None:
+    body = rss([{"title": "Qwen\x00 3\x07 released", "guid": "1"}]).encode().replace(b"&#0;", b"")
+    try:
+        parsed = parse_feed(body, None, "http://e.org/f", NOW)
+    except FetchError as exc:
+        assert "not a readable feed" in str(exc)
+    else:
+        assert all("\x00" not in i.title and "\x07" not in i.title for i in parsed.items)

@@ -191,11 +191,11 @@ def classify_kind(
     text = f"{title}\n{summary}"
     title_hits, summary_hits = _INDEX.find(title), _INDEX.find(summary[:600])
     reasons: list[str] = []
-    if hub is not None:
+    if source_type in ("leaderboard", "trending"):
+        kind, reasons = "benchmark", [f"kind benchmark: {source_type} change"]
+    elif hub is not None:
         kind = "model_release"
         reasons.append(f"kind model release: new repository {hub.repo_id} on {hub.hub}")
-    elif source_type == "leaderboard":
-        kind, reasons = "benchmark", ["kind benchmark: leaderboard change"]
     else:
         kind, reasons = _score_kinds(title_hits, summary_hits, title, versioned)
         if source_type == "arxiv" and kind in ("other", "model_release", "open_source"):

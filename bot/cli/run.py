@@ -26,6 +26,7 @@ async def _run(app: App) -> None:
             loop.add_signal_handler(sig, stop.set)
     await app.start()
     try:
+        await app.start_server()
         await app.run_forever(stop)
     finally:
         await app.close()

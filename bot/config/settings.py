@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from bot.config.units import Duration, Size
 from bot.rules.model import Mute, Rule
 
-SourceType = Literal["feed", "huggingface", "modelscope", "github", "leaderboard"]
+SourceType = Literal["feed", "huggingface", "modelscope", "github", "leaderboard", "trending"]
 
 
 class Strict(BaseModel):
@@ -30,20 +30,16 @@ class SourceSpec(Strict):
     country: str | None = None
     note: str = ""
     enabled: bool = True
+    watch: Literal["releases", "tags"] = "releases"  # github only
+    board: str = Field(default="text", pattern=r"^[a-z_]+$")  # leaderboard only: LMArena config
+    top_n: int = Field(default=10, ge=1, le=100)  # leaderboard only
 
     @model_validator(mode="after")
     def _target(self) -> SourceSpec:
-        need = {
-            "feed": "url",
-            "huggingface": "org",
-            "modelscope": "org",
-            "github": "repo",
-            "leaderboard": "url",
-        }[self.type]
-        if self.type == "leaderboard" and self.url is None:
-            return self
-        if getattr(self, need) is None:
-            raise ValueError(f"a {self.type} source needs '{need}'")
+        need = {"feed": "url", "huggingface": "org", "modelscope": "org", "github": "repo"}
+        field_name = need.get(self.type)
+        if field_name is not None and getattr(self, field_name) is None:
+            raise ValueError(f"a {self.type} source needs '{field_name}'")
         if self.url is not None and not self.url.lower().startswith(("http://", "https://")):
             raise ValueError("url must start with http:// or https://")
         if self.repo is not None and self.repo.count("/") != 1:
@@ -89,6 +85,15 @@ class HubSettings(Strict):
     models_per_poll: int = Field(default=20, ge=1, le=100)
 
 
+class ServerSettings(Strict):
+    """racewatch's own HTTP endpoint: Hugging Face webhooks (and, later, /metrics)."""
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8787, ge=0, le=65535)
+    webhook_path: str = Field(default="/hooks/huggingface", pattern=r"^/[A-Za-z0-9/_-]*$")
+
+
 class Settings(Strict):
     """Everything a racewatch process needs to know, after layering defaults, file and env."""
 
@@ -109,6 +114,7 @@ class Settings(Strict):
     organisations_files: list[str] = Field(default_factory=list)
     poll: PollSettings = Field(default_factory=PollSettings)
     hub: HubSettings = Field(default_factory=HubSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
     outbox_interval: Duration = 2.0
 
     @field_validator("destinations")

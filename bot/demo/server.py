@@ -14,6 +14,8 @@ from xml.sax.saxutils import escape
 import yaml
 from aiohttp import web
 
+from bot.serving import bound_port
+
 SNAPSHOT = Path(__file__).with_name("snapshot.yaml")
 
 
@@ -159,7 +161,7 @@ class DemoServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        port = bound_port(site)
         self.base_url = f"http://127.0.0.1:{port}"
         return self.base_url
 

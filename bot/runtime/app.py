@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
+from aiohttp import web
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -22,9 +23,13 @@ from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
+from bot.items import NewItem
 from bot.runtime.ingest import Ingestor
 from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.scheduler import build_scheduler
+from bot.serving import bound_port
+from bot.sources import webhook
+from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
 from bot.store import sources_repo
@@ -66,6 +71,9 @@ class App:
         self.senders: dict[str, Sender] = {}
         self._tasks: set[asyncio.Task[PollOutcome]] = set()
         self._drain_lock = asyncio.Lock()
+        self._runner: web.AppRunner | None = None
+        self._background: set[asyncio.Task[None]] = set()
+        self.server_port: int | None = None
 
     def open_store(self) -> None:
         self.engine, self.sessions = open_store(self.config.database_url)
@@ -76,9 +84,15 @@ class App:
             await asyncio.to_thread(self.open_store)
         assert self.sessions is not None
         registry = await asyncio.to_thread(load_org_registry, self.config)
+        budget = plan_budget(
+            self.config.sources,
+            settings.poll.default_interval,
+            has_token=bool(os.environ.get("HF_TOKEN")),
+        )
+        log.info("%s", budget.describe())
         with self.sessions.begin() as session:
             sources_repo.sync_sources(
-                session, self.config.sources, self.clock(), settings.poll.default_interval
+                session, budget.sources, self.clock(), settings.poll.default_interval
             )
         poll = settings.poll
         self.http = HttpClient(
@@ -122,6 +136,47 @@ class App:
             clock=self.clock,
             notify=notify,
         )
+
+    async def start_server(self) -> None:
+        """racewatch's own HTTP endpoint, when enabled: Hugging Face webhooks."""
+        server = self.config.settings.server
+        if not server.enabled:
+            return
+        assert self.poller is not None
+        app = web.Application(client_max_size=webhook.MAX_BODY)
+        secret = os.environ.get("HF_WEBHOOK_SECRET")
+        if secret:
+            app.router.add_post(
+                server.webhook_path,
+                webhook.handler(
+                    secret, self.config.settings.hub.huggingface_endpoint, self._pushed, self.clock
+                ),
+            )
+        else:
+            log.error(
+                "server is enabled but HF_WEBHOOK_SECRET is not set: Hugging Face webhooks "
+                "are refused until it is"
+            )
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, server.host, server.port)
+        await site.start()
+        self.server_port = bound_port(site) or server.port
+        log.info(
+            "listening on http://%s:%d%s",
+            server.host,
+            self.server_port,
+            server.webhook_path if secret else "",
+        )
+
+    async def _pushed(self, namespace: str, item: NewItem) -> bool:
+        assert self.poller is not None
+        taken = await self.poller.push(namespace, item)
+        if taken:
+            task = asyncio.create_task(self._drain())  # alert within seconds, not at the next tick
+            self._background.add(task)
+            task.add_done_callback(self._background.discard)
+        return taken
 
     def _build_senders(self) -> dict[str, Sender]:
         senders: dict[str, Sender] = {}
@@ -212,6 +267,8 @@ class App:
                 await asyncio.wait(pending, timeout=1.0)
 
     async def close(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
         for sender in self.senders.values():
             await sender.close()
         if self.http is not None:

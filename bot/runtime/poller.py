@@ -22,7 +22,7 @@ from bot.errors import FetchError
 from bot.items import NewItem
 from bot.runtime.ingest import Ingestor, IngestReport
 from bot.runtime.timing import backoff, next_poll
-from bot.sources import huggingface
+from bot.sources import huggingface, leaderboard, modelscope, trending
 from bot.sources.http import HttpClient, Response, cache_max_age
 from bot.sources.parsepool import ParserPool
 from bot.store import sources_repo
@@ -65,6 +65,39 @@ class Poller:
         self.notify = notify or (lambda text: None)
         self.rng = rng or random.Random()
 
+    def country_of(self, organisation: str | None) -> str | None:
+        """The country of an organisation named in free text (a leaderboard's column)."""
+        if not organisation:
+            return None
+        registry = self.ingestor.registry
+        for mention in self.ingestor.classifier.matcher.find(organisation):
+            org = registry.get(mention.org_id)
+            if org is not None and not org.weak:
+                return registry.root(org).country
+        return None
+
+    async def push(self, namespace: str, item: NewItem) -> bool:
+        """Ingest an item pushed by a webhook into the source that watches its namespace."""
+
+        def ingest() -> bool:
+            with self.sessions.begin() as session:
+                source = sources_repo.find_hub_source(session, namespace)
+                if source is None:
+                    return False
+                report = self.ingestor.ingest(
+                    session, source, [item], self.clock(), baseline=not source.baseline_done
+                )
+            log.info(
+                "%s: webhook pushed %s (%d new, %d alerts queued)",
+                source.name,
+                item.guid,
+                report.new_items,
+                report.queued,
+            )
+            return True
+
+        return await asyncio.to_thread(ingest)
+
     def claim(self, limit: int, *, force: bool = False) -> list[DueSource]:
         with self.sessions.begin() as session:
             now = self.clock()
@@ -106,28 +139,25 @@ class Poller:
             headers["If-None-Match"] = source.etag
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
-        if source.type == "huggingface":
-            url = huggingface.list_models_url(
-                self.hub.huggingface_endpoint, source.spec["org"], self.hub.models_per_poll
-            )
+        url = self._request_url(source)
+        if source.type in ("huggingface", "trending", "leaderboard"):
             token = os.environ.get("HF_TOKEN")
             if token:
                 headers["Authorization"] = f"Bearer {token}"
-        else:
-            url = source.url
         delay = source.spec.get("host_delay")
         if delay:
             host = url.split("/")[2] if "://" in url else ""
             self.http.set_host_delay(host, float(delay))
-        response = await self.http.get(url, headers=headers, trusted=source.trusted)
+        trusted = source.trusted or self.poll.allow_private_networks
+        response = await self.http.get(url, headers=headers, trusted=trusted)
         if response.not_modified:
             return response, None
         digest = hashlib.sha256(response.body).hexdigest()
         if digest == source.content_hash:
             return response, None
         now = self.clock()
-        if source.type == "huggingface":
-            items = huggingface.parse_models(response.body, self.hub.huggingface_endpoint, now)
+        if source.type in HUB_PARSERS:
+            items = HUB_PARSERS[source.type](self, source, response.body, now)
         else:
             parsed = await self.parsers.parse(
                 response.body, response.headers.get("content-type"), url, now
@@ -136,6 +166,22 @@ class Poller:
                 log.info("%s: %s", source.name, parsed.warning)
             items = parsed.items
         return response, items
+
+    def _request_url(self, source: DueSource) -> str:
+        hub = self.hub
+        if source.type == "huggingface":
+            return huggingface.list_models_url(
+                hub.huggingface_endpoint, source.spec["org"], hub.models_per_poll
+            )
+        if source.type == "modelscope":
+            return modelscope.list_models_url(
+                hub.modelscope_endpoint, source.spec["org"], hub.models_per_poll
+            )
+        if source.type == "trending":
+            return trending.trending_url(hub.huggingface_endpoint)
+        if source.type == "leaderboard" and not source.url.startswith("http"):
+            return leaderboard.rows_url(hub.datasets_server, source.spec.get("board", "text"))
+        return source.url
 
     def _succeeded(
         self, source: DueSource, response: Response, items: list[NewItem] | None
@@ -201,6 +247,28 @@ class Poller:
                 "%s: %s (failure %d, next try in %s)", source.name, exc, failures, _human(wait)
             )
         return PollOutcome(source.name, False, error=str(exc))
+
+
+HubParser = Callable[[Poller, DueSource, bytes, datetime], list[NewItem]]
+HUB_PARSERS: dict[str, HubParser] = {
+    "huggingface": lambda p, s, body, now: huggingface.parse_models(
+        body, p.hub.huggingface_endpoint, now
+    ),
+    "modelscope": lambda p, s, body, now: modelscope.parse_models(
+        body, s.spec["org"], p.hub.modelscope_endpoint, now
+    ),
+    "trending": lambda p, s, body, now: trending.parse_trending(
+        body, p.hub.huggingface_endpoint, now
+    ),
+    "leaderboard": lambda p, s, body, now: leaderboard.leaderboard_items(
+        leaderboard.parse_rows(body),
+        config=s.spec.get("board", "text"),
+        top_n=int(s.spec.get("top_n", 10)),
+        country_of=p.country_of,
+        now=now,
+        page_url="https://lmarena.ai/leaderboard",
+    ),
+}
 
 
 def _human(seconds: float) -> str:

@@ -36,10 +36,16 @@ class DueSource:
 
 
 def source_url(spec: SourceSpec) -> str:
+    """What the source is, as shown to users; hub URLs are built at fetch time from the
+    configured endpoints, so a mirror change needs no database edit."""
     if spec.type == "feed" or spec.url:
         return spec.url or ""
     if spec.type == "github":
-        return f"https://github.com/{spec.repo}/releases.atom"
+        return f"https://github.com/{spec.repo}/{spec.watch}.atom"
+    if spec.type == "leaderboard":
+        return f"lmarena:{spec.board}"
+    if spec.type == "trending":
+        return "huggingface:trending"
     return f"{spec.type}:{spec.org}"
 
 
@@ -139,6 +145,33 @@ def claim_due(
 
 def make_all_due(session: Session, now: datetime) -> None:
     session.execute(update(Source).where(Source.status == "active").values(next_poll_at=now))
+
+
+def find_hub_source(session: Session, namespace: str) -> DueSource | None:
+    """The active Hugging Face source watching ``namespace`` (case-insensitive), if any."""
+    for row in session.scalars(
+        select(Source).where(Source.type == "huggingface", Source.status == "active")
+    ):
+        if str(row.spec.get("org", "")).lower() == namespace.lower():
+            return _detached(row)
+    return None
+
+
+def _detached(r: Source) -> DueSource:
+    return DueSource(
+        r.id,
+        r.name,
+        r.type,
+        r.url,
+        dict(r.spec),
+        r.trusted,
+        r.etag,
+        r.last_modified,
+        r.content_hash,
+        r.failure_count,
+        r.baseline_done,
+        r.interval_s,
+    )
 
 
 def next_due_at(session: Session) -> datetime | None:

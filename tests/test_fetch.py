@@ -259,7 +259,7 @@ def test_a_wrong_declared_charset_still_gives_readable_items() -> None:
     body = (
         '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0"><channel><title>t</title>'
         "<item><title>阿里发布Qwen3</title><guid>g</guid></item></channel></rss>"
-    ).encode("utf-8")
+    ).encode()
     parsed = parse_feed(body, "application/rss+xml; charset=iso-8859-1", "http://e.org/f", NOW)
     assert len(parsed.items) == 1 and parsed.items[0].title
 

@@ -87,6 +87,7 @@ def build_card(
     summary_text: str,
     source: str,
     published_at: datetime,
+    llm_summary: str | None = None,
     hub: HubFacts | None,
     cls: Classification,
     registry: Registry,
@@ -120,12 +121,16 @@ def build_card(
         facts.append(("Downloads", human_count(hub.downloads)))
     if cls.derivative_of:
         facts.append(("Based on", cls.derivative_of))
-    summary = extract_summary(title, summary_text)
+    summary = llm_summary or extract_summary(title, summary_text)
     if not summary and hub:
         summary = _hub_summary(hub, org_label or hub.namespace)
     links: list[tuple[str, str]] = []
     if url:
         links.append(("Open", url))
+    if hub is not None:
+        paper = next((t[len("arxiv:") :] for t in hub.tags if t.startswith("arxiv:")), None)
+        if paper:
+            links.append(("Paper", f"https://arxiv.org/abs/{paper}"))
     return AlertCard(
         story_id,
         item_id,
@@ -143,3 +148,32 @@ def build_card(
         rule,
         mentions,
     )
+
+
+@dataclass(frozen=True)
+class StoryUpdate:
+    """Later coverage of an alerted story, posted in its thread (or as an edit)."""
+
+    story_id: int
+    title: str
+    reply_to: str | None  # the platform's id of the first alert
+    coverage: tuple[tuple[str, str, str | None], ...]  # (source, headline, link)
+
+    @property
+    def text(self) -> str:
+        sources = ", ".join(dict.fromkeys(source for source, _, _ in self.coverage))
+        return f"Also reported by {sources}" if sources else "More coverage"
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Held alerts of one rule, sent together on its schedule."""
+
+    rule: str
+    cards: tuple[AlertCard, ...]
+    created_at: datetime
+
+    @property
+    def title(self) -> str:
+        n = len(self.cards)
+        return f"racewatch digest · {self.rule} · {n} {'story' if n == 1 else 'stories'}"

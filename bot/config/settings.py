@@ -94,6 +94,16 @@ class ServerSettings(Strict):
     webhook_path: str = Field(default="/hooks/huggingface", pattern=r"^/[A-Za-z0-9/_-]*$")
 
 
+class LLMSettings(Strict):
+    """Optional LLM summaries via an OpenAI-compatible API; the key comes from the environment."""
+
+    enabled: bool = False
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+    api_key_env: str = Field(default="RACEWATCH_LLM_API_KEY", pattern=r"^[A-Z_][A-Z0-9_]*$")
+    timeout: Duration = 10.0
+
+
 class Settings(Strict):
     """Everything a racewatch process needs to know, after layering defaults, file and env."""
 
@@ -115,6 +125,7 @@ class Settings(Strict):
     poll: PollSettings = Field(default_factory=PollSettings)
     hub: HubSettings = Field(default_factory=HubSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
+    llm: LLMSettings = Field(default_factory=LLMSettings)
     outbox_interval: Duration = 2.0
 
     @field_validator("destinations")

@@ -33,6 +33,20 @@ def _where(loc: Loc) -> str:
     return "".join(parts) or "top level"
 
 
+def _named(loc: Loc, data: Any) -> str:
+    """``rule 'cn-models' when.contry`` rather than ``rules[3].when.contry``."""
+    if len(loc) >= 2 and loc[0] in ("rules", "mute", "sources") and isinstance(loc[1], int):
+        try:
+            name = data[loc[0]][loc[1]].get("name")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            name = None
+        if isinstance(name, str) and name:
+            noun = {"rules": "rule", "mute": "mute", "sources": "source"}[str(loc[0])]
+            rest = _where(loc[2:])
+            return f"{noun} '{name}'" + (f" {rest}" if loc[2:] else "")
+    return _where(loc)
+
+
 def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
     """Field names allowed at ``loc`` (best effort, for 'did you mean' hints)."""
     current: Any = model
@@ -90,7 +104,7 @@ def problems_from(
             if err["type"] == "missing":
                 message = f"'{loc[-1]}' is required" if loc else "a value is required"
                 loc = loc[:-1] if loc else loc
-        problems.append(Problem(src.file, src.line_of(loc), _where(loc), message, hint))
+        problems.append(Problem(src.file, src.line_of(loc), _named(loc, src.data), message, hint))
     return sorted(problems, key=lambda p: p.line or 0)
 
 

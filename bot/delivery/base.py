@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from bot.alerts.card import AlertCard
+from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.errors import RacewatchError
 
 
@@ -23,6 +23,12 @@ class Sender(Protocol):
 
     async def send(self, card: AlertCard) -> str | None:
         """Post the alert; return the platform's message id when there is one."""
+
+    async def send_update(self, update: StoryUpdate) -> str | None:
+        """Post later coverage in the alert's thread (or edit it); return a message id."""
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        """Post held alerts together; return the platform's message id when there is one."""
 
     async def notice(self, text: str) -> None:
         """Post a plain operator notice (a source paused, a destination broken)."""

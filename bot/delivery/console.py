@@ -9,7 +9,7 @@ from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
 
-from bot.alerts.card import AlertCard
+from bot.alerts.card import AlertCard, Digest, StoryUpdate
 
 COLOURS = {"CN": "red", "US": "blue"}
 
@@ -59,6 +59,25 @@ class ConsoleSender:
 
     async def send(self, card: AlertCard) -> str | None:
         await asyncio.to_thread(self.console.print, render(card))
+        return None
+
+    async def send_update(self, update: StoryUpdate) -> str | None:
+        line = Text(f"  ↳ {update.title[:80]}: {update.text}", style="dim")
+        await asyncio.to_thread(self.console.print, line)
+        return None
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        lines = [
+            Text(f"{c.flag} {c.title}" + (f"  {c.url}" if c.url else "")) for c in digest.cards
+        ]
+        panel = Panel(
+            Group(*lines),
+            title=Text(f" {digest.title} "),
+            title_align="left",
+            border_style="magenta",
+            expand=False,
+        )
+        await asyncio.to_thread(self.console.print, panel)
         return None
 
     async def notice(self, text: str) -> None:

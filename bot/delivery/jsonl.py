@@ -8,7 +8,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from bot.alerts.card import AlertCard
+from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.delivery.base import DeliveryError
 
 
@@ -37,6 +37,28 @@ class JsonlSender:
 
     async def send(self, card: AlertCard) -> str | None:
         await asyncio.to_thread(self._append, {"type": "alert", **card_json(card)})
+        return None
+
+    async def send_update(self, update: StoryUpdate) -> str | None:
+        record = {
+            "type": "update",
+            "story_id": update.story_id,
+            "title": update.title,
+            "text": update.text,
+            "reply_to": update.reply_to,
+            "coverage": [{"source": s, "title": t, "url": u} for s, t, u in update.coverage],
+        }
+        await asyncio.to_thread(self._append, record)
+        return None
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        record = {
+            "type": "digest",
+            "rule": digest.rule,
+            "title": digest.title,
+            "alerts": [card_json(c) for c in digest.cards],
+        }
+        await asyncio.to_thread(self._append, record)
         return None
 
     async def notice(self, text: str) -> None:

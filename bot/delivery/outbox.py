@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.alerts.card import AlertCard, build_card
+from bot.alerts.card import AlertCard, Digest, StoryUpdate, build_card
 from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
 from bot.delivery.base import DeliveryError, Sender
@@ -53,6 +53,7 @@ def card_for(pending: PendingDelivery, registry: Registry) -> AlertCard:
         title=item["title"],
         url=item["url"],
         summary_text=item["summary"],
+        llm_summary=item.get("summary_llm"),
         source=pending.source_name,
         published_at=item["published_at"],
         hub=HubFacts.from_dict(item["hub"]),
@@ -64,6 +65,13 @@ def card_for(pending: PendingDelivery, registry: Registry) -> AlertCard:
     if pending.also_reported:
         card = replace(card, also_reported=pending.also_reported)
     return card
+
+
+def update_for(pending: PendingDelivery) -> StoryUpdate:
+    coverage = tuple(
+        (c.source, c.title, c.url) for c in pending.coverage if c.source != pending.source_name
+    )
+    return StoryUpdate(pending.story_id, pending.item["title"], pending.reply_to, coverage)
 
 
 class OutboxWorker:
@@ -99,6 +107,36 @@ class OutboxWorker:
             if len(claimed) < batch:
                 return sent
 
+    async def send_digest(self, rule: str) -> int:
+        """Send the alerts held for ``rule`` as one digest per destination; returns how many."""
+        claimed = await asyncio.to_thread(self._claim_digest, rule)
+        by_destination: dict[str, list[PendingDelivery]] = {}
+        for pending in claimed:
+            by_destination.setdefault(pending.destination, []).append(pending)
+        sent = 0
+        for destination, group in by_destination.items():
+            sender = self.senders.get(destination)
+            ids = [p.id for p in group]
+            if sender is None:
+                await asyncio.to_thread(self._write, outbox_repo.release, ids)
+                continue
+            digest = Digest(rule, tuple(card_for(p, self.registry) for p in group), self.clock())
+            try:
+                external_id = await sender.send_digest(digest)
+            except Exception as exc:  # the held alerts stay held for the next digest
+                log.warning("digest for rule %s to %s failed: %s", rule, destination, exc)
+                await asyncio.to_thread(self._write, outbox_repo.release, ids)
+                continue
+            await asyncio.to_thread(
+                self._write, outbox_repo.mark_many_sent, ids, self.clock(), external_id
+            )
+            sent += len(group)
+        return sent
+
+    def _claim_digest(self, rule: str) -> list[PendingDelivery]:
+        with self.sessions.begin() as session:
+            return outbox_repo.claim_digest(session, rule, self.clock(), self.owner, LEASE)
+
     def _claim(self, batch: int) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
             broken = outbox_repo.broken_destinations(session)
@@ -117,8 +155,10 @@ class OutboxWorker:
             )
             return 0
         try:
-            card = card_for(pending, self.registry)
-            external_id = await sender.send(card)
+            if pending.kind == "update":
+                external_id = await sender.send_update(update_for(pending))
+            else:
+                external_id = await sender.send(card_for(pending, self.registry))
         except DeliveryError as exc:
             await self._failed(pending, exc)
             return 0

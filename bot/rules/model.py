@@ -9,6 +9,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_valida
 
 from bot.attribution.vocab import KINDS, MODALITIES, OPEN_WEIGHTS
 from bot.config.units import Duration
+from bot.rules.timing import parse_quiet_hours, zone
 
 
 def _as_list(value: Any) -> Any:
@@ -123,6 +124,29 @@ class Rule(BaseModel):
     max_age: Duration | None = None
     priority: Literal["low", "normal", "high"] = "normal"
     enabled: bool = True
+    mode: Literal["immediate", "digest"] = "immediate"
+    digest: str | None = None  # cron, in ``timezone``: "0 9 * * 1-5"
+    timezone: str = "UTC"
+    quiet_hours: str | None = None  # "22:00-07:00", in ``timezone``; high priority ignores it
+    cap_per_hour: int | None = Field(default=None, ge=1)
+    cap_per_day: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _schedule(self) -> Rule:
+        from bot.runtime.scheduler import check_cron
+
+        zone(self.timezone)
+        if self.mode == "digest" and not self.digest:
+            raise ValueError("a digest rule needs 'digest', a cron schedule such as '0 9 * * *'")
+        if self.digest:
+            check_cron(self.digest, self.timezone)
+        if self.quiet_hours:
+            parse_quiet_hours(self.quiet_hours)
+        return self
+
+    @property
+    def priority_rank(self) -> int:
+        return {"low": 2, "normal": 1, "high": 0}[self.priority]
 
 
 class Mute(BaseModel):

@@ -8,31 +8,36 @@ import os
 import socket
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from rich.console import Console
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.alerts.llm import Summariser
 from bot.attribution.classify import Classifier
 from bot.attribution.registry import Registry, load_registry
-from bot.config.loader import Config
+from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
+from bot.errors import ConfigError
 from bot.items import NewItem
+from bot.rules.timing import DEFAULT_DIGEST
 from bot.runtime.ingest import Ingestor
 from bot.runtime.poller import Poller, PollOutcome
-from bot.runtime.scheduler import build_scheduler
+from bot.runtime.scheduler import Scheduler, add_cron_job, build_scheduler
 from bot.serving import bound_port
 from bot.sources import webhook
 from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
-from bot.store import sources_repo
+from bot.store import outbox_repo, sources_repo
 from bot.store.db import open_store
 
 log = logging.getLogger(__name__)
@@ -69,10 +74,11 @@ class App:
         self.poller: Poller | None = None
         self.outbox: OutboxWorker | None = None
         self.senders: dict[str, Sender] = {}
+        self.summariser: Summariser | None = None
         self._tasks: set[asyncio.Task[PollOutcome]] = set()
         self._drain_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
-        self._background: set[asyncio.Task[None]] = set()
+        self._background: set[asyncio.Task[Any]] = set()
         self.server_port: int | None = None
 
     def open_store(self) -> None:
@@ -125,6 +131,7 @@ class App:
             assert self.outbox is not None
             asyncio.run_coroutine_threadsafe(self.outbox.tell_admin(text), loop)
 
+        self.summariser = Summariser(settings.llm, self.sessions)
         self.poller = Poller(
             http=self.http,
             parsers=self.parsers,
@@ -224,6 +231,16 @@ class App:
             task = asyncio.create_task(self.poller.poll_source(source), name=f"poll:{source.name}")
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+            task.add_done_callback(self._summarise_later)
+
+    def _summarise_later(self, task: asyncio.Task[PollOutcome]) -> None:
+        """Ask the LLM (when enabled) for summaries of what just matched; nobody waits."""
+        if self.summariser is None or not self.summariser.enabled or task.cancelled():
+            return
+        if task.exception() is None and task.result().alerted:
+            job = asyncio.create_task(self.summariser.summarise_items(task.result().alerted))
+            self._background.add(job)
+            job.add_done_callback(self._background.discard)
 
     async def _drain(self) -> None:
         assert self.outbox is not None
@@ -237,6 +254,7 @@ class App:
         scheduler = build_scheduler(
             self._tick, TICK_SECONDS, self._drain, self.config.settings.outbox_interval
         )
+        self._schedule_digests(scheduler)
         scheduler.start()
         log.info(
             "racewatch is running with %d sources and %d rules; Ctrl-C stops it",
@@ -258,6 +276,55 @@ class App:
                 log.warning("an alert was still being sent; it will be retried on the next start")
             scheduler.shutdown(wait=False)
 
+    def reload_rules(self) -> bool:
+        """Re-read the configuration's rules (SIGHUP). A file with mistakes is rejected whole,
+        every mistake is logged, and the rules in force stay in force."""
+        try:
+            fresh = load_config(self.config.config_file)
+        except ConfigError as exc:
+            log.error(
+                "rules not reloaded; %d problem(s), the rules in force stay:", len(exc.problems)
+            )
+            for problem in exc.problems:
+                log.error("  %s", problem)
+            return False
+        assert self.poller is not None
+        self.poller.ingestor.rules = list(fresh.rules)
+        self.poller.ingestor.mutes = list(fresh.mutes)
+        self.config = replace(self.config, rules=fresh.rules, mutes=fresh.mutes)
+        log.info("rules reloaded: %d rules, %d mutes", len(fresh.rules), len(fresh.mutes))
+        return True
+
+    def _schedule_digests(self, scheduler: Scheduler) -> None:
+        """One cron job per rule that has a digest, or whose cap overflow needs one."""
+        for rule in self.config.rules:
+            cron = rule.digest or (
+                DEFAULT_DIGEST if rule.cap_per_hour or rule.cap_per_day else None
+            )
+            if cron is None:
+                continue
+
+            async def fire(name: str = rule.name) -> None:
+                await self.send_digest(name)
+
+            add_cron_job(scheduler, f"digest:{rule.name}", cron, rule.timezone, fire)
+
+    async def send_digest(self, rule: str) -> int:
+        assert self.outbox is not None
+        async with self._drain_lock:
+            try:
+                return await self.outbox.send_digest(rule)
+            except Exception:
+                log.exception("sending the digest for rule %s failed; it stays held", rule)
+                return 0
+
+    async def send_all_digests(self) -> int:
+        """Every held alert now, whatever the schedules say (``racewatch digest --now``)."""
+        assert self.sessions is not None
+        with self.sessions.begin() as session:
+            rules = outbox_repo.held_rules(session)
+        return sum([await self.send_digest(rule) for rule in sorted(rules)])
+
     async def _stop_tasks(self) -> None:
         if self._tasks:
             _done, pending = await asyncio.wait(self._tasks, timeout=2.5)
@@ -267,6 +334,8 @@ class App:
                 await asyncio.wait(pending, timeout=1.0)
 
     async def close(self) -> None:
+        if self.summariser is not None:
+            await self.summariser.close()
         if self._runner is not None:
             await self._runner.cleanup()
         for sender in self.senders.values():

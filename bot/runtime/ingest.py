@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
@@ -20,8 +20,10 @@ from bot.items import HubFacts, NewItem
 from bot.rules.facts import Facts
 from bot.rules.match import run_rules
 from bot.rules.model import Mute, Rule
+from bot.rules.timing import quiet_until
 from bot.store import items_repo
-from bot.store.schema import Item
+from bot.store.items_repo import Queued
+from bot.store.schema import Item, Story
 from bot.store.sources_repo import DueSource
 from bot.stories.keys import release_key
 
@@ -33,6 +35,7 @@ class IngestReport:
     new_items: int
     matched: int
     queued: int
+    alerted: tuple[int, ...] = ()  # items with a matching rule: worth an LLM summary
 
 
 def subject_for(item: Item | NewItem, source: DueSource) -> Subject:
@@ -82,6 +85,19 @@ def facts_for(item: Item, cls: Classification, source_name: str, registry: Regis
     )
 
 
+def disposition(rule: Rule, sent_last_hour: int, sent_last_day: int, now: datetime) -> Queued:
+    """How a new alert is queued: now; after quiet hours; or held for the rule's digest
+    (digest rules, and a cap's overflow). High priority ignores quiet hours."""
+    if rule.mode == "digest":
+        return Queued("held", now, rule.priority_rank, rule.name)
+    if (rule.cap_per_hour and sent_last_hour >= rule.cap_per_hour) or (
+        rule.cap_per_day and sent_last_day >= rule.cap_per_day
+    ):
+        return Queued("held", now, rule.priority_rank, rule.name)
+    quiet = None if rule.priority == "high" else quiet_until(now, rule.quiet_hours, rule.timezone)
+    return Queued("pending", quiet or now, rule.priority_rank)
+
+
 class Ingestor:
     def __init__(
         self,
@@ -101,6 +117,35 @@ class Ingestor:
             n for o in self.registry.orgs.values() for n in (*o.products, *o.aliases) if n.isascii()
         }
 
+    def _route(
+        self,
+        session: Session,
+        item: Item,
+        story: Story,
+        rule: Rule,
+        destination: str,
+        now: datetime,
+    ) -> int:
+        """Queue the story's alert for one destination, or arm an update of the one sent."""
+        alert = items_repo.alert_for(session, story.id, destination)
+        if alert is not None:
+            items_repo.arm_update(session, alert, item, now)
+            return 0
+        hour = day = 0
+        if rule.cap_per_hour or rule.cap_per_day:
+            hour = items_repo.count_recent_alerts(
+                session, rule.name, destination, now - timedelta(hours=1)
+            )
+            day = items_repo.count_recent_alerts(
+                session, rule.name, destination, now - timedelta(days=1)
+            )
+        how = disposition(rule, hour, day, now)
+        return int(
+            items_repo.queue_alert(
+                session, item, story, rule.name, destination, rule.mention, now, how
+            )
+        )
+
     def ingest(
         self,
         session: Session,
@@ -113,6 +158,7 @@ class Ingestor:
         if stored:
             items_repo.lock_story_assignment(session)
         matched = queued = 0
+        alerted: list[int] = []
         by_rule = {r.name: r for r in self.rules}
         for item in stored:
             cls = self.classifier.classify(subject_for(item, source))
@@ -129,10 +175,9 @@ class Ingestor:
                     continue
                 matched += 1
                 rule = by_rule[result.rule]
-                targets = rule.notify or self.destinations
-                queued += len(
-                    items_repo.record_match(
-                        session, item, story, rule.name, targets, rule.mention, now
-                    )
-                )
-        return IngestReport(len(stored), matched, queued)
+                items_repo.record_match(session, item, story, rule.name, now)
+                if not alerted or alerted[-1] != item.id:
+                    alerted.append(item.id)
+                for destination in rule.notify or self.destinations:
+                    queued += self._route(session, item, story, rule, destination, now)
+        return IngestReport(len(stored), matched, queued, tuple(alerted))

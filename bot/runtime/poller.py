@@ -40,6 +40,7 @@ class PollOutcome:
     queued: int = 0
     error: str | None = None
     not_modified: bool = False
+    alerted: tuple[int, ...] = ()
 
 
 Notify = Callable[[str], None]
@@ -220,7 +221,12 @@ class Poller:
                 "%s: %d new items, %d alerts queued", source.name, report.new_items, report.queued
             )
         return PollOutcome(
-            source.name, True, report.new_items, report.queued, not_modified=items is None
+            source.name,
+            True,
+            report.new_items,
+            report.queued,
+            not_modified=items is None,
+            alerted=report.alerted,
         )
 
     def _failed(self, source: DueSource, exc: FetchError) -> PollOutcome:

@@ -6,6 +6,35 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+Scheduler = AsyncIOScheduler
+
+
+def check_cron(expression: str, timezone: str) -> None:
+    """Raise ValueError with a readable message when a crontab expression is invalid."""
+    try:
+        CronTrigger.from_crontab(expression, timezone=timezone)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"'{expression}' is not a valid cron schedule ({exc}); "
+            "write it like '0 9 * * 1-5' (minute hour day month weekday)"
+        ) from None
+
+
+def add_cron_job(
+    scheduler: AsyncIOScheduler,
+    job_id: str,
+    expression: str,
+    timezone: str,
+    func: Callable[[], Awaitable[None]],
+) -> None:
+    scheduler.add_job(
+        func,
+        CronTrigger.from_crontab(expression, timezone=timezone),
+        id=job_id,
+        replace_existing=True,
+    )
 
 
 def build_scheduler(

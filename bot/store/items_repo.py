@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, FromClause, select, text
+from sqlalchemy import CursorResult, FromClause, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -172,47 +173,142 @@ def assign_story(
     if release_key and not story.release_key:
         story.release_key = release_key
     item.story_id = story.id
+    item.story_reason = how
     return story, how
 
 
-def record_match(
-    session: Session,
-    item: Item,
-    story: Story,
-    rule: str,
-    destinations: Sequence[str],
-    mentions: Sequence[str],
-    now: datetime,
-) -> list[str]:
-    """The rule match and its outbox rows, in the caller's transaction.
-
-    One delivery per story and destination: the unique key makes a second item of the same
-    story (or a second rule) a no-op. Returns the destinations newly queued.
-    """
+def record_match(session: Session, item: Item, story: Story, rule: str, now: datetime) -> None:
+    """The rule match itself, in the caller's transaction (once per item and rule)."""
     insert_ignore(
         session,
         RuleMatch.__table__,
         [{"item_id": item.id, "story_id": story.id, "rule_name": rule, "matched_at": now}],
     )
-    queued = []
-    for dest in destinations:
-        added = insert_ignore(
+
+
+@dataclass(frozen=True)
+class Queued:
+    """How one alert is queued: now, later (quiet hours), or held for a digest."""
+
+    status: str  # pending | held
+    next_attempt_at: datetime
+    priority: int
+    digest_rule: str | None = None
+
+
+def alert_for(session: Session, story_id: int, destination: str) -> Delivery | None:
+    return session.scalar(
+        select(Delivery).where(
+            Delivery.story_id == story_id,
+            Delivery.destination == destination,
+            Delivery.kind == "alert",
+        )
+    )
+
+
+def count_recent_alerts(session: Session, rule: str, destination: str, since: datetime) -> int:
+    """Alerts this rule sent (or will send) to a destination since ``since``, for caps."""
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Delivery)
+            .where(
+                Delivery.rule_name == rule,
+                Delivery.destination == destination,
+                Delivery.kind == "alert",
+                Delivery.status != "held",
+                Delivery.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def queue_alert(
+    session: Session,
+    item: Item,
+    story: Story,
+    rule: str,
+    destination: str,
+    mentions: Sequence[str],
+    now: datetime,
+    how: Queued,
+) -> bool:
+    """The outbox row for a story's first alert to a destination; False if one exists.
+
+    The unique key (story, destination, kind) makes a second item of the same story, or a
+    second rule, a no-op, even across processes.
+    """
+    return bool(
+        insert_ignore(
             session,
             Delivery.__table__,
             [
                 {
                     "story_id": story.id,
                     "item_id": item.id,
-                    "destination": dest,
+                    "destination": destination,
                     "rule_name": rule,
                     "mentions": list(mentions),
-                    "status": "pending",
+                    "kind": "alert",
+                    "status": how.status,
+                    "priority": how.priority,
+                    "digest_rule": how.digest_rule,
                     "attempts": 0,
-                    "next_attempt_at": now,
+                    "next_attempt_at": how.next_attempt_at,
                     "created_at": now,
                 }
             ],
         )
-        if added:
-            queued.append(dest)
-    return queued
+    )
+
+
+UPDATE_COALESCE = timedelta(seconds=60)
+
+
+def arm_update(session: Session, alert: Delivery, item: Item, now: datetime) -> bool:
+    """Later coverage of an alerted story: (re-)arm its single update row.
+
+    Only once the alert itself went out (a pending alert will credit the coverage itself),
+    and only for coverage from another source. Updates wait a minute so a burst of coverage
+    becomes one "also reported by" reply.
+    """
+    if alert.status != "sent" or alert.item_id == item.id:
+        return False
+    first = session.get(Item, alert.item_id)
+    if first is not None and first.source_id == item.source_id:
+        return False
+    update = session.scalar(
+        select(Delivery).where(
+            Delivery.story_id == alert.story_id,
+            Delivery.destination == alert.destination,
+            Delivery.kind == "update",
+        )
+    )
+    due = now + UPDATE_COALESCE
+    if update is None:
+        insert_ignore(
+            session,
+            Delivery.__table__,
+            [
+                {
+                    "story_id": alert.story_id,
+                    "item_id": item.id,
+                    "destination": alert.destination,
+                    "rule_name": alert.rule_name,
+                    "mentions": [],
+                    "kind": "update",
+                    "status": "pending",
+                    "priority": alert.priority,
+                    "attempts": 0,
+                    "next_attempt_at": due,
+                    "created_at": now,
+                }
+            ],
+        )
+        return True
+    if update.status != "pending":
+        update.status, update.attempts, update.next_attempt_at = "pending", 0, due
+        update.item_id = item.id
+        return True
+    return False

@@ -11,19 +11,50 @@ from sqlalchemy.orm import Session
 
 from bot.store.schema import Classification, Delivery, DestinationState, Item, Source, Story
 
+ITEM_FIELDS = ("id", "title", "url", "summary", "summary_llm", "published_at", "hub")
+CLASS_FIELDS = (
+    "primary_country",
+    "countries",
+    "primary_org",
+    "orgs",
+    "kind",
+    "modalities",
+    "open_weights",
+    "licence",
+    "params",
+    "confidence",
+    "reasons",
+    "derivative_of",
+)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    source: str
+    title: str
+    url: str | None
+
 
 @dataclass(frozen=True)
 class PendingDelivery:
+    """A claimed outbox row with everything needed to render it, detached from the session."""
+
     id: int
     story_id: int
     destination: str
     rule_name: str
+    kind: str  # alert | update
     mentions: tuple[str, ...]
     attempts: int
     item: dict[str, Any]
     classification: dict[str, Any]
     source_name: str
-    also_reported: tuple[str, ...]
+    coverage: tuple[Coverage, ...]  # the story's other items, other sources first
+    reply_to: str | None = None  # for updates: the platform id of the alert
+
+    @property
+    def also_reported(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(c.source for c in self.coverage if c.source != self.source_name))
 
 
 def broken_destinations(session: Session) -> set[str]:
@@ -32,9 +63,48 @@ def broken_destinations(session: Session) -> set[str]:
     )
 
 
+def _view(session: Session, row: Delivery) -> PendingDelivery:
+    alert = None
+    if row.kind == "update":
+        alert = session.scalar(
+            select(Delivery).where(
+                Delivery.story_id == row.story_id,
+                Delivery.destination == row.destination,
+                Delivery.kind == "alert",
+            )
+        )
+    shown_id = alert.item_id if alert is not None else row.item_id
+    item = session.get(Item, shown_id)
+    assert item is not None
+    cls = session.get(Classification, shown_id)
+    source = session.get(Source, item.source_id)
+    others = session.execute(
+        select(Source.name, Item.title, Item.url)
+        .join(Item, Item.source_id == Source.id)
+        .where(Item.story_id == row.story_id, Item.id != shown_id)
+        .order_by(Item.id)
+        .limit(10)
+    )
+    return PendingDelivery(
+        row.id,
+        row.story_id,
+        row.destination,
+        row.rule_name,
+        row.kind,
+        tuple(row.mentions),
+        row.attempts,
+        {c: getattr(item, c) for c in ITEM_FIELDS},
+        {c: getattr(cls, c) for c in CLASS_FIELDS} if cls else {},
+        source.name if source else "?",
+        tuple(Coverage(*r) for r in others),
+        alert.external_id if alert is not None else None,
+    )
+
+
 def claim_deliveries(
     session: Session, now: datetime, limit: int, owner: str, lease: float, skip: set[str]
 ) -> list[PendingDelivery]:
+    """Claim due rows, most urgent first; other processes skip the locked ones."""
     query = (
         select(Delivery)
         .where(
@@ -42,72 +112,76 @@ def claim_deliveries(
             Delivery.next_attempt_at <= now,
             or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
         )
-        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .order_by(Delivery.priority, Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     if skip:
         query = query.where(Delivery.destination.not_in(skip))
     rows = list(session.scalars(query))
-    out = []
     for row in rows:
         row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
-        item = session.get(Item, row.item_id)
-        cls = session.get(Classification, row.item_id)
-        assert item is not None
-        source = session.get(Source, item.source_id)
-        others = session.scalars(
-            select(Source.name)
-            .join(Item, Item.source_id == Source.id)
-            .where(Item.story_id == row.story_id, Item.id != item.id)
-            .distinct()
-            .limit(5)
-        )
-        out.append(
-            PendingDelivery(
-                row.id,
-                row.story_id,
-                row.destination,
-                row.rule_name,
-                tuple(row.mentions),
-                row.attempts,
-                {
-                    c: getattr(item, c)
-                    for c in ("id", "title", "url", "summary", "published_at", "hub")
-                },
-                {
-                    c: getattr(cls, c)
-                    for c in (
-                        "primary_country",
-                        "countries",
-                        "primary_org",
-                        "orgs",
-                        "kind",
-                        "modalities",
-                        "open_weights",
-                        "licence",
-                        "params",
-                        "confidence",
-                        "reasons",
-                        "derivative_of",
-                    )
-                }
-                if cls
-                else {},
-                source.name if source else "?",
-                tuple(others),
-            )
-        )
     session.flush()
-    return out
+    return [_view(session, row) for row in rows]
+
+
+def claim_digest(
+    session: Session, rule: str, now: datetime, owner: str, lease: float, limit: int = 200
+) -> list[PendingDelivery]:
+    """Claim the alerts held for ``rule``'s digest."""
+    rows = list(
+        session.scalars(
+            select(Delivery)
+            .where(
+                Delivery.status == "held",
+                Delivery.digest_rule == rule,
+                or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+            )
+            .order_by(Delivery.priority, Delivery.id)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+    for row in rows:
+        row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
+    session.flush()
+    return [_view(session, row) for row in rows]
+
+
+def held_rules(session: Session) -> set[str]:
+    return {
+        r
+        for r in session.scalars(
+            select(Delivery.digest_rule).where(Delivery.status == "held").distinct()
+        )
+        if r
+    }
 
 
 def release(session: Session, delivery_ids: list[int]) -> None:
     """Give claimed deliveries back to the queue without counting an attempt."""
     session.execute(
         update(Delivery)
-        .where(Delivery.id.in_(delivery_ids), Delivery.status == "pending")
+        .where(Delivery.id.in_(delivery_ids), Delivery.status.in_(("pending", "held")))
         .values(lease_owner=None, lease_until=None)
+    )
+
+
+def mark_many_sent(
+    session: Session, delivery_ids: list[int], now: datetime, external_id: str | None
+) -> None:
+    session.execute(
+        update(Delivery)
+        .where(Delivery.id.in_(delivery_ids))
+        .values(
+            status="sent",
+            sent_at=now,
+            external_id=external_id,
+            attempts=Delivery.attempts + 1,
+            lease_owner=None,
+            lease_until=None,
+            last_error=None,
+        )
     )
 
 

@@ -110,6 +110,8 @@ class Item(Base):
     tags: Mapped[list[Any]] = mapped_column(default=list)
     hub: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     baseline: Mapped[bool] = mapped_column(Boolean, default=False)
+    summary_llm: Mapped[str | None] = mapped_column(Text)
+    story_reason: Mapped[str | None] = mapped_column(Text)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
 
 
@@ -145,11 +147,17 @@ class RuleMatch(Base):
 
 
 class Delivery(Base):
-    """The outbox: one row per story and destination, written with the rule match."""
+    """The outbox: one alert per story and destination, written with the rule match.
+
+    ``kind`` is ``alert`` (the first post), or ``update`` (later coverage of the same story:
+    one row per story and destination, re-armed each time more coverage arrives, sent as a
+    thread reply or an edit of the alert). ``status`` is pending, held (waiting for a digest
+    or for quiet hours to end), sent, failed or dropped.
+    """
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        UniqueConstraint("story_id", "destination", name="uq_delivery_story_dest"),
+        UniqueConstraint("story_id", "destination", "kind", name="uq_delivery_story_dest_kind"),
         Index("ix_deliveries_due", "status", "next_attempt_at"),
     )
 
@@ -159,9 +167,10 @@ class Delivery(Base):
     destination: Mapped[str] = mapped_column(String(60))
     rule_name: Mapped[str] = mapped_column(String(80))
     mentions: Mapped[list[Any]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(
-        String(10), default="pending"
-    )  # pending|sent|failed|dropped
+    kind: Mapped[str] = mapped_column(String(10), default="alert", server_default="alert")
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    priority: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    digest_rule: Mapped[str | None] = mapped_column(String(80))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[datetime]
     last_error: Mapped[str | None] = mapped_column(Text)

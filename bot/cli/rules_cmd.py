@@ -1,0 +1,121 @@
+"""``racewatch why``, ``racewatch rules test`` and ``racewatch digest --now``."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+
+import click
+from rich.console import Console
+from sqlalchemy import select
+
+from bot.cli import Context, cli, fail_on_store_error, pass_ctx
+from bot.explain import explain, find_item, to_classification
+from bot.rules.match import run_rules
+from bot.runtime.app import App, load_org_registry
+from bot.runtime.ingest import facts_for
+from bot.store.db import open_store
+from bot.store.schema import Classification, Item, Source
+
+console = Console(highlight=False)
+
+
+@cli.command()
+@click.argument("item")
+@pass_ctx
+@fail_on_store_error
+def why(ctx: Context, item: str) -> None:
+    """Explain every stage for one stored item (its id, link or source id)."""
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    registry = load_org_registry(config)
+    with sessions.begin() as session:
+        found = find_item(session, item)
+        if found is None:
+            raise click.ClickException(
+                f"no stored item matches '{item}' (try an id from "
+                "'racewatch rules test' or the item's link)"
+            )
+        result = explain(
+            session, found, registry, config.rules, config.mutes, config.settings.poll.max_item_age
+        )
+    console.print(f"[bold]item {result.item_id}:[/] ", end="")
+    console.print(result.title, markup=False)
+    for heading, lines in result.sections:
+        console.print(f"[bold]{heading}[/]")
+        for line in lines:
+            console.print(f"  {line}", markup=False)
+
+
+@cli.group()
+def rules() -> None:
+    """Work with watch rules."""
+
+
+@rules.command("test")
+@click.option("--days", type=click.IntRange(1, 3650), default=7, show_default=True)
+@click.option(
+    "--show",
+    type=click.IntRange(0, 100),
+    default=5,
+    show_default=True,
+    help="Example items to list per rule.",
+)
+@pass_ctx
+@fail_on_store_error
+def rules_test(ctx: Context, days: int, show: int) -> None:
+    """Dry run: which rules would fire on the items stored in the last N days."""
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    registry = load_org_registry(config)
+    fired: dict[str, list[tuple[int, str]]] = defaultdict(list)
+    muted = total = 0
+    since = datetime.now(UTC) - timedelta(days=days)
+    with sessions.begin() as session:
+        rows = session.execute(
+            select(Item, Classification, Source.name)
+            .join(Classification, Classification.item_id == Item.id)
+            .join(Source, Source.id == Item.source_id)
+            .where(Item.fetched_at >= since)
+            .order_by(Item.published_at.desc())
+        )
+        for item, cls_row, source_name in rows:
+            total += 1
+            facts = facts_for(item, to_classification(cls_row), source_name, registry)
+            results = run_rules(
+                config.rules,
+                config.mutes,
+                facts,
+                item.fetched_at,
+                config.settings.poll.max_item_age,
+            )
+            muted += any(r.muted for r in results)
+            for r in results:
+                if r.matched:
+                    fired[r.rule].append((item.id, item.title))
+    console.print(f"{total} items stored in the last {days} days; {muted} muted")
+    for rule in config.rules:
+        hits = fired.get(rule.name, [])
+        console.print(f"[bold]{rule.name}[/]: would fire on {len(hits)}")
+        for item_id, title in hits[:show]:
+            console.print(f"  {item_id:>7}  {title[:90]}", markup=False)
+
+
+@cli.command()
+@click.option("--now", "now", is_flag=True, required=True, help="Send every held digest now.")
+@pass_ctx
+@fail_on_store_error
+def digest(ctx: Context, now: bool) -> None:
+    """Send the alerts held for digests (and cap overflow) now."""
+    app = App(ctx.config())
+    app.open_store()
+
+    async def go() -> int:
+        await app.start()
+        try:
+            return await app.send_all_digests()
+        finally:
+            await app.close()
+
+    click.echo(f"sent {asyncio.run(go())} held alerts in digests")

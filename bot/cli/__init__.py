@@ -17,7 +17,7 @@ from bot.errors import ConfigError, Problem, StoreError
 from bot.logs import setup_logging
 
 F = TypeVar("F", bound=Callable[..., Any])
-err_console = Console(stderr=True, highlight=False)
+err_console = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 def print_problems(problems: list[Problem]) -> None:

@@ -5,7 +5,15 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import regex
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.attribution.vocab import KINDS, MODALITIES, OPEN_WEIGHTS
 from bot.config.units import Duration
@@ -125,23 +133,38 @@ class Rule(BaseModel):
     priority: Literal["low", "normal", "high"] = "normal"
     enabled: bool = True
     mode: Literal["immediate", "digest"] = "immediate"
-    digest: str | None = None  # cron, in ``timezone``: "0 9 * * 1-5"
     timezone: str = "UTC"
+    digest: str | None = None  # cron, in ``timezone``: "0 9 * * 1-5"
     quiet_hours: str | None = None  # "22:00-07:00", in ``timezone``; high priority ignores it
     cap_per_hour: int | None = Field(default=None, ge=1)
     cap_per_day: int | None = Field(default=None, ge=1)
 
-    @model_validator(mode="after")
-    def _schedule(self) -> Rule:
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, v: str) -> str:
+        zone(v)
+        return v
+
+    @field_validator("digest")
+    @classmethod
+    def _cron(cls, v: str | None, info: ValidationInfo) -> str | None:
         from bot.runtime.scheduler import check_cron
 
-        zone(self.timezone)
+        if v is not None:
+            check_cron(v, info.data.get("timezone") or "UTC")
+        return v
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _quiet(cls, v: str | None) -> str | None:
+        if v is not None:
+            parse_quiet_hours(v)
+        return v
+
+    @model_validator(mode="after")
+    def _digest_needs_schedule(self) -> Rule:
         if self.mode == "digest" and not self.digest:
             raise ValueError("a digest rule needs 'digest', a cron schedule such as '0 9 * * *'")
-        if self.digest:
-            check_cron(self.digest, self.timezone)
-        if self.quiet_hours:
-            parse_quiet_hours(self.quiet_hours)
         return self
 
     @property

@@ -98,6 +98,6 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str | None, ve
 
 
 def main() -> None:
-    from bot.cli import config_cmd, demo, eval_cmd, info, rules_cmd, run  # noqa: F401
+    from bot.cli import chat_cmd, config_cmd, demo, eval_cmd, info, rules_cmd, run  # noqa: F401
 
     cli(prog_name="racewatch")

@@ -47,17 +47,61 @@ class SourceSpec(Strict):
         return self
 
 
-class DestinationSpec(Strict):
-    """Where alerts go. Secrets (tokens, webhook URLs) are named by environment variable only."""
+DestinationType = Literal["console", "jsonl", "discord", "discord_webhook", "slack", "webhook"]
+_DEFAULT_SECRET_ENV = {
+    "discord": "DISCORD_TOKEN",
+    "slack": "SLACK_BOT_TOKEN",
+    "discord_webhook": "DISCORD_WEBHOOK_URL",
+}
 
-    type: Literal["console", "jsonl"] = "console"
+
+class DestinationSpec(Strict):
+    """Where alerts go. Secrets (tokens, webhook URLs) are named by environment variable only:
+    ``token_env`` for Discord and Slack bots, ``url_env`` for webhooks."""
+
+    type: DestinationType = "console"
     path: str | None = None
+    channel: str | None = None
+    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    url_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
 
     @model_validator(mode="after")
     def _needs(self) -> DestinationSpec:
         if self.type == "jsonl" and not self.path:
             raise ValueError("a jsonl destination needs 'path'")
+        if self.type == "discord" and not (self.channel or "").isdigit():
+            raise ValueError(
+                "a discord destination needs 'channel', the channel's numeric id "
+                "(Discord: right-click the channel, Copy Channel ID)"
+            )
+        if self.type == "slack" and not self.channel:
+            raise ValueError("a slack destination needs 'channel', such as C0123456789")
+        if self.type == "webhook" and not self.url_env:
+            raise ValueError(
+                "a webhook destination needs 'url_env', the environment variable holding its URL"
+            )
         return self
+
+    @property
+    def secret_env(self) -> str | None:
+        """The environment variable holding this destination's token or URL."""
+        if self.type in ("discord", "slack"):
+            return self.token_env or _DEFAULT_SECRET_ENV[self.type]
+        if self.type in ("discord_webhook", "webhook"):
+            return self.url_env or _DEFAULT_SECRET_ENV.get(self.type)
+        return None
+
+
+class PlatformSettings(Strict):
+    """API addresses; change them only for a proxy or a test server."""
+
+    discord_api: str = "https://discord.com/api/v10"
+    slack_api: str = "https://slack.com/api/"
+    discord_application_id: str | None = None
+    slack_admin_users: list[str] = Field(default_factory=list)
+    slack_admin_groups: list[str] = Field(default_factory=list)
+    discord_admin_role: str | None = None
+    command: str = Field(default="race", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
 
 
 class PollSettings(Strict):
@@ -126,6 +170,7 @@ class Settings(Strict):
     hub: HubSettings = Field(default_factory=HubSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
+    platforms: PlatformSettings = Field(default_factory=PlatformSettings)
     outbox_interval: Duration = 2.0
 
     @field_validator("destinations")

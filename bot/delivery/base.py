@@ -21,10 +21,17 @@ class DeliveryError(RacewatchError):
 class Sender(Protocol):
     name: str
 
-    async def send(self, card: AlertCard) -> str | None:
-        """Post the alert; return the platform's message id when there is one."""
+    async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
+        """Post the alert; return the platform's message id when there is one.
 
-    async def send_update(self, update: StoryUpdate) -> str | None:
+        ``key`` identifies the delivery. ``uncertain`` means an earlier attempt may have posted
+        it before its process died: a sender that can look (Discord nonces, Slack message
+        metadata, the JSONL file) returns the earlier message instead of posting twice.
+        """
+
+    async def send_update(
+        self, update: StoryUpdate, key: str = "", uncertain: bool = False
+    ) -> str | None:
         """Post later coverage in the alert's thread (or edit it); return a message id."""
 
     async def send_digest(self, digest: Digest) -> str | None:

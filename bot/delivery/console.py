@@ -57,11 +57,13 @@ class ConsoleSender:
         self.name = name
         self.console = console or Console(soft_wrap=False, highlight=False)
 
-    async def send(self, card: AlertCard) -> str | None:
+    async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
         await asyncio.to_thread(self.console.print, render(card))
         return None
 
-    async def send_update(self, update: StoryUpdate) -> str | None:
+    async def send_update(
+        self, update: StoryUpdate, key: str = "", uncertain: bool = False
+    ) -> str | None:
         line = Text(f"  ↳ {update.title[:80]}: {update.text}", style="dim")
         await asyncio.to_thread(self.console.print, line)
         return None

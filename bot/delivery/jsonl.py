@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -35,13 +36,27 @@ class JsonlSender:
                 f"cannot write {self.path}: {exc.strerror}", permanent=True
             ) from None
 
-    async def send(self, card: AlertCard) -> str | None:
-        await asyncio.to_thread(self._append, {"type": "alert", **card_json(card)})
-        return None
+    def _already(self, key: str) -> bool:
+        if not key or not self.path.exists():
+            return False
+        marker = f'"delivery": "{key}"'
+        with self.path.open(encoding="utf-8") as fh:
+            return any(marker in line for line in fh)
 
-    async def send_update(self, update: StoryUpdate) -> str | None:
+    async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
+        if uncertain and await asyncio.to_thread(self._already, key):
+            return key
+        await asyncio.to_thread(self._append, {"type": "alert", "delivery": key, **card_json(card)})
+        return key or None
+
+    async def send_update(
+        self, update: StoryUpdate, key: str = "", uncertain: bool = False
+    ) -> str | None:
+        if uncertain and await asyncio.to_thread(self._already, key):
+            return key
         record = {
             "type": "update",
+            "delivery": key,
             "story_id": update.story_id,
             "title": update.title,
             "text": update.text,
@@ -49,7 +64,7 @@ class JsonlSender:
             "coverage": [{"source": s, "title": t, "url": u} for s, t, u in update.coverage],
         }
         await asyncio.to_thread(self._append, record)
-        return None
+        return key or None
 
     async def send_digest(self, digest: Digest) -> str | None:
         record = {
@@ -63,6 +78,12 @@ class JsonlSender:
 
     async def notice(self, text: str) -> None:
         await asyncio.to_thread(self._append, {"type": "notice", "text": text})
+
+    async def check(self) -> list[str]:
+        folder = self.path.parent
+        if folder.exists() and not os.access(folder, os.W_OK):
+            return [f"cannot write to {folder}"]
+        return []
 
     async def close(self) -> None:
         return None

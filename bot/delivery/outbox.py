@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 12
 RETRY_BASE, RETRY_CAP = 5.0, 900.0
 LEASE = 120.0
+ROLL_UP_AT = 10
 
 
 def card_for(pending: PendingDelivery, registry: Registry) -> AlertCard:
@@ -98,6 +99,8 @@ class OutboxWorker:
             claimed = await asyncio.to_thread(self._claim, batch)
             if not claimed:
                 return sent
+            claimed, rolled = await self._roll_up_bursts(claimed)
+            sent += rolled
             for index, pending in enumerate(claimed):
                 if self.stopping:  # hand the rest back so a restart sends them at once
                     rest = [p.id for p in claimed[index:]]
@@ -106,6 +109,40 @@ class OutboxWorker:
                 sent += await self._deliver(pending)
             if len(claimed) < batch:
                 return sent
+
+    async def _roll_up_bursts(
+        self, claimed: list[PendingDelivery]
+    ) -> tuple[list[PendingDelivery], int]:
+        """More than ROLL_UP_AT alerts due at once for one channel become one roll-up message,
+        instead of a flood that the platform would throttle anyway."""
+        alerts: dict[str, list[PendingDelivery]] = {}
+        for pending in claimed:
+            if pending.kind == "alert":
+                alerts.setdefault(pending.destination, []).append(pending)
+        rest = list(claimed)
+        sent = 0
+        for destination, group in alerts.items():
+            sender = self.senders.get(destination)
+            if len(group) <= ROLL_UP_AT or sender is None:
+                continue
+            rest = [p for p in rest if p not in group]
+            digest = Digest(
+                "roll-up", tuple(card_for(p, self.registry) for p in group), self.clock()
+            )
+            ids = [p.id for p in group]
+            try:
+                external_id = await sender.send_digest(digest)
+            except DeliveryError as exc:
+                log.warning("roll-up of %d alerts to %s failed: %s", len(group), destination, exc)
+                for pending in group:
+                    await self._failed(pending, exc)
+                continue
+            await asyncio.to_thread(
+                self._write, outbox_repo.mark_many_sent, ids, self.clock(), external_id
+            )
+            log.info("rolled %d alerts for %s into one message", len(group), destination)
+            sent += len(group)
+        return rest, sent
 
     async def send_digest(self, rule: str) -> int:
         """Send the alerts held for ``rule`` as one digest per destination; returns how many."""
@@ -155,10 +192,11 @@ class OutboxWorker:
             )
             return 0
         try:
+            key, uncertain = str(pending.id), pending.uncertain
             if pending.kind == "update":
-                external_id = await sender.send_update(update_for(pending))
+                external_id = await sender.send_update(update_for(pending), key, uncertain)
             else:
-                external_id = await sender.send(card_for(pending, self.registry))
+                external_id = await sender.send(card_for(pending, self.registry), key, uncertain)
         except DeliveryError as exc:
             await self._failed(pending, exc)
             return 0

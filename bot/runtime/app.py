@@ -24,8 +24,12 @@ from bot.attribution.registry import Registry, load_registry
 from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
+from bot.delivery.discord_sender import DiscordBotSender, DiscordWebhookSender
+from bot.delivery.discord_sender import use_api as use_discord_api
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
+from bot.delivery.slack_sender import SlackSender
+from bot.delivery.webhook_sender import WebhookSender
 from bot.errors import ConfigError
 from bot.items import NewItem
 from bot.rules.timing import DEFAULT_DIGEST
@@ -51,6 +55,32 @@ def utcnow() -> datetime:
 def load_org_registry(config: Config) -> Registry:
     base = config.config_file.parent if config.config_file else Path.cwd()
     return load_registry([base / f for f in config.settings.organisations_files])
+
+
+def build_senders(config: Config, console: Console | None = None) -> dict[str, Sender]:
+    """One sender per configured destination; secrets are read from the environment here."""
+    settings = config.settings
+    use_discord_api(settings.platforms.discord_api)
+    base = config.config_file.parent if config.config_file else Path.cwd()
+    senders: dict[str, Sender] = {}
+    for name, spec in settings.destinations.items():
+        secret = os.environ.get(spec.secret_env) if spec.secret_env else None
+        if spec.type == "console":
+            senders[name] = ConsoleSender(name, console)
+        elif spec.type == "jsonl":
+            assert spec.path is not None
+            senders[name] = JsonlSender(name, base / Path(spec.path).expanduser())
+        elif spec.type == "discord":
+            assert spec.channel is not None
+            senders[name] = DiscordBotSender(name, spec.channel, secret)
+        elif spec.type == "discord_webhook":
+            senders[name] = DiscordWebhookSender(name, secret)
+        elif spec.type == "slack":
+            assert spec.channel is not None
+            senders[name] = SlackSender(name, spec.channel, secret, settings.platforms.slack_api)
+        else:
+            senders[name] = WebhookSender(name, secret)
+    return senders
 
 
 class App:
@@ -186,15 +216,7 @@ class App:
         return taken
 
     def _build_senders(self) -> dict[str, Sender]:
-        senders: dict[str, Sender] = {}
-        base = self.config.config_file.parent if self.config.config_file else Path.cwd()
-        for name, spec in self.config.settings.destinations.items():
-            if spec.type == "console":
-                senders[name] = ConsoleSender(name, self.console)
-            elif spec.type == "jsonl":
-                assert spec.path is not None
-                senders[name] = JsonlSender(name, base / Path(spec.path).expanduser())
-        return senders
+        return build_senders(self.config, self.console)
 
     async def poll_once(
         self,

@@ -51,6 +51,7 @@ class PendingDelivery:
     source_name: str
     coverage: tuple[Coverage, ...]  # the story's other items, other sources first
     reply_to: str | None = None  # for updates: the platform id of the alert
+    uncertain: bool = False  # an earlier attempt's process died while holding it
 
     @property
     def also_reported(self) -> tuple[str, ...]:
@@ -63,7 +64,7 @@ def broken_destinations(session: Session) -> set[str]:
     )
 
 
-def _view(session: Session, row: Delivery) -> PendingDelivery:
+def _view(session: Session, row: Delivery, uncertain: bool = False) -> PendingDelivery:
     alert = None
     if row.kind == "update":
         alert = session.scalar(
@@ -98,6 +99,7 @@ def _view(session: Session, row: Delivery) -> PendingDelivery:
         source.name if source else "?",
         tuple(Coverage(*r) for r in others),
         alert.external_id if alert is not None else None,
+        uncertain,
     )
 
 
@@ -119,10 +121,12 @@ def claim_deliveries(
     if skip:
         query = query.where(Delivery.destination.not_in(skip))
     rows = list(session.scalars(query))
+    # a lease still set (but expired) means its holder died, maybe mid-send
+    uncertain = {row.id for row in rows if row.lease_owner is not None}
     for row in rows:
         row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
     session.flush()
-    return [_view(session, row) for row in rows]
+    return [_view(session, row, row.id in uncertain) for row in rows]
 
 
 def claim_digest(

@@ -1,0 +1,156 @@
+"""AlertCard -> Slack Block Kit plus a plain-text fallback, always within Slack's limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.delivery.safe import safe_url, slack_plain, slack_text
+
+HEADER, SECTION, FIELD, FIELDS, CONTEXT, BLOCKS, FALLBACK = 150, 3000, 2000, 10, 10, 50, 3000
+
+
+def _link(url: str | None, text: str) -> str:
+    safe = safe_url(url)
+    return f"<{safe}|{slack_text(text, 200)}>" if safe else slack_text(text, 200)
+
+
+def user_groups(mentions: tuple[str, ...]) -> str:
+    """Only the user groups (``subteam:S0123``) a rule names; never @channel or @here."""
+    ids = [m.split(":", 1)[-1] for m in mentions if m.split(":", 1)[-1][:1] in ("S",)]
+    return " ".join(f"<!subteam^{i}>" for i in ids if i.isalnum())
+
+
+def alert_blocks(card: AlertCard) -> list[dict[str, Any]]:
+    blocks: list[dict[str, Any]] = []
+    ping = user_groups(card.mentions)
+    if ping:
+        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": ping}})
+    blocks.append(
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "emoji": True,
+                "text": slack_plain(f"{card.flag} {card.title}", HEADER),
+            },
+        }
+    )
+    if card.summary:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": slack_text(card.summary, SECTION)},
+            }
+        )
+    fields = [
+        {"type": "mrkdwn", "text": f"*{slack_text(name, 50)}*\n{slack_text(value, FIELD - 60)}"}
+        for name, value in card.facts[:FIELDS]
+    ]
+    if fields:
+        blocks.append({"type": "section", "fields": fields})
+    context = [
+        f"{slack_text(card.source, 80)} · <!date^{int(card.published_at.timestamp())}"
+        f"^{{date_short_pretty}} {{time}}|{card.published_at:%Y-%m-%d %H:%M} UTC>"
+    ]
+    if card.rule:
+        context.append(f"rule {slack_text(card.rule, 80)}")
+    if card.also_reported:
+        context.append("also reported by " + slack_text(", ".join(card.also_reported), 300))
+    blocks.append(
+        {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in context][:CONTEXT]}
+    )
+    buttons: list[dict[str, Any]] = []
+    url = safe_url(card.url)
+    if url:
+        buttons.append(
+            {
+                "type": "button",
+                "text": {"type": "plain_text", "text": "Open"},
+                "url": url,
+                "action_id": "racewatch_open",
+            }
+        )
+    for label, raw in card.links[1:3]:
+        if safe_url(raw):
+            buttons.append(
+                {
+                    "type": "button",
+                    "text": {"type": "plain_text", "text": slack_plain(label, 30)},
+                    "url": safe_url(raw),
+                    "action_id": f"racewatch_link_{len(buttons)}",
+                }
+            )
+    buttons.append(
+        {
+            "type": "button",
+            "text": {"type": "plain_text", "text": "Why?"},
+            "action_id": "racewatch_why",
+            "value": str(card.item_id),
+        }
+    )
+    blocks.append({"type": "actions", "elements": buttons})
+    return blocks[:BLOCKS]
+
+
+def fallback_text(card: AlertCard) -> str:
+    org = f" — {card.org}" if card.org else ""
+    return slack_text(f"{card.flag} {card.title}{org} ({card.kind.replace('_', ' ')})", FALLBACK)
+
+
+def alert_message(card: AlertCard) -> dict[str, Any]:
+    return {
+        "text": fallback_text(card),
+        "blocks": alert_blocks(card),
+        "unfurl_links": False,
+        "unfurl_media": False,
+        "link_names": False,
+    }
+
+
+def update_message(update: StoryUpdate) -> dict[str, Any]:
+    lines = [slack_text(update.text, 300)]
+    lines += [f"• {slack_text(s, 60)}: {_link(u, t)}" for s, t, u in update.coverage[:5]]
+    message: dict[str, Any] = {
+        "text": "\n".join(lines)[:SECTION],
+        "unfurl_links": False,
+        "link_names": False,
+    }
+    if update.reply_to:
+        message["thread_ts"] = update.reply_to
+    return message
+
+
+def digest_message(digest: Digest) -> dict[str, Any]:
+    blocks: list[dict[str, Any]] = [
+        {
+            "type": "header",
+            "text": {
+                "type": "plain_text",
+                "emoji": True,
+                "text": slack_plain(digest.title, HEADER),
+            },
+        }
+    ]
+    for card in digest.cards[: BLOCKS - 2]:
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": f"{card.flag} {_link(card.url, card.title)}"},
+            }
+        )
+    if len(digest.cards) > BLOCKS - 2:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {"type": "mrkdwn", "text": f"… and {len(digest.cards) - (BLOCKS - 2)} more"}
+                ],
+            }
+        )
+    return {
+        "text": slack_text(digest.title, FALLBACK),
+        "blocks": blocks,
+        "unfurl_links": False,
+        "link_names": False,
+    }

@@ -1,0 +1,141 @@
+"""Slack delivery through slack_sdk's async Web API client (the same client Bolt uses)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.delivery.base import DeliveryError
+from bot.delivery.pacing import RATES, Pacer
+from bot.delivery.render_slack import alert_message, digest_message, update_message
+from bot.delivery.safe import slack_text
+
+log = logging.getLogger(__name__)
+PERMANENT = {
+    "channel_not_found": "the channel does not exist or the app cannot see it",
+    "not_in_channel": "the app is not in the channel: /invite @racewatch there",
+    "is_archived": "the channel is archived",
+    "invalid_auth": "SLACK_BOT_TOKEN is invalid",
+    "not_authed": "SLACK_BOT_TOKEN is missing",
+    "account_inactive": "the Slack app was uninstalled or deactivated",
+    "token_revoked": "SLACK_BOT_TOKEN was revoked",
+    "missing_scope": "the app lacks a scope: reinstall it from the manifest (slack/manifest.yaml)",
+    "restricted_action": "the workspace does not allow the app to post there",
+}
+REQUIRED_SCOPES = {"chat:write", "commands"}
+
+
+def web_client(token: str | None, base_url: str) -> AsyncWebClient:
+    client = AsyncWebClient(token=token, base_url=base_url, timeout=20)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+class SlackSender:
+    def __init__(self, name: str, channel: str, token: str | None, base_url: str) -> None:
+        self.name = name
+        self.channel = channel
+        self.token = token
+        self.client = web_client(token, base_url)
+        self.pacer = Pacer(*RATES["slack"])
+
+    async def _post(self, message: dict[str, Any]) -> str | None:
+        if not self.token:
+            raise DeliveryError(
+                "SLACK_BOT_TOKEN is not set; put the bot token in the environment", permanent=True
+            )
+        await self.pacer.wait()
+        try:
+            response = await self.client.chat_postMessage(channel=self.channel, **message)
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown"))
+            if error in PERMANENT:
+                raise DeliveryError(
+                    f"Slack refused: {PERMANENT[error]} ({error})", permanent=True
+                ) from None
+            retry = exc.response.headers.get("Retry-After") if error == "ratelimited" else None
+            raise DeliveryError(
+                f"Slack error: {error}", retry_after=float(retry) if retry else None
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(f"cannot reach Slack: {exc}") from None
+        ts = response.get("ts")
+        return str(ts) if ts else None
+
+    async def _earlier(self, key: str) -> str | None:
+        """The message an interrupted attempt already posted for ``key``, if any."""
+        try:
+            history = await self.client.conversations_history(
+                channel=self.channel, limit=100, include_all_metadata=True
+            )
+        except SlackApiError:
+            return None
+        for message in history.get("messages") or []:
+            payload = (message.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("delivery") == key:
+                return str(message.get("ts"))
+        return None
+
+    async def _keyed(self, message: dict[str, Any], key: str, uncertain: bool) -> str | None:
+        if key and uncertain and self.token:
+            earlier = await self._earlier(key)
+            if earlier:
+                return earlier
+        if key:
+            message["metadata"] = {
+                "event_type": "racewatch_delivery",
+                "event_payload": {"delivery": key},
+            }
+        return await self._post(message)
+
+    async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
+        return await self._keyed(alert_message(card), key, uncertain)
+
+    async def send_update(
+        self, update: StoryUpdate, key: str = "", uncertain: bool = False
+    ) -> str | None:
+        return await self._keyed(update_message(update), key, uncertain)
+
+    async def send_digest(self, digest: Digest) -> str | None:
+        return await self._post(digest_message(digest))
+
+    async def notice(self, text: str) -> None:
+        await self._post({"text": ":warning: " + slack_text(text, 2900), "link_names": False})
+
+    async def check(self) -> list[str]:
+        if not self.token:
+            return ["SLACK_BOT_TOKEN is not set"]
+        problems = []
+        try:
+            auth = await self.client.auth_test()
+            scopes = set(str(auth.headers.get("x-oauth-scopes", "")).replace(" ", "").split(","))
+            missing = REQUIRED_SCOPES - scopes if scopes != {""} else set()
+            if missing:
+                problems.append(
+                    f"the app lacks scopes {', '.join(sorted(missing))}: reinstall it "
+                    "from slack/manifest.yaml"
+                )
+            info = await self.client.conversations_info(channel=self.channel)
+            channel = info.get("channel") or {}
+            if not channel.get("is_member") and "chat:write.public" not in scopes:
+                problems.append(
+                    f"the app is not in #{channel.get('name', self.channel)}: "
+                    "type /invite @racewatch in that channel"
+                )
+        except SlackApiError as exc:
+            error = str(exc.response.get("error", "unknown"))
+            problems.append(PERMANENT.get(error, f"Slack answered {error}"))
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            problems.append(f"cannot reach Slack: {exc}")
+        return problems
+
+    async def close(self) -> None:
+        session = getattr(self.client, "session", None)
+        if session is not None and not session.closed:
+            await session.close()

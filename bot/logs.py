@@ -73,5 +73,7 @@ def setup_logging(level: str = "info", fmt: str = "text", verbose: int = 0) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for noisy in ("apscheduler", "alembic", "aiohttp", "discord", "slack_bolt", "slack_sdk"):
+    for noisy in ("apscheduler", "alembic", "aiohttp", "slack_bolt", "slack_sdk"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
+    # discord.py warns about voice and intents racewatch does not use
+    logging.getLogger("discord").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)

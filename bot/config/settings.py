@@ -172,6 +172,7 @@ class Settings(Strict):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)
     outbox_interval: Duration = 2.0
+    outbox_lease: Duration = 120.0  # a sending process that dies holds its alerts this long
 
     @field_validator("destinations")
     @classmethod

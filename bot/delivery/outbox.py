@@ -86,11 +86,13 @@ class OutboxWorker:
         clock: Callable[[], datetime],
         admin: str | None = None,
         rng: random.Random | None = None,
+        lease: float = LEASE,
     ) -> None:
         self.sessions, self.senders, self.registry = sessions, senders, registry
         self.owner, self.clock, self.admin = owner, clock, admin
         self.rng = rng or random.Random()
         self.stopping = False
+        self.lease = lease
 
     async def drain(self, batch: int = 50) -> int:
         """Send everything due now; returns how many alerts were sent."""
@@ -172,13 +174,13 @@ class OutboxWorker:
 
     def _claim_digest(self, rule: str) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
-            return outbox_repo.claim_digest(session, rule, self.clock(), self.owner, LEASE)
+            return outbox_repo.claim_digest(session, rule, self.clock(), self.owner, self.lease)
 
     def _claim(self, batch: int) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
             broken = outbox_repo.broken_destinations(session)
             return outbox_repo.claim_deliveries(
-                session, self.clock(), batch, self.owner, LEASE, broken
+                session, self.clock(), batch, self.owner, self.lease, broken
             )
 
     async def _deliver(self, pending: PendingDelivery) -> int:

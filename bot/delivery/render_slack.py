@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.delivery.safe import safe_url, slack_plain, slack_text
 
 HEADER, SECTION, FIELD, FIELDS, CONTEXT, BLOCKS, FALLBACK = 150, 3000, 2000, 10, 10, 50, 3000
+# Slack rejects messages whose blocks add up to more than about 13 k characters
+# (msg_blocks_too_long), so an alert keeps well inside that, whatever the feed sent.
+SUMMARY_SHOWN, FACT_SHOWN, BLOCKS_BUDGET = 1500, 400, 11000
 
 
 def _link(url: str | None, text: str) -> str:
@@ -44,7 +48,7 @@ def alert_blocks(card: AlertCard) -> list[dict[str, Any]]:
             }
         )
     fields = [
-        {"type": "mrkdwn", "text": f"*{slack_text(name, 50)}*\n{slack_text(value, FIELD - 60)}"}
+        {"type": "mrkdwn", "text": f"*{slack_text(name, 50)}*\n{slack_text(value, FACT_SHOWN)}"}
         for name, value in card.facts[:FIELDS]
     ]
     if fields:
@@ -90,6 +94,8 @@ def alert_blocks(card: AlertCard) -> list[dict[str, Any]]:
         }
     )
     blocks.append({"type": "actions", "elements": buttons})
+    while len(json.dumps(blocks, ensure_ascii=False)) > BLOCKS_BUDGET and len(blocks) > 2:
+        blocks.pop(-3 if len(blocks) > 3 else -2)  # drop detail before the header and buttons
     return blocks[:BLOCKS]
 
 

@@ -9,7 +9,8 @@ from bot.sources.clean import shorten
 
 _ZWSP = "\u200b"
 _DISCORD_MENTION = re.compile(r"@(everyone|here)|<(@[!&]?|#)(\d+)>|<@&?(\d+)>", re.IGNORECASE)
-_DISCORD_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#-])")
+# inline markup anywhere; headings, lists and quotes only at the start of a line
+_DISCORD_MARKDOWN = re.compile(r"([\\*_~`|\[\]])|^([#>-])", re.MULTILINE)
 
 
 def safe_url(url: str | None) -> str | None:
@@ -34,7 +35,7 @@ def discord_text(text: str, limit: int) -> str:
     defused = _DISCORD_MENTION.sub(
         lambda m: m.group(0).replace("@", "@" + _ZWSP).replace("<", "<" + _ZWSP), text
     )
-    escaped = _DISCORD_MARKDOWN.sub(r"\\\1", defused)
+    escaped = _DISCORD_MARKDOWN.sub(lambda m: "\\" + (m.group(1) or m.group(2)), defused)
     return shorten(escaped, limit) if len(escaped) > limit else escaped
 
 

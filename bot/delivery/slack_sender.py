@@ -31,6 +31,14 @@ PERMANENT = {
 REQUIRED_SCOPES = {"chat:write", "commands"}
 
 
+def slack_error(exc: SlackApiError) -> str:
+    """Slack's error code, or the HTTP status when the answer was not Slack's JSON."""
+    data = exc.response.data
+    if isinstance(data, dict):
+        return str(data.get("error", "unknown"))
+    return f"HTTP {exc.response.status_code}"
+
+
 def web_client(token: str | None, base_url: str) -> AsyncWebClient:
     client = AsyncWebClient(token=token, base_url=base_url, timeout=20)
     client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
@@ -54,7 +62,7 @@ class SlackSender:
         try:
             response = await self.client.chat_postMessage(channel=self.channel, **message)
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown"))
+            error = slack_error(exc)
             if error in PERMANENT:
                 raise DeliveryError(
                     f"Slack refused: {PERMANENT[error]} ({error})", permanent=True
@@ -129,7 +137,7 @@ class SlackSender:
                     "type /invite @racewatch in that channel"
                 )
         except SlackApiError as exc:
-            error = str(exc.response.get("error", "unknown"))
+            error = slack_error(exc)
             problems.append(PERMANENT.get(error, f"Slack answered {error}"))
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             problems.append(f"cannot reach Slack: {exc}")

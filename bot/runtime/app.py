@@ -154,6 +154,7 @@ class App:
             owner=self.owner,
             clock=self.clock,
             admin=settings.admin_destination,
+            lease=settings.outbox_lease,
         )
         loop = asyncio.get_running_loop()
 

@@ -1,0 +1,289 @@
+"""Local stand-ins for the Discord and Slack APIs: they record every payload and can answer
+429, 500, refuse, or drop the connection, so the real clients can be tested against them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from bot.serving import bound_port
+
+
+@dataclass
+class Fault:
+    status: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class FakePlatform:
+    """Common plumbing: an aiohttp app on an ephemeral port with a queue of faults."""
+
+    posts: list[dict[str, Any]] = field(default_factory=list)  # accepted messages, in order
+    faults: list[Fault | str] = field(default_factory=list)  # next answers: a Fault or "drop"
+    hits: int = 0
+    base: str = ""
+    _runner: web.AppRunner | None = None
+    _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1_300_000_000_000_000_001))
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    async def start(self) -> None:
+        app = web.Application()
+        self.routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{bound_port(site)}"
+
+    async def stop(self) -> None:
+        if self._runner:
+            await self._runner.cleanup()
+
+    def fault(self, request: web.Request) -> web.StreamResponse | None:
+        self.hits += 1
+        if not self.faults:
+            return None
+        fault = self.faults.pop(0)
+        if fault == "drop":
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=500)
+        assert isinstance(fault, Fault)
+        return json_response(fault.body, status=fault.status, headers=fault.headers)
+
+
+@dataclass
+class FakeDiscord(FakePlatform):
+    channels: set[str] = field(default_factory=lambda: {"111111111111111111"})
+    nonces: dict[str, str] = field(default_factory=dict)
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/api/v10/users/@me", self._me)
+        app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
+        app.router.add_get("/api/v10/channels/{channel}", self._channel)
+        app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        app.router.add_post("/api/v10/webhooks/{id}/{token}", self._webhook)
+        app.router.add_get("/api/v10/webhooks/{id}/{token}", self._webhook_info)
+
+    @property
+    def api(self) -> str:
+        return self.base + "/api/v10"
+
+    async def _me(self, request: web.Request) -> web.Response:
+        if request.headers.get("Authorization") != "Bot good-token":
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        return json_response(
+            {
+                "id": "42",
+                "username": "racewatch",
+                "discriminator": "0",
+                "avatar": None,
+                "bot": True,
+                "flags": 0,
+            }
+        )
+
+    async def _application(self, request: web.Request) -> web.Response:
+        owner = {"id": "1", "username": "owner", "discriminator": "0", "avatar": None}
+        return json_response(
+            {
+                "id": "42",
+                "name": "racewatch",
+                "icon": None,
+                "description": "",
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "owner": owner,
+                "team": None,
+                "verify_key": "00" * 32,
+                "flags": 0,
+                "summary": "",
+            }
+        )
+
+    async def _channel(self, request: web.Request) -> web.Response:
+        channel = request.match_info["channel"]
+        if channel not in self.channels:
+            return json_response({"message": "Unknown Channel", "code": 10003}, status=404)
+        return json_response(
+            {
+                "id": channel,
+                "type": 0,
+                "guild_id": "7",
+                "name": "ai-race",
+                "position": 0,
+                "permission_overwrites": [],
+                "nsfw": False,
+                "parent_id": None,
+                "topic": None,
+                "last_message_id": None,
+                "rate_limit_per_user": 0,
+            }
+        )
+
+    def _stored(self, payload: dict[str, Any], channel: str) -> web.Response:
+        nonce = payload.get("nonce")
+        if nonce and payload.get("enforce_nonce") and nonce in self.nonces:
+            message_id = self.nonces[nonce]  # Discord's own dedupe of a resend
+        else:
+            message_id = str(next(self._ids))
+            self.posts.append({"channel": channel, "id": message_id, **payload})
+            if nonce:
+                self.nonces[str(nonce)] = message_id
+        return json_response(
+            {
+                "id": message_id,
+                "channel_id": channel,
+                "type": 0,
+                "content": payload.get("content") or "",
+                "author": {
+                    "id": "42",
+                    "username": "racewatch",
+                    "discriminator": "0",
+                    "avatar": None,
+                    "bot": True,
+                },
+                "attachments": [],
+                "embeds": payload.get("embeds") or [],
+                "mentions": [],
+                "mention_roles": [],
+                "pinned": False,
+                "mention_everyone": False,
+                "tts": False,
+                "timestamp": "2026-11-25T12:00:00+00:00",
+                "edited_timestamp": None,
+                "flags": 0,
+                "components": [],
+                "nonce": nonce,
+            }
+        )
+
+    async def _message(self, request: web.Request) -> web.StreamResponse:
+        if request.headers.get("Authorization") != "Bot good-token":
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        refused = self.fault(request)
+        if refused is not None:
+            return refused
+        channel = request.match_info["channel"]
+        if channel not in self.channels:
+            return json_response({"message": "Missing Access", "code": 50001}, status=403)
+        return self._stored(await request.json(), channel)
+
+    async def _webhook(self, request: web.Request) -> web.StreamResponse:
+        refused = self.fault(request)
+        if refused is not None:
+            return refused
+        assert request.query.get("wait") == "true"
+        return self._stored(await request.json(), "webhook")
+
+    async def _webhook_info(self, request: web.Request) -> web.Response:
+        return json_response(
+            {
+                "id": request.match_info["id"],
+                "type": 1,
+                "name": "racewatch",
+                "channel_id": "111111111111111111",
+                "guild_id": "7",
+                "token": request.match_info["token"],
+                "avatar": None,
+            }
+        )
+
+
+@dataclass
+class FakeSlack(FakePlatform):
+    channels: set[str] = field(default_factory=lambda: {"C0RACE"})
+    scopes: str = "chat:write,commands,files:write"
+    delay: float = 0.0  # seconds between accepting a message and answering: a crash window
+    history_reads: int = 0
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/chat.postMessage", self._post)
+        app.router.add_post("/api/auth.test", self._auth)
+        app.router.add_route("*", "/api/conversations.info", self._info)
+        app.router.add_route("*", "/api/conversations.history", self._history)
+
+    @property
+    def api(self) -> str:
+        return self.base + "/api/"
+
+    async def _args(self, request: web.Request) -> dict[str, Any]:
+        if request.method == "GET":
+            return dict(request.query)
+        if request.content_type == "application/json":
+            return dict(await request.json())
+        return {k: v for k, v in (await request.post()).items()}
+
+    def _authorised(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization") == "Bearer xoxb-good"
+
+    async def _post(self, request: web.Request) -> web.StreamResponse:
+        if not self._authorised(request):
+            return json_response({"ok": False, "error": "invalid_auth"})
+        refused = self.fault(request)
+        if refused is not None:
+            return refused
+        args = await self._args(request)
+        if args.get("channel") not in self.channels:
+            return json_response({"ok": False, "error": "channel_not_found"})
+        ts = f"1764072000.{len(self.posts) + 1:06d}"
+        self.posts.append({"ts": ts, **args})
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return json_response(
+            {
+                "ok": True,
+                "channel": args["channel"],
+                "ts": ts,
+                "message": {"text": args.get("text", "")},
+            }
+        )
+
+    async def _auth(self, request: web.Request) -> web.Response:
+        if not self._authorised(request):
+            return json_response({"ok": False, "error": "invalid_auth"})
+        return json_response(
+            {"ok": True, "user_id": "U1", "team": "race"}, headers={"x-oauth-scopes": self.scopes}
+        )
+
+    async def _info(self, request: web.Request) -> web.Response:
+        args = await self._args(request)
+        if args.get("channel") not in self.channels:
+            return json_response({"ok": False, "error": "channel_not_found"})
+        return json_response(
+            {"ok": True, "channel": {"id": args["channel"], "name": "ai-race", "is_member": True}}
+        )
+
+    async def _history(self, request: web.Request) -> web.Response:
+        self.history_reads += 1
+        messages = [
+            {"ts": p["ts"], "text": p.get("text"), "metadata": _json(p.get("metadata"))}
+            for p in reversed(self.posts)
+        ]
+        return json_response({"ok": True, "messages": messages})
+
+
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
+    """Exactly ``application/json``, as the platforms send it (discord.py checks the header
+    for equality, so aiohttp's default ``; charset=utf-8`` would not do)."""
+    return web.Response(
+        body=json.dumps(data).encode(),
+        status=status,
+        headers={**(headers or {}), "Content-Type": "application/json"},
+    )
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value

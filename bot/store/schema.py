@@ -188,3 +188,28 @@ class DestinationState(Base):
     status: Mapped[str] = mapped_column(String(10), default="ok")  # ok | broken
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+
+
+class ChatRule(Base):
+    """Watch rules managed from chat; validated exactly like rules in files."""
+
+    __tablename__ = "chat_rules"
+
+    name: Mapped[str] = mapped_column(String(80), primary_key=True)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+
+
+class Process(Base):
+    """Live racewatch processes: a heartbeat each, and which single-holder roles they hold."""
+
+    __tablename__ = "processes"
+
+    owner: Mapped[str] = mapped_column(String(80), primary_key=True)
+    host: Mapped[str] = mapped_column(String(120))
+    pid: Mapped[int] = mapped_column(Integer)
+    version: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime] = mapped_column(index=True)
+    roles: Mapped[list[Any]] = mapped_column(default=list)

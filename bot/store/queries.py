@@ -1,0 +1,123 @@
+"""Read queries for chat commands: latest, full-text search, organisations' recent items."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy.orm import Session
+
+from bot.store.schema import Classification, Item, Source
+
+_CJK = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[\w.-]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    title: str
+    url: str | None
+    published_at: datetime
+    country: str | None
+    org: str | None
+    kind: str
+    source: str
+
+
+def _row(i: Item, c: Classification, source: str) -> Row:
+    return Row(
+        i.id, i.title, i.url, i.published_at, c.primary_country, c.primary_org, c.kind, source
+    )
+
+
+def _base() -> Select[Item, Classification, str]:
+    return (
+        select(Item, Classification, Source.name)
+        .join(Classification, Classification.item_id == Item.id)
+        .join(Source, Source.id == Item.source_id)
+    )
+
+
+def latest(
+    session: Session,
+    *,
+    country: str | None = None,
+    orgs: list[str] | None = None,
+    kind: str | None = None,
+    limit: int = 5,
+    flagged_only: bool = True,
+) -> list[Row]:
+    """Most recent items, one per story, newest first (only attributed ones by default)."""
+    query = _base().order_by(Item.published_at.desc(), Item.id.desc())
+    if country:
+        query = query.where(Classification.primary_country == country)
+    elif flagged_only:
+        query = query.where(Classification.primary_country.is_not(None))
+    if orgs:
+        query = query.where(Classification.primary_org.in_(orgs))
+    if kind:
+        query = query.where(Classification.kind == kind)
+    seen: set[int] = set()
+    out: list[Row] = []
+    for item, cls, source in session.execute(query.limit(limit * 4)):
+        if item.story_id is not None:
+            if item.story_id in seen:
+                continue
+            seen.add(item.story_id)
+        out.append(_row(item, cls, source))
+        if len(out) >= limit:
+            break
+    return out
+
+
+def fts_query(text_in: str) -> str:
+    """User words as an FTS5 query: each word quoted (no operators from users), all required."""
+    words = _WORD.findall(text_in)[:12]
+    return " ".join('"' + w.replace('"', "") + '"' for w in words if w)
+
+
+def search(session: Session, query_text: str, limit: int = 10) -> list[Row]:
+    """Full-text search, best and newest first (FTS5 on SQLite, tsvector on PostgreSQL)."""
+    words = _WORD.findall(query_text)[:12]
+    if not words:
+        return []
+    dialect = session.get_bind().dialect.name
+    if _CJK.search(query_text):  # Chinese has no spaces to tokenise: match substrings
+        query = (
+            _base()
+            .where(*[or_(Item.title.contains(w), Item.summary.contains(w)) for w in words])
+            .order_by(Item.published_at.desc())
+            .limit(limit)
+        )
+        return [_row(*r) for r in session.execute(query)]
+    if dialect == "sqlite":
+        ranked = [
+            r[0]
+            for r in session.execute(
+                text(
+                    "SELECT rowid FROM items_fts WHERE items_fts MATCH :q "
+                    "ORDER BY bm25(items_fts) LIMIT :n"
+                ),
+                {"q": fts_query(query_text), "n": limit},
+            )
+        ]
+        rows = {r[0].id: _row(*r) for r in session.execute(_base().where(Item.id.in_(ranked)))}
+        return [rows[i] for i in ranked if i in rows]
+    vector = func.to_tsvector(
+        "simple", func.coalesce(Item.title, "") + " " + func.coalesce(Item.summary, "")
+    )
+    tsquery = func.plainto_tsquery("simple", " ".join(words))
+    query = (
+        _base()
+        .where(vector.op("@@")(tsquery))
+        .order_by(func.ts_rank(vector, tsquery).desc(), Item.published_at.desc())
+        .limit(limit)
+    )
+    return [_row(*r) for r in session.execute(query)]
+
+
+def org_recent(session: Session, org_ids: list[str], limit: int = 5) -> list[Row]:
+    return latest(session, orgs=org_ids, limit=limit, flagged_only=False)

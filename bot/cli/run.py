@@ -28,6 +28,7 @@ async def _run(app: App) -> None:
         loop.add_signal_handler(signal.SIGHUP, app.reload_rules)
     await app.start()
     try:
+        await app.start_chat()
         await app.start_server()
         await app.run_forever(stop)
     finally:

@@ -102,6 +102,8 @@ class PlatformSettings(Strict):
     slack_admin_groups: list[str] = Field(default_factory=list)
     discord_admin_role: str | None = None
     command: str = Field(default="race", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    chat_commands: bool = True  # answer /race when the tokens for it are set
+    slack_mode: Literal["socket", "http"] = "socket"
 
 
 class PollSettings(Strict):

@@ -9,18 +9,24 @@ import socket
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 from rich.console import Console
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.llm import Summariser
 from bot.attribution.classify import Classifier
 from bot.attribution.registry import Registry, load_registry
+from bot.chat.discord_app import RaceBot
+from bot.chat.slack_app import admin_checker
+from bot.chat.slack_app import build_app as build_slack_app
+from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
@@ -29,10 +35,13 @@ from bot.delivery.discord_sender import use_api as use_discord_api
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.slack_sender import SlackSender
+from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.delivery.webhook_sender import WebhookSender
 from bot.errors import ConfigError
 from bot.items import NewItem
+from bot.rules.model import Mute, Rule
 from bot.rules.timing import DEFAULT_DIGEST
+from bot.runtime.election import Election
 from bot.runtime.ingest import Ingestor
 from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.scheduler import Scheduler, add_cron_job, build_scheduler
@@ -41,7 +50,7 @@ from bot.sources import webhook
 from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
-from bot.store import outbox_repo, sources_repo
+from bot.store import outbox_repo, rules_repo, sources_repo
 from bot.store.db import open_store
 
 log = logging.getLogger(__name__)
@@ -109,6 +118,12 @@ class App:
         self._drain_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
+        self._chat_rules: list[Rule] = []
+        self._rules_read_at = datetime.min.replace(tzinfo=UTC)
+        self._chat_clients: list[Any] = []
+        self._election: Election | None = None
+        self._scheduler: Scheduler | None = None
+        self.slack_app: Any = None
         self.server_port: int | None = None
 
     def open_store(self) -> None:
@@ -174,6 +189,7 @@ class App:
             clock=self.clock,
             notify=notify,
         )
+        await asyncio.to_thread(self.refresh_chat_rules)
 
     async def start_server(self) -> None:
         """racewatch's own HTTP endpoint, when enabled: Hugging Face webhooks."""
@@ -183,6 +199,15 @@ class App:
         assert self.poller is not None
         app = web.Application(client_max_size=webhook.MAX_BODY)
         secret = os.environ.get("HF_WEBHOOK_SECRET")
+        if self.slack_app is not None and self.config.settings.platforms.slack_mode == "http":
+            bolt = self.slack_app
+
+            async def slack_events(request: web.Request) -> web.Response:
+                # Bolt verifies the signature and the timestamp before any listener runs
+                response = await bolt.async_dispatch(await to_bolt_request(request))
+                return await to_aiohttp_response(response)
+
+            app.router.add_post("/slack/events", slack_events)
         if secret:
             app.router.add_post(
                 server.webhook_path,
@@ -242,6 +267,10 @@ class App:
 
     async def _tick(self) -> None:
         assert self.poller is not None
+        # other processes may have changed chat rules: re-read them every minute
+        if self.clock() - self._rules_read_at > timedelta(seconds=60):
+            self._rules_read_at = self.clock()
+            await asyncio.to_thread(self.refresh_chat_rules)
         free = self.config.settings.poll.concurrency * 2 - len(self._tasks)
         if free <= 0:
             return
@@ -277,6 +306,7 @@ class App:
         scheduler = build_scheduler(
             self._tick, TICK_SECONDS, self._drain, self.config.settings.outbox_interval
         )
+        self._scheduler = scheduler
         self._schedule_digests(scheduler)
         scheduler.start()
         log.info(
@@ -299,6 +329,79 @@ class App:
                 log.warning("an alert was still being sent; it will be retried on the next start")
             scheduler.shutdown(wait=False)
 
+    def rules_in_force(self) -> tuple[list[Rule], list[Mute]]:
+        """File rules and chat rules together (chat rules live in the database)."""
+        return list(self.config.rules) + list(self._chat_rules), list(self.config.mutes)
+
+    def refresh_chat_rules(self) -> None:
+        """Re-read chat rules (after a chat change here, or periodically for other processes)."""
+        if self.sessions is None or self.poller is None:
+            return
+        with self.sessions.begin() as session:
+            self._chat_rules = rules_repo.chat_rules(session)
+        rules, mutes = self.rules_in_force()
+        self.poller.ingestor.rules, self.poller.ingestor.mutes = rules, mutes
+        self._schedule_new_digests()
+
+    def commands(self) -> Commands:
+        assert self.sessions is not None and self.outbox is not None
+        return Commands(
+            sessions=self.sessions,
+            registry=self.outbox.registry,
+            rules=self.rules_in_force,
+            max_age=self.config.settings.poll.max_item_age,
+            destinations=list(self.config.settings.destinations),
+            clock=self.clock,
+            command=self.config.settings.platforms.command,
+            rules_changed=self.refresh_chat_rules,
+            send_digests=self.send_all_digests,
+        )
+
+    async def start_chat(self) -> None:
+        """Connect to Slack (Socket Mode) and Discord (gateway) for slash commands, when their
+        tokens are set and this process holds the role (one holder per group of processes)."""
+        platforms = self.config.settings.platforms
+        if not platforms.chat_commands or self.engine is None:
+            return
+        wants_slack = bool(os.environ.get("SLACK_BOT_TOKEN")) and (
+            platforms.slack_mode == "http" or bool(os.environ.get("SLACK_APP_TOKEN"))
+        )
+        wants_discord = bool(os.environ.get("DISCORD_TOKEN"))
+        if not (wants_slack or wants_discord):
+            return
+        self._election = Election(self.engine, "chat")
+        if not await asyncio.to_thread(self._election.try_acquire):
+            log.info("another racewatch process answers chat commands; this one stands by")
+            return
+        commands = self.commands()
+        if wants_slack:
+            await self._start_slack(commands)
+        if wants_discord:
+            bot = RaceBot(commands, platforms.command, platforms.discord_admin_role)
+            task = asyncio.create_task(
+                bot.start(os.environ["DISCORD_TOKEN"]), name="discord-gateway"
+            )
+            self._background.add(task)
+            self._chat_clients.append(bot)
+
+    async def _start_slack(self, commands: Commands) -> None:
+        platforms = self.config.settings.platforms
+        client = slack_web_client(os.environ.get("SLACK_BOT_TOKEN"), platforms.slack_api)
+        app = build_slack_app(
+            commands,
+            token=os.environ.get("SLACK_BOT_TOKEN"),
+            signing_secret=os.environ.get("SLACK_SIGNING_SECRET"),
+            client=client,
+            command=platforms.command,
+            is_admin=admin_checker(platforms.slack_admin_users, platforms.slack_admin_groups),
+        )
+        self.slack_app = app
+        if platforms.slack_mode == "socket":
+            handler = AsyncSocketModeHandler(app, os.environ["SLACK_APP_TOKEN"])
+            await handler.connect_async()  # type: ignore[no-untyped-call]
+            self._chat_clients.append(handler)
+            log.info("Slack Socket Mode connected: /%s is live", platforms.command)
+
     def reload_rules(self) -> bool:
         """Re-read the configuration's rules (SIGHUP). A file with mistakes is rejected whole,
         every mistake is logged, and the rules in force stay in force."""
@@ -312,15 +415,18 @@ class App:
                 log.error("  %s", problem)
             return False
         assert self.poller is not None
-        self.poller.ingestor.rules = list(fresh.rules)
-        self.poller.ingestor.mutes = list(fresh.mutes)
         self.config = replace(self.config, rules=fresh.rules, mutes=fresh.mutes)
+        self.poller.ingestor.rules, self.poller.ingestor.mutes = self.rules_in_force()
         log.info("rules reloaded: %d rules, %d mutes", len(fresh.rules), len(fresh.mutes))
         return True
 
+    def _schedule_new_digests(self) -> None:
+        if self._scheduler is not None:
+            self._schedule_digests(self._scheduler)
+
     def _schedule_digests(self, scheduler: Scheduler) -> None:
         """One cron job per rule that has a digest, or whose cap overflow needs one."""
-        for rule in self.config.rules:
+        for rule in self.rules_in_force()[0]:
             cron = rule.digest or (
                 DEFAULT_DIGEST if rule.cap_per_hour or rule.cap_per_day else None
             )
@@ -357,6 +463,13 @@ class App:
                 await asyncio.wait(pending, timeout=1.0)
 
     async def close(self) -> None:
+        for chat in self._chat_clients:
+            try:
+                await chat.close()
+            except Exception:
+                log.warning("closing a chat connection failed", exc_info=True)
+        if self._election is not None:
+            await asyncio.to_thread(self._election.release)
         if self.summariser is not None:
             await self.summariser.close()
         if self._runner is not None:

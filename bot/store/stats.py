@@ -1,8 +1,11 @@
-"""The gap scoreboard: releases by country and kind over a window, against the window before."""
+"""The gap scoreboard: releases by country and kind over a window, against the window before.
+
+Counted in SQL, by story (ten outlets covering Qwen3 are one release), so it stays fast on a
+large store; re-uploads of someone else's model (derivatives) are not releases.
+"""
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -12,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.store.schema import Classification, Item
 
 RELEASE_KINDS = ("model_release", "open_source", "product_launch")
+MAIN = ("CN", "US")
 
 
 @dataclass(frozen=True)
@@ -35,82 +39,108 @@ class Scoreboard:
     until: datetime
     lines: list[CountryLine]
     total_items: int
+    best_rank: dict[str, tuple[int, str]] = field(default_factory=dict)  # country -> (rank, model)
 
 
-def _window(
-    session: Session, since: datetime, until: datetime
-) -> list[tuple[str, str, str, str | None]]:
-    """One row per story (its first item's classification): ten outlets covering Qwen3 are
-    one release, not ten."""
+def _window(since: datetime, until: datetime):  # type: ignore[no-untyped-def]
+    return and_(
+        Item.published_at >= since,
+        Item.published_at < until,
+        Classification.primary_country.is_not(None),
+        Classification.derivative_of.is_(None),
+    )
+
+
+def _group(country: str | None) -> str:
+    return country if country in MAIN else "other"
+
+
+def _counts(session: Session, since: datetime, until: datetime, *extra: object) -> dict[str, int]:
+    stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
     rows = session.execute(
-        select(
-            Item.story_id,
-            Classification.primary_country,
-            Classification.kind,
-            Classification.open_weights,
-            Classification.primary_org,
-        )
+        select(Classification.primary_country, stories)
+        .join(Item, Item.id == Classification.item_id)
+        .where(_window(since, until), Classification.kind.in_(RELEASE_KINDS), *extra)  # type: ignore[arg-type]
+        .group_by(Classification.primary_country)
+    )
+    out: dict[str, int] = {}
+    for country, n in rows:
+        out[_group(country)] = out.get(_group(country), 0) + int(n)
+    return out
+
+
+def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
+    since = now - timedelta(days=days)
+    releases = _counts(session, since, now)
+    previous = _counts(session, since - timedelta(days=days), since)
+    opened = _counts(session, since, now, Classification.open_weights == "yes")
+    stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
+    kinds: dict[str, dict[str, int]] = {}
+    for country, kind, n in session.execute(
+        select(Classification.primary_country, Classification.kind, stories)
+        .join(Item, Item.id == Classification.item_id)
+        .where(_window(since, now))
+        .group_by(Classification.primary_country, Classification.kind)
+    ):
+        bucket = kinds.setdefault(_group(country), {})
+        bucket[kind] = bucket.get(kind, 0) + int(n)
+    orgs: dict[str, list[tuple[str, int]]] = {}
+    for country, org, n in session.execute(
+        select(Classification.primary_country, Classification.primary_org, stories)
         .join(Item, Item.id == Classification.item_id)
         .where(
-            and_(
-                Item.published_at >= since,
-                Item.published_at < until,
-                Classification.primary_country.is_not(None),
-                Classification.derivative_of.is_(None),
-            )
-        )  # a re-upload is not a release
-        .order_by(Item.id)
-    )
-    first: dict[object, tuple[str, str, str, str | None]] = {}
-    for story_id, country, kind, open_weights, org in rows:
-        key = story_id if story_id is not None else object()
-        first.setdefault(key, (str(country), kind, open_weights, org))
-    return list(first.values())
-
-
-def scoreboard(
-    session: Session, now: datetime, days: int, countries: tuple[str, ...] = ("CN", "US")
-) -> Scoreboard:
-    """Releases (models, open-source and product launches) per country: now vs the window before."""
-    since = now - timedelta(days=days)
-    current = _window(session, since, now)
-    previous = _window(session, since - timedelta(days=days), since)
+            _window(since, now),
+            Classification.kind.in_(RELEASE_KINDS),
+            Classification.primary_org.is_not(None),
+        )
+        .group_by(Classification.primary_country, Classification.primary_org)
+        .order_by(stories.desc())
+    ):
+        if country in MAIN and org and len(orgs.setdefault(country, [])) < 3:
+            orgs[country].append((org, int(n)))
     total = (
         session.scalar(select(func.count()).select_from(Item).where(Item.published_at >= since))
         or 0
     )
-    seen = [c for c in countries] + sorted({c for c, *_ in current} - set(countries))
-    lines = []
-    for country in seen:
-        mine = [r for r in current if r[0] == country]
-        releases = [r for r in mine if r[1] in RELEASE_KINDS]
-        if not mine and country not in countries:
-            continue
-        lines.append(
-            CountryLine(
-                country=country,
-                releases=len(releases),
-                previous=sum(1 for r in previous if r[0] == country and r[1] in RELEASE_KINDS),
-                open_weights=sum(1 for r in releases if r[2] == "yes"),
-                by_kind=dict(Counter(r[1] for r in mine).most_common()),
-                top_orgs=Counter(r[3] for r in releases if r[3]).most_common(3),
-            )
+    lines = [
+        CountryLine(
+            c,
+            releases.get(c, 0),
+            previous.get(c, 0),
+            opened.get(c, 0),
+            dict(sorted(kinds.get(c, {}).items(), key=lambda kv: -kv[1])),
+            orgs.get(c, []),
         )
-    others = [line for line in lines if line.country not in countries]
-    main = [line for line in lines if line.country in countries]
-    if others:
-        merged_kinds: Counter[str] = Counter()
-        for line in others:
-            merged_kinds.update(line.by_kind)
-        before = sum(1 for r in previous if r[0] not in countries and r[1] in RELEASE_KINDS)
-        main.append(
-            CountryLine(
-                "other",
-                sum(x.releases for x in others),
-                before,
-                sum(x.open_weights for x in others),
-                dict(merged_kinds),
-                [],
-            )
-        )
-    return Scoreboard(days, since, now, main, int(total))
+        for c in (*MAIN, "other")
+        if c in MAIN or releases.get(c) or kinds.get(c)
+    ]
+    return Scoreboard(days, since, now, lines, int(total), best_ranks(session))
+
+
+def best_ranks(session: Session) -> dict[str, tuple[int, str]]:
+    """Each country's best LMArena rank, from the leaderboard items racewatch stored."""
+    out: dict[str, tuple[int, str]] = {}
+    for (guid,) in session.execute(
+        select(Item.guid)
+        .where(Item.guid.like("lmarena:%:best:%"))
+        .order_by(Item.id.desc())
+        .limit(50)
+    ):
+        parts = guid.split(":")
+        if len(parts) >= 6 and parts[3] not in out and parts[-1].isdigit():
+            out[parts[3]] = (int(parts[-1]), ":".join(parts[4:-1]))
+    return out
+
+
+def weekly(
+    session: Session, now: datetime, days: int
+) -> tuple[list[datetime], dict[str, list[int]]]:
+    """Releases per week per main country, oldest week first (for the chart)."""
+    weeks = max(2, days // 7)
+    starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
+    series: dict[str, list[int]] = {c: [] for c in MAIN}
+    for start in starts:
+        counts = _counts(session, start, start + timedelta(days=7))
+        for country in MAIN:
+            series[country].append(counts.get(country, 0))
+    return starts, series

@@ -1,0 +1,1 @@
+"""Chat commands: platform-neutral handlers returning neutral replies; adapters render them."""

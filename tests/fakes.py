@@ -66,6 +66,9 @@ class FakePlatform:
 class FakeDiscord(FakePlatform):
     channels: set[str] = field(default_factory=lambda: {"111111111111111111"})
     nonces: dict[str, str] = field(default_factory=dict)
+    interactions: list[dict[str, Any]] = field(default_factory=list)  # callbacks and follow-ups
+    unknown: list[str] = field(default_factory=list)  # requests no route matched
+    synced: list[str] = field(default_factory=list)  # application commands registered
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/api/v10/users/@me", self._me)
@@ -74,6 +77,9 @@ class FakeDiscord(FakePlatform):
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
         app.router.add_post("/api/v10/webhooks/{id}/{token}", self._webhook)
         app.router.add_get("/api/v10/webhooks/{id}/{token}", self._webhook_info)
+        app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
+        app.router.add_put("/api/v10/applications/{app}/commands", self._sync)
+        app.router.add_route("*", "/{tail:.*}", self._unknown)
 
     @property
     def api(self) -> str:
@@ -179,12 +185,52 @@ class FakeDiscord(FakePlatform):
             return json_response({"message": "Missing Access", "code": 50001}, status=403)
         return self._stored(await request.json(), channel)
 
+    async def _sync(self, request: web.Request) -> web.Response:
+        commands = await request.json()
+        self.synced = [c["name"] for c in commands]
+        return json_response(
+            [
+                {
+                    **c,
+                    "id": str(99 + i),
+                    "application_id": request.match_info["app"],
+                    "version": "1",
+                    "default_member_permissions": None,
+                }
+                for i, c in enumerate(commands)
+            ]
+        )
+
+    async def _unknown(self, request: web.Request) -> web.Response:
+        self.unknown.append(f"{request.method} {request.path_qs}")
+        return json_response({"message": "404: Not Found", "code": 0}, status=404)
+
+    async def _callback(self, request: web.Request) -> web.Response:
+        body = await _body(request)
+        self.interactions.append(body)
+        flags = (body.get("data") or {}).get("flags", 0)
+        return json_response(
+            {
+                "interaction": {
+                    "id": request.match_info["id"],
+                    "type": 2,
+                    "response_message_loading": body.get("type") == 5,
+                    "response_message_ephemeral": bool(flags & 64),
+                },
+                "resource": None,
+            }
+        )
+
     async def _webhook(self, request: web.Request) -> web.StreamResponse:
+        if request.match_info["token"] == "itoken":  # an interaction follow-up
+            payload = await _body(request)
+            self.interactions.append(payload)
+            return self._stored(payload, "interaction")
         refused = self.fault(request)
         if refused is not None:
             return refused
         assert request.query.get("wait") == "true"
-        return self._stored(await request.json(), "webhook")
+        return self._stored(await _body(request), "webhook")
 
     async def _webhook_info(self, request: web.Request) -> web.Response:
         return json_response(
@@ -206,11 +252,19 @@ class FakeSlack(FakePlatform):
     scopes: str = "chat:write,commands,files:write"
     delay: float = 0.0  # seconds between accepting a message and answering: a crash window
     history_reads: int = 0
+    responses: list[dict[str, Any]] = field(default_factory=list)  # via response_url
+    files: dict[str, bytes] = field(default_factory=dict)
+    shared: list[dict[str, Any]] = field(default_factory=list)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/chat.postMessage", self._post)
         app.router.add_post("/api/auth.test", self._auth)
         app.router.add_route("*", "/api/conversations.info", self._info)
+        app.router.add_post("/respond/{id}", self._respond)
+        app.router.add_post("/api/files.getUploadURLExternal", self._upload_url)
+        app.router.add_post("/upload/{file}", self._upload)
+        app.router.add_post("/api/files.completeUploadExternal", self._complete)
+        app.router.add_route("*", "/api/usergroups.users.list", self._group)
         app.router.add_route("*", "/api/conversations.history", self._history)
 
     @property
@@ -249,6 +303,47 @@ class FakeSlack(FakePlatform):
             }
         )
 
+    async def _respond(self, request: web.Request) -> web.Response:
+        self.responses.append(await request.json())
+        return web.Response(text="ok")
+
+    async def _upload_url(self, request: web.Request) -> web.Response:
+        args = await self._args(request)
+        file_id = f"F{len(self.files) + 1}"
+        self.files[file_id] = b""
+        return json_response(
+            {
+                "ok": True,
+                "upload_url": f"{self.base}/upload/{file_id}",
+                "file_id": file_id,
+                "filename": args.get("filename"),
+            }
+        )
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        data = await request.read()
+        if request.content_type.startswith("multipart/"):
+            form = await request.post()
+            part = next(iter(form.values()))
+            data = part.file.read() if hasattr(part, "file") else bytes(str(part), "utf-8")
+        self.files[request.match_info["file"]] = data
+        return web.Response(text="OK - 200")
+
+    async def _complete(self, request: web.Request) -> web.Response:
+        args = await self._args(request)
+        self.shared.append(args)
+        files = args.get("files")
+        listed = json.loads(files) if isinstance(files, str) else files or []
+        return json_response(
+            {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in listed]}
+        )
+
+    async def _group(self, request: web.Request) -> web.Response:
+        args = await self._args(request)
+        return json_response(
+            {"ok": True, "users": ["UADMIN2"] if args.get("usergroup") == "SADMINS" else []}
+        )
+
     async def _auth(self, request: web.Request) -> web.Response:
         if not self._authorised(request):
             return json_response({"ok": False, "error": "invalid_auth"})
@@ -271,6 +366,14 @@ class FakeSlack(FakePlatform):
             for p in reversed(self.posts)
         ]
         return json_response({"ok": True, "messages": messages})
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    """A JSON body, or the ``payload_json`` part of a multipart one (messages with files)."""
+    if request.content_type.startswith("multipart/"):
+        form = await request.post()
+        return dict(json.loads(str(form["payload_json"])))
+    return dict(await request.json())
 
 
 def json_response(

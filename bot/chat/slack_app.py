@@ -51,7 +51,6 @@ def build_app(
     is_admin: IsAdmin,
 ) -> AsyncApp:
     app = AsyncApp(
-        token=token,
         signing_secret=signing_secret,
         client=client,
         request_verification_enabled=bool(signing_secret),

@@ -182,3 +182,38 @@ def gap(ctx: Context, days: int) -> None:
         board = scoreboard(session, datetime.now(UTC), days)
     registry = load_org_registry(config)
     print_scoreboard(board, console, {o.id: o.name for o in registry.orgs.values()})
+
+
+@cli.command()
+@pass_ctx
+@fail_on_store_error
+def status(ctx: Context) -> None:
+    """The group of racewatch processes on this database: who is alive, leases, queues."""
+    from bot.store import processes_repo
+
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        report = processes_repo.status(session, now)
+    table = Table(title="Processes")
+    for col in ("process", "alive", "last heartbeat", "roles", "sources leased", "alerts leased"):
+        table.add_column(col)
+    for p in report["processes"]:  # type: ignore[attr-defined]
+        table.add_row(
+            p["owner"],
+            "yes" if p["alive"] else "NO",
+            ago(p["heartbeat_at"], now),
+            ", ".join(p["roles"]) or "-",
+            str(p["sources_leased"]),
+            str(p["deliveries_leased"]),
+        )
+    console.print(table)
+    queues = Table(title="Outbox")
+    for col in ("destination", "pending", "held", "failed"):
+        queues.add_column(col)
+    for destination, counts in sorted(report["queues"].items()):  # type: ignore[attr-defined]
+        queues.add_row(destination, *(str(counts.get(k, 0)) for k in ("pending", "held", "failed")))
+    console.print(queues)
+    sources_text = ", ".join(f"{n} {s}" for s, n in sorted(report["sources"].items()))  # type: ignore[attr-defined]
+    console.print(f"sources: {sources_text or 'none'}; due now: {report['due_now']}")

@@ -64,6 +64,7 @@ class DestinationSpec(Strict):
     channel: str | None = None
     token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     url_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
+    rate: float | None = Field(default=None, gt=0)  # messages per second; default: the platform's
 
     @model_validator(mode="after")
     def _needs(self) -> DestinationSpec:
@@ -122,6 +123,7 @@ class PollSettings(Strict):
     max_redirects: int = Field(default=5, ge=0, le=20)
     parse_timeout: Duration = 10
     allow_private_networks: bool = False
+    tick: Duration = 5.0  # how often each process asks the database what is due
 
 
 class HubSettings(Strict):
@@ -138,6 +140,7 @@ class ServerSettings(Strict):
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)
     webhook_path: str = Field(default="/hooks/huggingface", pattern=r"^/[A-Za-z0-9/_-]*$")
+    metrics: bool = True  # /metrics (Prometheus) and /healthz on the same port
 
 
 class LLMSettings(Strict):
@@ -175,6 +178,9 @@ class Settings(Strict):
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)
     outbox_interval: Duration = 2.0
     outbox_lease: Duration = 120.0  # a sending process that dies holds its alerts this long
+    roll_up_at: int = Field(
+        default=10, ge=2
+    )  # more alerts due at once for one channel: one message
 
     @field_validator("destinations")
     @classmethod

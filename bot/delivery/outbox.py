@@ -22,6 +22,7 @@ from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
 from bot.delivery.base import DeliveryError, Sender
 from bot.items import HubFacts
+from bot.runtime.metrics import Metrics
 from bot.store import outbox_repo
 from bot.store.outbox_repo import PendingDelivery
 
@@ -87,12 +88,16 @@ class OutboxWorker:
         admin: str | None = None,
         rng: random.Random | None = None,
         lease: float = LEASE,
+        roll_up_at: int = ROLL_UP_AT,
+        metrics: Metrics | None = None,
     ) -> None:
         self.sessions, self.senders, self.registry = sessions, senders, registry
         self.owner, self.clock, self.admin = owner, clock, admin
         self.rng = rng or random.Random()
         self.stopping = False
         self.lease = lease
+        self.roll_up_at = roll_up_at
+        self.metrics = metrics
 
     async def drain(self, batch: int = 50) -> int:
         """Send everything due now; returns how many alerts were sent."""
@@ -125,7 +130,7 @@ class OutboxWorker:
         sent = 0
         for destination, group in alerts.items():
             sender = self.senders.get(destination)
-            if len(group) <= ROLL_UP_AT or sender is None:
+            if len(group) <= self.roll_up_at or sender is None:
                 continue
             rest = [p for p in rest if p not in group]
             digest = Digest(
@@ -209,10 +214,17 @@ class OutboxWorker:
         await asyncio.to_thread(
             self._write, outbox_repo.mark_sent, pending.id, self.clock(), external_id
         )
+        if self.metrics:
+            self.metrics.deliveries.labels(pending.destination, "sent").inc()
         return 1
 
     async def _failed(self, pending: PendingDelivery, exc: DeliveryError) -> None:
         now = self.clock()
+        if self.metrics:
+            outcome = "refused" if exc.permanent else "retry"
+            self.metrics.deliveries.labels(pending.destination, outcome).inc()
+            if exc.retry_after is not None:
+                self.metrics.rate_limited.labels(pending.destination).inc()
         if exc.permanent:
             reason = f"destination '{pending.destination}' is broken: {exc}"
             log.error("%s; not retrying it until it is fixed (racewatch doctor)", reason)

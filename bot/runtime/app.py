@@ -17,9 +17,10 @@ from aiohttp import web
 from rich.console import Console
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot import __version__
 from bot.alerts.llm import Summariser
 from bot.attribution.classify import Classifier
 from bot.attribution.registry import Registry, load_registry
@@ -34,6 +35,7 @@ from bot.delivery.discord_sender import DiscordBotSender, DiscordWebhookSender
 from bot.delivery.discord_sender import use_api as use_discord_api
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.delivery.slack_sender import SlackSender
 from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.delivery.webhook_sender import WebhookSender
@@ -43,18 +45,19 @@ from bot.rules.model import Mute, Rule
 from bot.rules.timing import DEFAULT_DIGEST
 from bot.runtime.election import Election
 from bot.runtime.ingest import Ingestor
+from bot.runtime.metrics import Metrics
 from bot.runtime.poller import Poller, PollOutcome
-from bot.runtime.scheduler import Scheduler, add_cron_job, build_scheduler
+from bot.runtime.scheduler import Scheduler, add_cron_job, add_interval_job, build_scheduler
 from bot.serving import bound_port
 from bot.sources import webhook
 from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
-from bot.store import outbox_repo, rules_repo, sources_repo
+from bot.store import outbox_repo, processes_repo, rules_repo, sources_repo
 from bot.store.db import open_store
 
 log = logging.getLogger(__name__)
-TICK_SECONDS = 5.0
+HEARTBEAT_SECONDS = 15.0
 
 
 def utcnow() -> datetime:
@@ -64,6 +67,10 @@ def utcnow() -> datetime:
 def load_org_registry(config: Config) -> Registry:
     base = config.config_file.parent if config.config_file else Path.cwd()
     return load_registry([base / f for f in config.settings.organisations_files])
+
+
+def _ping(session: Session) -> None:
+    session.execute(text("SELECT 1"))
 
 
 def build_senders(config: Config, console: Console | None = None) -> dict[str, Sender]:
@@ -89,6 +96,9 @@ def build_senders(config: Config, console: Console | None = None) -> dict[str, S
             senders[name] = SlackSender(name, spec.channel, secret, settings.platforms.slack_api)
         else:
             senders[name] = WebhookSender(name, secret)
+        if spec.rate is not None and hasattr(senders[name], "pacer"):
+            per_second = max(1, int(spec.rate))
+            senders[name].pacer = Pacer(per_second, per_second / spec.rate)  # type: ignore[attr-defined]
     return senders
 
 
@@ -124,6 +134,7 @@ class App:
         self._election: Election | None = None
         self._scheduler: Scheduler | None = None
         self.slack_app: Any = None
+        self.metrics = Metrics()
         self.server_port: int | None = None
 
     def open_store(self) -> None:
@@ -170,6 +181,8 @@ class App:
             clock=self.clock,
             admin=settings.admin_destination,
             lease=settings.outbox_lease,
+            roll_up_at=settings.roll_up_at,
+            metrics=self.metrics,
         )
         loop = asyncio.get_running_loop()
 
@@ -188,6 +201,7 @@ class App:
             owner=self.owner,
             clock=self.clock,
             notify=notify,
+            metrics=self.metrics,
         )
         await asyncio.to_thread(self.refresh_chat_rules)
 
@@ -199,6 +213,9 @@ class App:
         assert self.poller is not None
         app = web.Application(client_max_size=webhook.MAX_BODY)
         secret = os.environ.get("HF_WEBHOOK_SECRET")
+        if server.metrics:
+            app.router.add_get("/metrics", self._metrics_page)
+            app.router.add_get("/healthz", self._health_page)
         if self.slack_app is not None and self.config.settings.platforms.slack_mode == "http":
             bolt = self.slack_app
 
@@ -231,6 +248,19 @@ class App:
             self.server_port,
             server.webhook_path if secret else "",
         )
+
+    async def _metrics_page(self, request: web.Request) -> web.Response:
+        body, content_type = self.metrics.render()
+        return web.Response(body=body, headers={"Content-Type": content_type})
+
+    async def _health_page(self, request: web.Request) -> web.Response:
+        try:
+            await asyncio.to_thread(self._in_session, _ping)
+        except Exception as exc:
+            return web.json_response(
+                {"status": "unhealthy", "database": str(exc)[:200]}, status=503
+            )
+        return web.json_response({"status": "ok", "process": self.owner})
 
     async def _pushed(self, namespace: str, item: NewItem) -> bool:
         assert self.poller is not None
@@ -304,8 +334,12 @@ class App:
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         scheduler = build_scheduler(
-            self._tick, TICK_SECONDS, self._drain, self.config.settings.outbox_interval
+            self._tick,
+            self.config.settings.poll.tick,
+            self._drain,
+            self.config.settings.outbox_interval,
         )
+        add_interval_job(scheduler, "heartbeat", HEARTBEAT_SECONDS, self._heartbeat)
         self._scheduler = scheduler
         self._schedule_digests(scheduler)
         scheduler.start()
@@ -420,6 +454,41 @@ class App:
         log.info("rules reloaded: %d rules, %d mutes", len(fresh.rules), len(fresh.mutes))
         return True
 
+    async def _heartbeat(self) -> None:
+        """Tell the group this process lives, refresh the gauges, and take over chat if the
+        process that held it is gone."""
+        assert self.sessions is not None
+        roles = (
+            ["chat"]
+            if self._election is not None and self._election.held and self._chat_clients
+            else []
+        )
+
+        def beat(session: Session) -> None:
+            now = self.clock()
+            processes_repo.heartbeat(
+                session,
+                owner=self.owner,
+                host=socket.gethostname(),
+                pid=os.getpid(),
+                version=__version__,
+                roles=roles,
+                now=now,
+            )
+            self.metrics.refresh(session, now)
+
+        try:
+            await asyncio.to_thread(self._in_session, beat)
+            if self._election is not None and not self._chat_clients:
+                await self.start_chat()  # fail-over: the previous holder's lock is free again
+        except Exception:
+            log.exception("heartbeat failed; will try again")
+
+    def _in_session(self, fn: Callable[[Session], None]) -> None:
+        assert self.sessions is not None
+        with self.sessions.begin() as session:
+            fn(session)
+
     def _schedule_new_digests(self) -> None:
         if self._scheduler is not None:
             self._schedule_digests(self._scheduler)
@@ -439,6 +508,16 @@ class App:
             add_cron_job(scheduler, f"digest:{rule.name}", cron, rule.timezone, fire)
 
     async def send_digest(self, rule: str) -> int:
+        assert self.outbox is not None and self.engine is not None
+        once = Election(self.engine, f"digest:{rule}")  # one process of the group sends it
+        if not await asyncio.to_thread(once.try_acquire):
+            return 0
+        try:
+            return await self._send_digest_held(rule)
+        finally:
+            await asyncio.to_thread(once.release)
+
+    async def _send_digest_held(self, rule: str) -> int:
         assert self.outbox is not None
         async with self._drain_lock:
             try:
@@ -470,6 +549,13 @@ class App:
                 log.warning("closing a chat connection failed", exc_info=True)
         if self._election is not None:
             await asyncio.to_thread(self._election.release)
+        if self.sessions is not None:
+            try:
+                await asyncio.to_thread(
+                    self._in_session, lambda s: processes_repo.forget(s, self.owner)
+                )
+            except Exception:
+                log.warning("could not remove this process from the process table", exc_info=True)
         if self.summariser is not None:
             await self.summariser.close()
         if self._runner is not None:

@@ -21,6 +21,7 @@ from bot.config.settings import HubSettings, PollSettings
 from bot.errors import FetchError
 from bot.items import NewItem
 from bot.runtime.ingest import Ingestor, IngestReport
+from bot.runtime.metrics import Metrics
 from bot.runtime.timing import backoff, next_poll
 from bot.sources import huggingface, leaderboard, modelscope, trending
 from bot.sources.http import HttpClient, Response, cache_max_age
@@ -59,11 +60,13 @@ class Poller:
         owner: str,
         clock: Callable[[], datetime],
         notify: Notify | None = None,
+        metrics: Metrics | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.http, self.parsers, self.sessions, self.ingestor = http, parsers, sessions, ingestor
         self.poll, self.hub, self.owner, self.clock = poll, hub, owner, clock
         self.notify = notify or (lambda text: None)
+        self.metrics = metrics
         self.rng = rng or random.Random()
 
     def country_of(self, organisation: str | None) -> str | None:
@@ -220,6 +223,10 @@ class Poller:
             log.info(
                 "%s: %d new items, %d alerts queued", source.name, report.new_items, report.queued
             )
+        if self.metrics:
+            self.metrics.polls.labels("unchanged" if items is None else "ok").inc()
+            self.metrics.items.inc(report.new_items)
+            self.metrics.matches.inc(report.matched)
         return PollOutcome(
             source.name,
             True,
@@ -252,6 +259,9 @@ class Poller:
             log.warning(
                 "%s: %s (failure %d, next try in %s)", source.name, exc, failures, _human(wait)
             )
+        if self.metrics:
+            self.metrics.polls.labels("failed").inc()
+            self.metrics.fetch_errors.labels(source.name).inc()
         return PollOutcome(source.name, False, error=str(exc))
 
 

@@ -22,6 +22,19 @@ def check_cron(expression: str, timezone: str) -> None:
         ) from None
 
 
+def add_interval_job(
+    scheduler: AsyncIOScheduler, job_id: str, seconds: float, func: Callable[[], Awaitable[None]]
+) -> None:
+    scheduler.add_job(
+        func,
+        "interval",
+        seconds=seconds,
+        id=job_id,
+        replace_existing=True,
+        next_run_time=datetime.now(UTC),
+    )
+
+
 def add_cron_job(
     scheduler: AsyncIOScheduler,
     job_id: str,

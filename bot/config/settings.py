@@ -124,6 +124,7 @@ class PollSettings(Strict):
     parse_timeout: Duration = 10
     allow_private_networks: bool = False
     tick: Duration = 5.0  # how often each process asks the database what is due
+    lease: Duration = 300.0  # a polling process that dies holds its sources this long
 
 
 class HubSettings(Strict):

@@ -133,6 +133,7 @@ class OutboxWorker:
             if len(group) <= self.roll_up_at or sender is None:
                 continue
             rest = [p for p in rest if p not in group]
+            group = [p for p in group if await asyncio.to_thread(self._still_mine, p.id)]
             digest = Digest(
                 "roll-up", tuple(card_for(p, self.registry) for p in group), self.clock()
             )
@@ -181,6 +182,10 @@ class OutboxWorker:
         with self.sessions.begin() as session:
             return outbox_repo.claim_digest(session, rule, self.clock(), self.owner, self.lease)
 
+    def _still_mine(self, delivery_id: int) -> bool:
+        with self.sessions.begin() as session:
+            return outbox_repo.renew(session, delivery_id, self.owner, self.clock(), self.lease)
+
     def _claim(self, batch: int) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
             broken = outbox_repo.broken_destinations(session)
@@ -197,6 +202,9 @@ class OutboxWorker:
                 pending.id,
                 f"destination '{pending.destination}' is no longer configured",
             )
+            return 0
+        if not await asyncio.to_thread(self._still_mine, pending.id):
+            log.info("delivery %d was taken over by another process; not sending it", pending.id)
             return 0
         try:
             key, uncertain = str(pending.id), pending.uncertain

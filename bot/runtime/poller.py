@@ -30,7 +30,6 @@ from bot.store import sources_repo
 from bot.store.sources_repo import DueSource
 
 log = logging.getLogger(__name__)
-LEASE_SECONDS = 300.0
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class Poller:
             now = self.clock()
             if force:
                 sources_repo.make_all_due(session, now)
-            return sources_repo.claim_due(session, now, limit, self.owner, LEASE_SECONDS)
+            return sources_repo.claim_due(session, now, limit, self.owner, self.poll.lease)
 
     async def poll_many(
         self, sources: list[DueSource], on_done: Callable[[PollOutcome], None] | None = None

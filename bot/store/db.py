@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +13,7 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from alembic.util.exc import CommandError
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,6 +85,22 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(conn).get_current_revision()
 
 
+@contextlib.contextmanager
+def _migration_lock(engine: Engine) -> Iterator[None]:
+    """Several processes starting at once on PostgreSQL migrate one at a time."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as conn:
+        conn.execute(text("SELECT pg_advisory_lock(7260001)"))
+        conn.commit()
+        try:
+            yield
+        finally:
+            conn.execute(text("SELECT pg_advisory_unlock(7260001)"))
+            conn.commit()
+
+
 def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     """Apply pending migrations; return (before, after) revisions.
 
@@ -106,7 +124,8 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
                 "upgrade racewatch, or point DATABASE_URL at another database"
             ) from None
     try:
-        command.upgrade(cfg, "head")
+        with _migration_lock(engine):
+            command.upgrade(cfg, "head")
     except OperationalError as exc:
         raise StoreError(f"cannot migrate the database {where}: {exc.orig}") from None
     except SQLAlchemyError as exc:

@@ -162,6 +162,23 @@ def held_rules(session: Session) -> set[str]:
     }
 
 
+def renew(session: Session, delivery_id: int, owner: str, now: datetime, lease: float) -> bool:
+    """Re-assert this process's claim just before sending (compare and set).
+
+    A claim is a lease; if this process was slow and the lease ran out, another process may
+    have taken the delivery. Only the current holder may send it, so two processes never post
+    the same alert, however long a batch takes.
+    """
+    result = session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id, Delivery.lease_owner == owner, Delivery.status == "pending"
+        )
+        .values(lease_until=now + timedelta(seconds=lease))
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
 def release(session: Session, delivery_ids: list[int]) -> None:
     """Give claimed deliveries back to the queue without counting an attempt."""
     session.execute(

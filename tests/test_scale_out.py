@@ -1,0 +1,147 @@
+"""Three racewatch processes on one PostgreSQL: 500 feeds, 2,000 new items, one process killed
+mid-cycle. Every alert arrives exactly once and the survivors finish the work.
+
+Runs against the PostgreSQL the machine provides (RACEWATCH_TEST_POSTGRES, default
+127.0.0.1:5432); skips elsewhere with a note on how to run it, and fails in CI if it is missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import hashlib
+import os
+import signal
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from aiohttp import web
+from sqlalchemy import create_engine, func, select
+
+from bot.store.db import normalise_url, open_store
+from bot.store.schema import Delivery, Source
+from tests.conftest import LocalServer, fresh_postgres_database, rss
+
+FEEDS, PER_FEED, PROCESSES = 500, 4, 3
+ORGS = ["DeepSeek", "OpenAI", "Moonshot AI", "Anthropic", "Zhipu AI", "Google DeepMind"]
+
+
+def pseudo_word(seed: str) -> str:
+    return hashlib.sha1(seed.encode()).hexdigest()[:6]
+
+
+def entries(feed: int) -> list[dict[str, Any]]:
+    out = []
+    for i in range(PER_FEED):
+        words = " ".join(pseudo_word(f"{feed}-{i}-{k}") for k in range(4))
+        org = ORGS[(feed + i) % len(ORGS)]
+        out.append(
+            {
+                "title": f"{org} unveils {words}",
+                "guid": f"f{feed}-{i}",
+                "link": f"https://news.example/{feed}/{i}",
+            }
+        )
+    return out
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    yield from fresh_postgres_database()
+
+
+class Receiver:
+    """The alerts' webhook: counts every delivery key it is sent."""
+
+    def __init__(self) -> None:
+        self.keys: collections.Counter[str] = collections.Counter()
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        if body.get("type") == "alert":
+            self.keys[body["delivery_key"]] += 1
+        return web.Response(text="ok")
+
+
+async def test_three_processes_deliver_every_alert_once_despite_a_kill(
+    server: LocalServer, tmp_path: Path, pg_url: str
+) -> None:
+    receiver = Receiver()
+    server.set("/hook", handler=receiver.handle)
+    for n in range(FEEDS):
+        server.set(f"/feed/{n}.xml", rss([]))
+    config = {
+        "database_url": pg_url,
+        "default_sources": False,
+        "sources": [
+            {"name": f"feed-{n}", "url": server.url(f"/feed/{n}.xml"), "interval": "2s"}
+            for n in range(FEEDS)
+        ],
+        "destinations": {"hook": {"type": "webhook", "url_env": "RW_HOOK", "rate": 2000}},
+        "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
+        "poll": {"jitter": 0, "tick": "0.5s", "concurrency": 32, "lease": "5s"},
+        "outbox_interval": 0.3,
+        "outbox_lease": "3s",
+        "roll_up_at": 100000,
+        "log_level": "warning",
+    }
+    path = tmp_path / "racewatch.yaml"
+    path.write_text(yaml.safe_dump(config))
+    env = {**os.environ, "RW_HOOK": server.url("/hook"), "PYTHONUNBUFFERED": "1"}
+    processes = [
+        await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "bot",
+            "-c",
+            str(path),
+            "run",
+            cwd=tmp_path,
+            env=env,
+            stdout=asyncio.subprocess.DEVNULL,
+            stderr=asyncio.subprocess.DEVNULL,
+        )
+        for _ in range(PROCESSES)
+    ]
+    engine = create_engine(normalise_url(pg_url))
+    open_store(pg_url)  # wait for the schema (the processes migrate one at a time)
+
+    def count(query: Any) -> int:
+        with engine.connect() as conn:
+            return int(conn.execute(query).scalar() or 0)
+
+    try:
+        async with asyncio.timeout(180):
+            while (
+                count(select(func.count()).select_from(Source).where(Source.baseline_done)) < FEEDS
+            ):
+                await asyncio.sleep(0.5)
+        for n in range(FEEDS):
+            server.set(f"/feed/{n}.xml", rss(entries(n)))
+        async with asyncio.timeout(180):
+            while sum(receiver.keys.values()) < (FEEDS * PER_FEED) // 3:
+                await asyncio.sleep(0.1)
+        processes[0].send_signal(signal.SIGKILL)  # mid-cycle: holding sources and alerts
+        await processes[0].wait()
+        async with asyncio.timeout(240):
+            while len(receiver.keys) < FEEDS * PER_FEED:
+                await asyncio.sleep(0.25)
+        await asyncio.sleep(2)  # time for a wrong duplicate to show up
+    finally:
+        for process in processes:
+            if process.returncode is None:
+                process.send_signal(signal.SIGTERM)
+        for process in processes:
+            try:
+                await asyncio.wait_for(process.wait(), 15)
+            except TimeoutError:
+                process.kill()
+    assert len(receiver.keys) == FEEDS * PER_FEED
+    duplicates = {k: v for k, v in receiver.keys.items() if v > 1}
+    assert duplicates == {}, f"{len(duplicates)} alerts arrived more than once"
+    assert count(select(func.count()).select_from(Delivery).where(Delivery.status != "sent")) == 0
+    engine.dispose()

@@ -98,6 +98,15 @@ def cli(ctx: click.Context, config_path: Path | None, log_format: str | None, ve
 
 
 def main() -> None:
-    from bot.cli import chat_cmd, config_cmd, demo, eval_cmd, info, rules_cmd, run  # noqa: F401
+    from bot.cli import (  # noqa: F401  (each module registers its commands)
+        bench_cmd,
+        chat_cmd,
+        config_cmd,
+        demo,
+        eval_cmd,
+        info,
+        rules_cmd,
+        run,
+    )
 
     cli(prog_name="racewatch")

@@ -113,6 +113,7 @@ class Ingestor:
         self.mutes = list(mutes)
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
+        self._story_tokens: dict[int, frozenset[str]] = {}  # headline tokens by story id
         self._names = {
             n for o in self.registry.orgs.values() for n in (*o.products, *o.aliases) if n.isascii()
         }
@@ -125,9 +126,10 @@ class Ingestor:
         rule: Rule,
         destination: str,
         now: datetime,
+        new_story: bool = False,
     ) -> int:
         """Queue the story's alert for one destination, or arm an update of the one sent."""
-        alert = items_repo.alert_for(session, story.id, destination)
+        alert = None if new_story else items_repo.alert_for(session, story.id, destination)
         if alert is not None:
             items_repo.arm_update(session, alert, item, now)
             return 0
@@ -155,29 +157,32 @@ class Ingestor:
         baseline: bool,
     ) -> IngestReport:
         stored = items_repo.insert_new_items(session, source.id, items, now, baseline)
-        if stored:
-            items_repo.lock_story_assignment(session)
+        if not stored:
+            return IngestReport(0, 0, 0)
+        items_repo.lock_story_assignment(session)
         matched = queued = 0
         alerted: list[int] = []
         by_rule = {r.name: r for r in self.rules}
-        for item in stored:
-            cls = self.classifier.classify(subject_for(item, source))
-            items_repo.save_classification(session, item.id, cls)
-            key_text = item.hub["repo_id"].split("/", 1)[1] if item.hub else item.title
-            story, _how = items_repo.assign_story(
-                session, item, release_key(key_text, self._names), now
-            )
-            if baseline:
-                continue
-            facts = facts_for(item, cls, source.name, self.registry)
-            for result in run_rules(self.rules, self.mutes, facts, now, self.max_item_age):
-                if not result.matched:
+        with session.no_autoflush:
+            stories = items_repo.StoryAssigner(session, source.id, now, stored, self._story_tokens)
+            for item in stored:
+                cls = self.classifier.classify(subject_for(item, source))
+                items_repo.save_classification(session, item.id, cls)
+                key_text = item.hub["repo_id"].split("/", 1)[1] if item.hub else item.title
+                story, new_story, _how = stories.assign(item, release_key(key_text, self._names))
+                if baseline:
                     continue
-                matched += 1
-                rule = by_rule[result.rule]
-                items_repo.record_match(session, item, story, rule.name, now)
-                if not alerted or alerted[-1] != item.id:
-                    alerted.append(item.id)
-                for destination in rule.notify or self.destinations:
-                    queued += self._route(session, item, story, rule, destination, now)
+                facts = facts_for(item, cls, source.name, self.registry)
+                for result in run_rules(self.rules, self.mutes, facts, now, self.max_item_age):
+                    if not result.matched:
+                        continue
+                    matched += 1
+                    rule = by_rule[result.rule]
+                    items_repo.record_match(session, item, story, rule.name, now)
+                    if not alerted or alerted[-1] != item.id:
+                        alerted.append(item.id)
+                    for destination in rule.notify or self.destinations:
+                        queued += self._route(
+                            session, item, story, rule, destination, now, new_story
+                        )
         return IngestReport(len(stored), matched, queued, tuple(alerted))

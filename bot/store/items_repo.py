@@ -91,7 +91,7 @@ def insert_new_items(
 
 
 def save_classification(session: Session, item_id: int, cls: Classification) -> None:
-    session.merge(
+    session.add(
         ClassRow(
             item_id=item_id,
             primary_country=cls.primary_country,
@@ -110,71 +110,108 @@ def save_classification(session: Session, item_id: int, cls: Classification) -> 
     )
 
 
-def assign_story(
-    session: Session, item: Item, release_key: str | None, now: datetime
-) -> tuple[Story, str]:
-    """Attach ``item`` to an existing story (same page, same release, or near-identical
-    headline) or start a new one. Returns the story and how it was decided."""
-    story: Story | None = None
-    how = "new story"
-    if item.canonical_url:
-        story_id = session.scalar(
-            select(Item.story_id)
-            .where(
-                Item.canonical_url == item.canonical_url,
-                Item.story_id.is_not(None),
-                Item.id != item.id,
+class StoryAssigner:
+    """Attaches a batch of new items to stories with a handful of queries, not several per item.
+
+    An item joins an existing story when it has the same canonical URL as an earlier item, the
+    same release key (``qwen3``) within a week, or a near-identical headline from *another*
+    source within two days (one source's two posts are two events). Otherwise it starts one.
+    Recent stories are read once per batch; their headline tokens are cached across batches.
+    """
+
+    def __init__(
+        self,
+        session: Session,
+        source_id: int,
+        now: datetime,
+        items: Sequence[Item],
+        token_cache: dict[int, frozenset[str]],
+    ) -> None:
+        self.session, self.now, self.cache = session, now, token_cache
+        urls = [i.canonical_url for i in items if i.canonical_url]
+        self.by_url: dict[str, int] = {}
+        for start in range(0, len(urls), 500):
+            for url, story_id in session.execute(
+                select(Item.canonical_url, Item.story_id).where(
+                    Item.canonical_url.in_(urls[start : start + 500]), Item.story_id.is_not(None)
+                )
+            ):
+                if url and story_id:
+                    self.by_url.setdefault(url, story_id)
+        self.by_key: dict[str, int] = {
+            str(key): int(story_id)
+            for key, story_id in session.execute(
+                select(Story.release_key, func.max(Story.id))
+                .where(Story.release_key.is_not(None), Story.updated_at >= now - STORY_KEY_WINDOW)
+                .group_by(Story.release_key)
             )
-            .limit(1)
-        )
-        if story_id:
-            story, how = session.get(Story, story_id), "same article URL as an earlier item"
-    if story is None and release_key:
-        story = session.scalar(
-            select(Story)
-            .where(Story.release_key == release_key, Story.updated_at >= now - STORY_KEY_WINDOW)
-            .order_by(Story.id.desc())
-            .limit(1)
-        )
-        how = f"same release '{release_key}'" if story else how
-    if story is None and item.hub is None:
-        # Near-identical headlines from *other* sources; one source's two posts are two events.
-        mine = tokens(item.title)
+        }
         own = select(Item.story_id).where(
-            Item.source_id == item.source_id, Item.story_id.is_not(None)
+            Item.source_id == source_id,
+            Item.story_id.is_not(None),
+            Item.fetched_at >= now - STORY_TEXT_WINDOW,
         )
-        recent = session.execute(
+        self.index: dict[str, set[int]] = {}  # headline token -> stories using it
+        self.tokens_of: dict[int, frozenset[str]] = {}
+        for story_id, title in session.execute(
             select(Story.id, Story.title)
             .where(Story.created_at >= now - STORY_TEXT_WINDOW, Story.id.not_in(own))
             .order_by(Story.id.desc())
-            .limit(400)
-        )
+            .limit(2000)
+        ):
+            if story_id not in self.cache:
+                self.cache[story_id] = tokens(title)
+            self._remember(story_id, self.cache[story_id])
+
+    def _remember(self, story_id: int, toks: frozenset[str]) -> None:
+        self.tokens_of[story_id] = toks
+        for token in toks:
+            self.index.setdefault(token, set()).add(story_id)
+
+    def _near(self, item: Item) -> tuple[int, float] | None:
+        mine = tokens(item.title)
+        candidates: set[int] = set()
+        for token in mine:
+            candidates |= self.index.get(token, set())
         best = max(
-            ((similarity(mine, tokens(title)), sid) for sid, title in recent), default=(0.0, 0)
+            ((similarity(mine, self.tokens_of[sid]), sid) for sid in candidates), default=(0.0, 0)
         )
-        if best[0] >= NEAR_DUPLICATE:
-            story, how = (
-                session.get(Story, best[1]),
-                f"headline {best[0]:.0%} similar to story {best[1]}",
+        return (best[1], best[0]) if best[0] >= NEAR_DUPLICATE else None
+
+    def assign(self, item: Item, release_key: str | None) -> tuple[Story, bool, str]:
+        """The item's story, whether it is new, and how that was decided."""
+        story_id, how = None, "new story"
+        if item.canonical_url and item.canonical_url in self.by_url:
+            story_id, how = self.by_url[item.canonical_url], "same article URL as an earlier item"
+        elif release_key and release_key in self.by_key:
+            story_id, how = self.by_key[release_key], f"same release '{release_key}'"
+        elif item.hub is None and (near := self._near(item)) is not None:
+            story_id, how = near[0], f"headline {near[1]:.0%} similar to story {near[0]}"
+        story = self.session.get(Story, story_id) if story_id else None
+        created = story is None
+        if story is None:
+            story = Story(
+                release_key=release_key,
+                title=item.title,
+                first_item_id=item.id,
+                item_count=0,
+                created_at=self.now,
+                updated_at=self.now,
             )
-    if story is None:
-        story = Story(
-            release_key=release_key,
-            title=item.title,
-            first_item_id=item.id,
-            item_count=0,
-            created_at=now,
-            updated_at=now,
-        )
-        session.add(story)
-        session.flush()
-    story.item_count += 1
-    story.updated_at = now
-    if release_key and not story.release_key:
-        story.release_key = release_key
-    item.story_id = story.id
-    item.story_reason = how
-    return story, how
+            self.session.add(story)
+            self.session.flush()
+            # the same source's own later items never merge into it by headline
+            self.cache[story.id] = tokens(item.title)
+        story.item_count += 1
+        story.updated_at = self.now
+        if release_key and not story.release_key:
+            story.release_key = release_key
+        if release_key:
+            self.by_key.setdefault(release_key, story.id)
+        if item.canonical_url:
+            self.by_url.setdefault(item.canonical_url, story.id)
+        item.story_id, item.story_reason = story.id, how
+        return story, created, how
 
 
 def record_match(session: Session, item: Item, story: Story, rule: str, now: datetime) -> None:

@@ -1,0 +1,100 @@
+"""A local feed farm and a rate-limited chat stand-in, for benchmarks (loopback only)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from dataclasses import dataclass, field
+
+from aiohttp import web
+
+from bot.serving import bound_port
+
+
+@dataclass
+class Page:
+    body: bytes
+    etag: str | None = None
+
+
+@dataclass
+class Farm:
+    """Serves ``/f/N.xml``; a page with an ETag answers 304 to a matching If-None-Match."""
+
+    pages: dict[str, Page] = field(default_factory=dict)
+    hits: int = 0
+    base: str = ""
+    _runner: web.AppRunner | None = None
+
+    async def handle(self, request: web.Request) -> web.Response:
+        self.hits += 1
+        page = self.pages.get(request.path)
+        if page is None:
+            return web.Response(status=404)
+        if page.etag and request.headers.get("If-None-Match") == page.etag:
+            return web.Response(status=304, headers={"ETag": page.etag})
+        headers = {"ETag": page.etag} if page.etag else {}
+        return web.Response(
+            body=page.body, headers={**headers, "Content-Type": "application/rss+xml"}
+        )
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", self.handle)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        self.base = f"http://127.0.0.1:{bound_port(site)}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+
+@dataclass
+class RateLimitedChat:
+    """A Slack-like ``chat.postMessage`` that allows one message per second per channel and
+    answers 429 with Retry-After when posted to faster, like Slack does."""
+
+    per_second: float = 1.0
+    received: list[tuple[float, dict[str, object]]] = field(default_factory=list)
+    rejected: int = 0
+    base: str = ""
+    _last: float = 0.0
+    _runner: web.AppRunner | None = None
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def post(self, request: web.Request) -> web.Response:
+        now = time.monotonic()
+        if now - self._last < 1 / self.per_second * 0.9:
+            self.rejected += 1
+            return web.json_response(
+                {"ok": False, "error": "ratelimited"}, status=429, headers={"Retry-After": "1"}
+            )
+        self._last = now
+        body = (
+            await request.json()
+            if request.content_type == "application/json"
+            else dict(await request.post())
+        )
+        self.received.append((time.monotonic(), body))
+        self.arrived.set()
+        return web.Response(
+            body=json.dumps({"ok": True, "channel": "C1", "ts": f"{now:.6f}"}).encode(),
+            headers={"Content-Type": "application/json"},
+        )
+
+    async def start(self) -> None:
+        app = web.Application()
+        app.router.add_post("/api/chat.postMessage", self.post)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.base = f"http://127.0.0.1:{bound_port(site)}"
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()

@@ -1,0 +1,431 @@
+"""The benchmark scenarios. Each returns rows: (measure, value, target, verdict).
+
+Figures are ratios to a baseline measured in the same run wherever one exists (the machine
+is shared and noisy); absolute figures are reported beside their targets.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import resource
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Coroutine
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import feedparser
+import yaml
+
+from bot.bench.data import headline, rss_feed
+from bot.bench.farm import Farm, Page, RateLimitedChat
+from bot.config.loader import load_config
+from bot.runtime.app import App
+
+Row = tuple[str, str, str, str]
+SEED = 20261125
+
+
+def _verdict(ok: bool) -> str:
+    return "ok" if ok else "MISSED"
+
+
+def _cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _peak_mb() -> tuple[float, float]:
+    return (
+        resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+    )
+
+
+def _app(folder: Path, settings: dict[str, Any]) -> App:
+    base = {
+        "database_url": f"sqlite:///{folder / 'bench.sqlite3'}",
+        "default_sources": False,
+        "destinations": {"file": {"type": "jsonl", "path": str(folder / "alerts.jsonl")}},
+        "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
+        "log_level": "error",
+        "poll": {"jitter": 0, "concurrency": 64, "per_host": 32},
+    }
+    base.update(settings)
+    path = folder / "racewatch.yaml"
+    path.write_text(yaml.safe_dump(base))
+    return App(load_config(path, env={}))
+
+
+async def ingest(feeds: int = 40, per_feed: int = 50) -> list[Row]:
+    """fetch -> parse -> classify -> match -> dedupe -> store, against bare feedparser."""
+    farm = Farm()
+    await farm.start()
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(
+            Path(tmp),
+            {"sources": [{"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)]},
+        )
+        for n in range(feeds):
+            farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 0, SEED))
+        await app.start()
+        try:
+            await app.poll_once(force=True)  # the silent baseline
+            bodies = {n: rss_feed(n, per_feed, SEED) for n in range(feeds)}
+            for n, body in bodies.items():
+                farm.pages[f"/f/{n}.xml"] = Page(body)
+            assert app.poller is not None
+            claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
+            started = time.perf_counter()
+            outcomes = await app.poller.poll_many(claimed)
+            pipeline = time.perf_counter() - started
+        finally:
+            await app.close()
+    await farm.stop()
+    items = sum(o.new_items for o in outcomes)
+    started = time.perf_counter()
+    parsed = sum(len(feedparser.parse(body).entries) for body in bodies.values())
+    bare = time.perf_counter() - started
+    ratio = (items / pipeline) / (parsed / bare)
+    return [
+        ("items through the whole pipeline", f"{items / pipeline:,.0f}/s", "", ""),
+        ("bare feedparser.parse, same bytes", f"{parsed / bare:,.0f}/s", "", ""),
+        ("pipeline / feedparser", f"{ratio:.2f}x", ">= 0.75x", _verdict(ratio >= 0.75)),
+    ]
+
+
+async def cycle(feeds: int = 2000) -> list[Row]:
+    """80 % answer 304, 15 % unchanged 200, 5 % with new items."""
+    farm = Farm()
+    await farm.start()
+    n304, unchanged = int(feeds * 0.80), int(feeds * 0.15)
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(
+            Path(tmp),
+            {"sources": [{"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)]},
+        )
+        for n in range(feeds):
+            farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 10, SEED), f'"e{n}"' if n < n304 else None)
+        await app.start()
+        try:
+            await app.poll_once(force=True)  # first sight: everything is new (a baseline)
+            for n in range(n304 + unchanged, feeds):
+                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 15, SEED))  # 5 new items each
+            cpu, wall = _cpu(), time.perf_counter()
+            outcomes = await app.poll_once(force=True)
+            wall, cpu = time.perf_counter() - wall, _cpu() - cpu
+            for n in range(n304 + unchanged, feeds):  # now nothing changes anywhere
+                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 15, SEED), f'"e{n}"')
+            await app.poll_once(force=True)
+            quiet_cpu = _cpu()
+            await app.poll_once(force=True)
+            quiet_cpu = _cpu() - quiet_cpu
+        finally:
+            await app.close()
+    await farm.stop()
+    me, kids = _peak_mb()
+    per_feed_ms = cpu / feeds * 1000
+    quiet_ms = quiet_cpu / feeds * 1000
+    return [
+        ("feeds polled", f"{len(outcomes):,}", f"{feeds:,}", _verdict(len(outcomes) == feeds)),
+        ("cycle wall time", f"{wall:.1f} s", "<= 30 s", _verdict(wall <= 30)),
+        ("CPU per feed, mixed cycle", f"{per_feed_ms:.2f} ms", "", ""),
+        (
+            "CPU per unchanged feed (304 or same bytes)",
+            f"{quiet_ms:.2f} ms",
+            "<= 1 ms",
+            _verdict(quiet_ms <= 1),
+        ),
+        ("peak memory, racewatch process", f"{me:.0f} MB", "< 250 MB", _verdict(me < 250)),
+        ("peak memory, one parser worker", f"{kids:.0f} MB", "", ""),
+    ]
+
+
+async def freshness(interval: float = 6.0, trials: int = 3) -> list[Row]:
+    """From an item appearing to the message at a fake Slack: by polling, and by webhook."""
+    farm, chat = Farm(), RateLimitedChat(per_second=50)
+    await farm.start()
+    await chat.start()
+    farm.pages["/f/0.xml"] = Page(rss_feed(0, 0, SEED))
+    farm.pages["/api/models"] = Page(b"[]")
+    os.environ["HF_WEBHOOK_SECRET"] = "bench-secret"
+    os.environ.setdefault("SLACK_BOT_TOKEN", "xoxb-bench")
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(
+            Path(tmp),
+            {
+                "sources": [
+                    {"name": "news", "url": f"{farm.base}/f/0.xml", "interval": interval},
+                    {"name": "hf-qwen", "type": "huggingface", "org": "Qwen", "interval": "1h"},
+                ],
+                "hub": {"huggingface_endpoint": farm.base},
+                "destinations": {"chat": {"type": "slack", "channel": "C1"}},
+                "platforms": {"slack_api": chat.base + "/api/"},
+                "server": {"enabled": True, "port": 0},
+                "poll": {"jitter": 0, "tick": 0.25},
+                "outbox_interval": 0.25,
+            },
+        )
+        stop = asyncio.Event()
+        await app.start()
+        await app.start_server()
+        runner = asyncio.create_task(app.run_forever(stop))
+        try:
+            await asyncio.sleep(2)  # baselines
+            lags = []
+            rng = random.Random(SEED)
+            for trial in range(trials):
+                await asyncio.sleep(rng.uniform(0, interval))
+                chat.arrived.clear()
+                before = len(chat.received)
+                farm.pages["/f/0.xml"] = Page(rss_feed(0, trial + 1, SEED))
+                appeared = time.monotonic()
+                async with asyncio.timeout(interval * 3):
+                    while len(chat.received) == before:
+                        await chat.arrived.wait()
+                        chat.arrived.clear()
+                lags.append(chat.received[-1][0] - appeared)
+            worst = max(lags) / interval
+            rows.append(
+                (
+                    f"polling: new item to chat, worst of {trials}",
+                    f"{max(lags):.1f} s = {worst:.2f} x interval",
+                    "<= 1 interval + 2 s",
+                    _verdict(max(lags) <= interval + 2),
+                )
+            )
+            before = len(chat.received)
+            event = {
+                "event": {"action": "create", "scope": "repo"},
+                "repo": {"type": "model", "name": "Qwen/Qwen9-Bench", "tags": []},
+            }
+            sent = time.monotonic()
+            async with aiohttp.ClientSession() as http:
+                await http.post(
+                    f"http://127.0.0.1:{app.server_port}/hooks/huggingface",
+                    json=event,
+                    headers={"X-Webhook-Secret": "bench-secret"},
+                )
+            async with asyncio.timeout(30):
+                while len(chat.received) == before:
+                    chat.arrived.clear()
+                    await chat.arrived.wait()
+            hook = chat.received[-1][0] - sent
+            rows.append(
+                ("webhook: new hub repo to chat", f"{hook:.2f} s", "< 5 s", _verdict(hook < 5))
+            )
+        finally:
+            stop.set()
+            await runner
+            await app.close()
+    await farm.stop()
+    await chat.stop()
+    return rows
+
+
+def fill(app: App, count: int, seed: int = SEED) -> None:
+    """``count`` classified items spread over a year, written in bulk (a benchmark fixture)."""
+    from sqlalchemy import insert
+
+    from bot.store.schema import Classification, Item, Source, Story
+
+    assert app.sessions is not None and app.poller is not None
+    classifier = app.poller.ingestor.classifier
+    rng = random.Random(seed)
+    now = datetime.now(UTC)
+    with app.sessions.begin() as session:
+        source = Source(
+            name="bulk",
+            type="feed",
+            url="https://bulk.example/feed",
+            spec={},
+            origin="config",
+            trusted=True,
+            status="paused",
+            interval_s=3600,
+            next_poll_at=now,
+        )
+        session.add(source)
+        session.flush()
+        source_id = source.id
+    samples = []
+    for n in range(500):  # classify a sample of headlines once, reuse their classifications
+        title, summary = headline(rng, n)
+        samples.append(
+            (
+                title,
+                summary,
+                classifier.classify(
+                    __import__("bot.attribution.classify", fromlist=["Subject"]).Subject(
+                        title=title, summary=summary
+                    )
+                ),
+            )
+        )
+    batch = 20_000
+    for start in range(0, count, batch):
+        rows, classes, stories = [], [], []
+        for n in range(start, min(count, start + batch)):
+            title, summary, cls = samples[n % len(samples)]
+            when = now - timedelta(seconds=rng.uniform(0, 365 * 86400))
+            stories.append(
+                {
+                    "id": n + 1,
+                    "title": title,
+                    "created_at": when,
+                    "updated_at": when,
+                    "item_count": 1,
+                }
+            )
+            rows.append(
+                {
+                    "id": n + 1,
+                    "source_id": source_id,
+                    "guid": f"b{n}",
+                    "url": f"https://bulk.example/{n}",
+                    "canonical_url": f"https://bulk.example/{n}",
+                    "title": f"{title} {n}",
+                    "summary": summary,
+                    "published_at": when,
+                    "fetched_at": when,
+                    "authors": [],
+                    "tags": [],
+                    "language": "en",
+                    "baseline": True,
+                    "story_id": n + 1,
+                }
+            )
+            classes.append(
+                {
+                    "item_id": n + 1,
+                    "primary_country": cls.primary_country,
+                    "countries": list(cls.countries),
+                    "primary_org": cls.primary_org,
+                    "orgs": list(cls.orgs),
+                    "kind": cls.kind,
+                    "modalities": list(cls.modalities),
+                    "open_weights": cls.open_weights,
+                    "licence": cls.licence,
+                    "params": cls.params,
+                    "confidence": cls.confidence,
+                    "reasons": [],
+                    "derivative_of": None,
+                }
+            )
+        with app.sessions.begin() as session:
+            session.execute(insert(Story), stories)
+            session.execute(insert(Item), rows)
+            session.execute(insert(Classification), classes)
+
+
+async def commands(sizes: tuple[int, ...] = (10_000, 100_000), runs: int = 30) -> list[Row]:
+    from bot.commands.invocation import Invocation
+
+    rows: list[Row] = []
+    for size in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = _app(Path(tmp), {})
+            await app.start()
+            try:
+                await asyncio.to_thread(fill, app, size)
+                handlers = app.commands()
+                for sub, args in (
+                    ("latest", ["CN", "5"]),
+                    ("search", ["qwen3", "coding"]),
+                    ("gap", ["30d"]),
+                ):
+                    times = []
+                    for _ in range(runs):
+                        started = time.perf_counter()
+                        await handlers.run(Invocation(sub, args))
+                        times.append(time.perf_counter() - started)
+                    times.sort()
+                    p50, p99 = (
+                        statistics.median(times),
+                        times[min(len(times) - 1, int(len(times) * 0.99))],
+                    )
+                    rows.append(
+                        (
+                            f"{sub} at {size:,} items",
+                            f"p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms",
+                            "p99 < 300 ms",
+                            _verdict(p99 < 0.3),
+                        )
+                    )
+            finally:
+                await app.close()
+    return rows
+
+
+async def burst(alerts: int = 1000) -> list[Row]:
+    """1,000 alerts due at once for one channel, against a chat that allows 1 message/s."""
+    farm, chat = Farm(), RateLimitedChat(per_second=1)
+    await farm.start()
+    await chat.start()
+    os.environ.setdefault("SLACK_BOT_TOKEN", "xoxb-bench")
+    per_feed = 50
+    feeds = alerts // per_feed
+    for n in range(feeds):
+        farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 0, SEED))
+    with tempfile.TemporaryDirectory() as tmp:
+        app = _app(
+            Path(tmp),
+            {
+                "sources": [
+                    {"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)
+                ],
+                "destinations": {"chat": {"type": "slack", "channel": "C1"}},
+                "rules": [{"name": "all"}],
+                "platforms": {"slack_api": chat.base + "/api/"},
+            },
+        )
+        await app.start()
+        try:
+            await app.poll_once(force=True)
+            for n in range(feeds):
+                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, per_feed, SEED + 1))
+            assert app.poller is not None and app.outbox is not None
+            claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
+            outcomes = await app.poller.poll_many(claimed)
+            queued = sum(o.queued for o in outcomes)
+            started = time.perf_counter()
+            while True:
+                sent = await app.outbox.drain()
+                if not sent:
+                    break
+            drain = time.perf_counter() - started
+            with app.sessions.begin() as session:  # type: ignore[union-attr]
+                from sqlalchemy import func, select
+
+                from bot.store.schema import Delivery
+
+                left = session.scalar(
+                    select(func.count()).select_from(Delivery).where(Delivery.status != "sent")
+                )
+        finally:
+            await app.close()
+    await farm.stop()
+    await chat.stop()
+    return [
+        ("alerts queued for one channel", f"{queued:,}", f"{alerts:,}", ""),
+        ("messages actually sent (roll-ups)", f"{len(chat.received):,}", "", ""),
+        ("429s received", f"{chat.rejected}", "no repeated 429s", _verdict(chat.rejected <= 1)),
+        ("alerts not delivered", f"{left}", "0", _verdict(left == 0)),
+        ("time to drain", f"{drain:.1f} s", "", ""),
+    ]
+
+
+SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
+    "ingest": ingest,
+    "cycle": cycle,
+    "freshness": freshness,
+    "commands": commands,
+    "burst": burst,
+}

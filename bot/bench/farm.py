@@ -4,12 +4,84 @@ from __future__ import annotations
 
 import asyncio
 import json
+import multiprocessing
+import shutil
+import tempfile
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 
 from bot.serving import bound_port
+
+
+def _serve_folder(folder: str, ports: Any) -> None:  # pragma: no cover - runs in a child process
+    """Serve ``folder/N.xml`` (with ``N.etag`` beside it when the page has one) on loopback."""
+    import os.path
+
+    async def handle(request: web.Request) -> web.Response:
+        name = request.path.rsplit("/", 1)[-1]
+        path = os.path.join(folder, name)
+        try:
+            with open(path, "rb") as fh:
+                body = fh.read()
+        except OSError:
+            return web.Response(status=404)
+        etag = None
+        if os.path.exists(path + ".etag"):
+            with open(path + ".etag") as fh:
+                etag = fh.read()
+        if etag and request.headers.get("If-None-Match") == etag:
+            return web.Response(status=304, headers={"ETag": etag})
+        return web.Response(
+            body=body,
+            headers={"Content-Type": "application/rss+xml", **({"ETag": etag} if etag else {})},
+        )
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_get("/{tail:.*}", handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
+        await site.start()
+        ports.put(bound_port(site))
+        await asyncio.Event().wait()
+
+    asyncio.run(main())
+
+
+class FarmProcess:
+    """The feed farm in its own process, so its CPU is not counted as racewatch's."""
+
+    def __init__(self) -> None:
+        self.folder = tempfile.mkdtemp(prefix="racewatch-farm-")
+        self.base = ""
+        self._process: Any = None
+
+    def put(self, n: int, body: bytes, etag: str | None = None) -> None:
+        path = Path(self.folder) / f"{n}.xml"
+        path.write_bytes(body)
+        tag = Path(f"{path}.etag")
+        if etag:
+            tag.write_text(etag)
+        elif tag.exists():
+            tag.unlink()
+
+    def start(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        ports = ctx.Queue()
+        self._process = ctx.Process(target=_serve_folder, args=(self.folder, ports), daemon=True)
+        self._process.start()
+        self.base = f"http://127.0.0.1:{ports.get(timeout=60)}"
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.join(5)
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 @dataclass

@@ -23,7 +23,7 @@ import feedparser
 import yaml
 
 from bot.bench.data import headline, rss_feed
-from bot.bench.farm import Farm, Page, RateLimitedChat
+from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
 from bot.config.loader import load_config
 from bot.runtime.app import App
 
@@ -39,6 +39,11 @@ def _cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def _self_cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    return me.ru_utime + me.ru_stime
 
 
 def _peak_mb() -> tuple[float, float]:
@@ -101,41 +106,48 @@ async def ingest(feeds: int = 40, per_feed: int = 50) -> list[Row]:
 
 
 async def cycle(feeds: int = 2000) -> list[Row]:
-    """80 % answer 304, 15 % unchanged 200, 5 % with new items."""
-    farm = Farm()
-    await farm.start()
+    """80 % answer 304, 15 % unchanged 200, 5 % with new items. The feed farm runs in its own
+    process, so the CPU figures are racewatch's alone."""
+    farm = FarmProcess()
     n304, unchanged = int(feeds * 0.80), int(feeds * 0.15)
-    with tempfile.TemporaryDirectory() as tmp:
-        app = _app(
-            Path(tmp),
-            {"sources": [{"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)]},
-        )
-        for n in range(feeds):
-            farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 10, SEED), f'"e{n}"' if n < n304 else None)
-        await app.start()
-        try:
-            await app.poll_once(force=True)  # first sight: everything is new (a baseline)
-            for n in range(n304 + unchanged, feeds):
-                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 15, SEED))  # 5 new items each
-            cpu, wall = _cpu(), time.perf_counter()
-            outcomes = await app.poll_once(force=True)
-            wall, cpu = time.perf_counter() - wall, _cpu() - cpu
-            for n in range(n304 + unchanged, feeds):  # now nothing changes anywhere
-                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 15, SEED), f'"e{n}"')
-            await app.poll_once(force=True)
-            quiet_cpu = _cpu()
-            await app.poll_once(force=True)
-            quiet_cpu = _cpu() - quiet_cpu
-        finally:
-            await app.close()
-    await farm.stop()
+    for n in range(feeds):
+        farm.put(n, rss_feed(n, 10, SEED), f'"e{n}"' if n < n304 else None)
+    await asyncio.to_thread(farm.start)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = _app(
+                Path(tmp),
+                {
+                    "sources": [
+                        {"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)
+                    ]
+                },
+            )
+            await app.start()
+            try:
+                await app.poll_once(force=True)  # first sight: everything is new (a baseline)
+                for n in range(n304 + unchanged, feeds):
+                    farm.put(n, rss_feed(n, 15, SEED))  # 5 new items each
+                cpu, wall = _self_cpu(), time.perf_counter()
+                outcomes = await app.poll_once(force=True)
+                wall, cpu = time.perf_counter() - wall, _self_cpu() - cpu
+                for n in range(n304 + unchanged, feeds):  # now nothing changes anywhere
+                    farm.put(n, rss_feed(n, 15, SEED), f'"e{n}"')
+                await app.poll_once(force=True)
+                quiet_cpu = _self_cpu()
+                await app.poll_once(force=True)
+                quiet_cpu = _self_cpu() - quiet_cpu
+            finally:
+                await app.close()
+    finally:
+        farm.stop()
     me, kids = _peak_mb()
     per_feed_ms = cpu / feeds * 1000
     quiet_ms = quiet_cpu / feeds * 1000
     return [
         ("feeds polled", f"{len(outcomes):,}", f"{feeds:,}", _verdict(len(outcomes) == feeds)),
         ("cycle wall time", f"{wall:.1f} s", "<= 30 s", _verdict(wall <= 30)),
-        ("CPU per feed, mixed cycle", f"{per_feed_ms:.2f} ms", "", ""),
+        ("CPU per feed, mixed cycle (main process)", f"{per_feed_ms:.2f} ms", "", ""),
         (
             "CPU per unchanged feed (304 or same bytes)",
             f"{quiet_ms:.2f} ms",

@@ -124,7 +124,7 @@ class App:
         self.outbox: OutboxWorker | None = None
         self.senders: dict[str, Sender] = {}
         self.summariser: Summariser | None = None
-        self._tasks: set[asyncio.Task[PollOutcome]] = set()
+        self._tasks: set[asyncio.Task[list[PollOutcome]]] = set()
         self._drain_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -301,7 +301,9 @@ class App:
         if self.clock() - self._rules_read_at > timedelta(seconds=60):
             self._rules_read_at = self.clock()
             await asyncio.to_thread(self.refresh_chat_rules)
-        free = self.config.settings.poll.concurrency * 2 - len(self._tasks)
+        if len(self._tasks) >= 2:  # two batches in flight are enough to keep every slot busy
+            return
+        free = self.config.settings.poll.concurrency * 2
         if free <= 0:
             return
         try:
@@ -309,18 +311,22 @@ class App:
         except Exception:
             log.exception("could not read due sources from the store; will try again")
             return
-        for source in claimed:
-            task = asyncio.create_task(self.poller.poll_source(source), name=f"poll:{source.name}")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
-            task.add_done_callback(self._summarise_later)
+        if not claimed:
+            return
+        task = asyncio.create_task(
+            self.poller.poll_many(claimed), name=f"poll:{len(claimed)} sources"
+        )
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        task.add_done_callback(self._summarise_later)
 
-    def _summarise_later(self, task: asyncio.Task[PollOutcome]) -> None:
+    def _summarise_later(self, task: asyncio.Task[list[PollOutcome]]) -> None:
         """Ask the LLM (when enabled) for summaries of what just matched; nobody waits."""
         if self.summariser is None or not self.summariser.enabled or task.cancelled():
             return
-        if task.exception() is None and task.result().alerted:
-            job = asyncio.create_task(self.summariser.summarise_items(task.result().alerted))
+        alerted = [i for o in task.result() for i in o.alerted] if task.exception() is None else []
+        if alerted:
+            job = asyncio.create_task(self.summariser.summarise_items(alerted))
             self._background.add(job)
             job.add_done_callback(self._background.discard)
 

@@ -113,16 +113,28 @@ class Poller:
     ) -> list[PollOutcome]:
         gate = asyncio.Semaphore(self.poll.concurrency)
 
+        unchanged: list[dict[str, object]] = []
+
         async def one(source: DueSource) -> PollOutcome:
             async with gate:
-                outcome = await self.poll_source(source)
+                outcome = await self.poll_source(source, unchanged)
             if on_done is not None:
                 on_done(outcome)
             return outcome
 
-        return list(await asyncio.gather(*(one(s) for s in sources)))
+        try:
+            return list(await asyncio.gather(*(one(s) for s in sources)))
+        finally:
+            if unchanged:  # one transaction for every source that had nothing new
+                await asyncio.to_thread(self._record_unchanged, unchanged)
 
-    async def poll_source(self, source: DueSource) -> PollOutcome:
+    def _record_unchanged(self, rows: list[dict[str, object]]) -> None:
+        with self.sessions.begin() as session:
+            sources_repo.record_unchanged(session, rows)
+
+    async def poll_source(
+        self, source: DueSource, unchanged: list[dict[str, object]] | None = None
+    ) -> PollOutcome:
         """Fetch, parse and ingest one source; every failure becomes a recorded outcome."""
         try:
             fetched = await self._fetch(source)
@@ -134,7 +146,24 @@ class Poller:
                 self._failed, source, FetchError(f"internal error: {exc}")
             )
         response, items = fetched
+        if items is None and unchanged is not None:
+            # nothing new: no transaction of its own, the batch records it (cheap per feed)
+            unchanged.append(self._unchanged_row(source, response))
+            if self.metrics:
+                self.metrics.polls.labels("unchanged").inc()
+            return PollOutcome(source.name, True, not_modified=True)
         return await asyncio.to_thread(self._succeeded, source, response, items)
+
+    def _unchanged_row(self, source: DueSource, response: Response) -> dict[str, object]:
+        now = self.clock()
+        max_age = cache_max_age(response.headers.get("cache-control"))
+        return {
+            "id": source.id,
+            "now": now,
+            "next_poll_at": next_poll(now, source.interval_s, self.poll.jitter, self.rng, max_age),
+            "etag": response.headers.get("etag", source.etag),
+            "last_modified": response.headers.get("last-modified", source.last_modified),
+        }
 
     async def _fetch(self, source: DueSource) -> tuple[Response, list[NewItem] | None]:
         headers: dict[str, str] = {}

@@ -215,6 +215,27 @@ def record_success(
     )
 
 
+def record_unchanged(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Many sources that answered 304 or the same bytes, in one statement."""
+    for row in rows:
+        session.execute(
+            update(Source)
+            .where(Source.id == row["id"])
+            .values(
+                etag=row["etag"],
+                last_modified=row["last_modified"],
+                failure_count=0,
+                last_error=None,
+                last_success_at=row["now"],
+                last_polled_at=row["now"],
+                next_poll_at=row["next_poll_at"],
+                baseline_done=True,
+                lease_owner=None,
+                lease_until=None,
+            )
+        )
+
+
 def record_failure(
     session: Session,
     source_id: int,

@@ -92,14 +92,26 @@ def headline(rng: random.Random, n: int) -> tuple[str, str]:
     return title, summary
 
 
+def distinct_headline(rng: random.Random, n: int) -> tuple[str, str]:
+    """A headline that shares its story with no other (for the burst figures)."""
+    words = " ".join(f"{rng.getrandbits(24):06x}" for _ in range(4))
+    return f"{rng.choice(['DeepSeek', 'OpenAI', 'Moonshot AI', 'Anthropic'])} unveils {words}", ""
+
+
 def rss_feed(
-    feed: int, items: int, seed: int, now: datetime | None = None, start: int = 0
+    feed: int,
+    items: int,
+    seed: int,
+    now: datetime | None = None,
+    start: int = 0,
+    distinct: bool = False,
 ) -> bytes:
     rng = random.Random(seed * 100_003 + feed)
     now = now or datetime.now(UTC)
     body = []
+    make = distinct_headline if distinct else headline
     for i in range(start, start + items):
-        title, summary = headline(rng, feed * 10_000 + i)
+        title, summary = make(rng, feed * 10_000 + i)
         when = now - timedelta(minutes=rng.randint(1, 600))
         body.append(
             f"<item><title>{escape(title)}</title><link>https://news.example/{feed}/{i}</link>"

@@ -402,7 +402,7 @@ async def burst(alerts: int = 1000) -> list[Row]:
         try:
             await app.poll_once(force=True)
             for n in range(feeds):
-                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, per_feed, SEED + 1))
+                farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, per_feed, SEED + 1, distinct=True))
             assert app.poller is not None and app.outbox is not None
             claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
             outcomes = await app.poller.poll_many(claimed)

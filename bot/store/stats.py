@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.store.schema import Classification, Item
@@ -135,12 +136,28 @@ def best_ranks(session: Session) -> dict[str, tuple[int, str]]:
 def weekly(
     session: Session, now: datetime, days: int
 ) -> tuple[list[datetime], dict[str, list[int]]]:
-    """Releases per week per main country, oldest week first (for the chart)."""
+    """Releases per week per main country, oldest week first (for the chart), in one query."""
     weeks = max(2, days // 7)
     starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
-    series: dict[str, list[int]] = {c: [] for c in MAIN}
-    for start in starts:
-        counts = _counts(session, start, start + timedelta(days=7))
-        for country in MAIN:
-            series[country].append(counts.get(country, 0))
+    if session.get_bind().dialect.name == "postgresql":
+        age: Any = func.floor(func.extract("epoch", now - Item.published_at) / 604800)
+    else:
+        naive = now.replace(tzinfo=None)
+        age = func.cast((func.julianday(naive) - func.julianday(Item.published_at)) / 7, Integer)
+    stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
+    series: dict[str, list[int]] = {c: [0] * weeks for c in MAIN}
+    rows = session.execute(
+        select(Classification.primary_country, age, stories)
+        .join(Item, Item.id == Classification.item_id)
+        .where(
+            _window(starts[0], now),
+            Classification.kind.in_(RELEASE_KINDS),
+            Classification.primary_country.in_(MAIN),
+        )
+        .group_by(Classification.primary_country, age)
+    )
+    for country, weeks_ago, n in rows:
+        index = weeks - 1 - int(weeks_ago)
+        if 0 <= index < weeks:
+            series[country][index] += int(n)
     return starts, series

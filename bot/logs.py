@@ -73,7 +73,10 @@ def setup_logging(level: str = "info", fmt: str = "text", verbose: int = 0) -> N
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(numeric)
-    for noisy in ("apscheduler", "alembic", "aiohttp", "slack_bolt", "slack_sdk"):
+    # APScheduler warns whenever a run is skipped because the previous one is still busy,
+    # which is exactly what racewatch asks of it (max_instances=1)
+    logging.getLogger("apscheduler").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)
+    for noisy in ("alembic", "aiohttp", "slack_bolt", "slack_sdk"):
         logging.getLogger(noisy).setLevel(logging.WARNING if verbose < 2 else logging.DEBUG)
     # discord.py warns about voice and intents racewatch does not use
     logging.getLogger("discord").setLevel(logging.ERROR if verbose < 2 else logging.DEBUG)

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, func, select
 from sqlalchemy.orm import Session
 
-from bot.store.schema import Classification, Item
+from bot.store.schema import Classification, Item, Source
 
 RELEASE_KINDS = ("model_release", "open_source", "product_launch")
 MAIN = ("CN", "US")
@@ -56,49 +56,59 @@ def _group(country: str | None) -> str:
     return country if country in MAIN else "other"
 
 
-def _counts(session: Session, since: datetime, until: datetime, *extra: object) -> dict[str, int]:
+def _grouped(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[str, str, str, str | None, int]]:
+    """(country, kind, open weights, organisation, stories) for a window, in one query."""
     stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
     rows = session.execute(
-        select(Classification.primary_country, stories)
+        select(
+            Classification.primary_country,
+            Classification.kind,
+            Classification.open_weights,
+            Classification.primary_org,
+            stories,
+        )
         .join(Item, Item.id == Classification.item_id)
-        .where(_window(since, until), Classification.kind.in_(RELEASE_KINDS), *extra)  # type: ignore[arg-type]
-        .group_by(Classification.primary_country)
+        .where(_window(since, until))
+        .group_by(
+            Classification.primary_country,
+            Classification.kind,
+            Classification.open_weights,
+            Classification.primary_org,
+        )
     )
-    out: dict[str, int] = {}
-    for country, n in rows:
-        out[_group(country)] = out.get(_group(country), 0) + int(n)
-    return out
+    return [(str(c), str(k), str(o), org, int(n)) for c, k, o, org, n in rows]
 
 
 def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
+    """Two grouped queries (this window and the one before); the rest is arithmetic."""
     since = now - timedelta(days=days)
-    releases = _counts(session, since, now)
-    previous = _counts(session, since - timedelta(days=days), since)
-    opened = _counts(session, since, now, Classification.open_weights == "yes")
-    stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
+    current = _grouped(session, since, now)
+    before = _grouped(session, since - timedelta(days=days), since)
+    releases: dict[str, int] = {}
+    previous: dict[str, int] = {}
+    opened: dict[str, int] = {}
     kinds: dict[str, dict[str, int]] = {}
-    for country, kind, n in session.execute(
-        select(Classification.primary_country, Classification.kind, stories)
-        .join(Item, Item.id == Classification.item_id)
-        .where(_window(since, now))
-        .group_by(Classification.primary_country, Classification.kind)
-    ):
-        bucket = kinds.setdefault(_group(country), {})
-        bucket[kind] = bucket.get(kind, 0) + int(n)
-    orgs: dict[str, list[tuple[str, int]]] = {}
-    for country, org, n in session.execute(
-        select(Classification.primary_country, Classification.primary_org, stories)
-        .join(Item, Item.id == Classification.item_id)
-        .where(
-            _window(since, now),
-            Classification.kind.in_(RELEASE_KINDS),
-            Classification.primary_org.is_not(None),
-        )
-        .group_by(Classification.primary_country, Classification.primary_org)
-        .order_by(stories.desc())
-    ):
-        if country in MAIN and org and len(orgs.setdefault(country, [])) < 3:
-            orgs[country].append((org, int(n)))
+    org_counts: dict[str, dict[str, int]] = {}
+    for country, kind, open_weights, org, n in current:
+        group = _group(country)
+        kinds.setdefault(group, {})[kind] = kinds.setdefault(group, {}).get(kind, 0) + n
+        if kind not in RELEASE_KINDS:
+            continue
+        releases[group] = releases.get(group, 0) + n
+        if open_weights == "yes":
+            opened[group] = opened.get(group, 0) + n
+        if org and country in MAIN:
+            org_counts.setdefault(country, {})[org] = (
+                org_counts.setdefault(country, {}).get(org, 0) + n
+            )
+    for country, kind, _o, _org, n in before:
+        if kind in RELEASE_KINDS:
+            previous[_group(country)] = previous.get(_group(country), 0) + n
+    orgs = {
+        c: sorted(counts.items(), key=lambda kv: -kv[1])[:3] for c, counts in org_counts.items()
+    }
     total = (
         session.scalar(select(func.count()).select_from(Item).where(Item.published_at >= since))
         or 0
@@ -121,9 +131,10 @@ def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
 def best_ranks(session: Session) -> dict[str, tuple[int, str]]:
     """Each country's best LMArena rank, from the leaderboard items racewatch stored."""
     out: dict[str, tuple[int, str]] = {}
+    leaderboards = select(Source.id).where(Source.type == "leaderboard")  # uses the index
     for (guid,) in session.execute(
         select(Item.guid)
-        .where(Item.guid.like("lmarena:%:best:%"))
+        .where(Item.source_id.in_(leaderboards), Item.guid.like("lmarena:%:best:%"))
         .order_by(Item.id.desc())
         .limit(50)
     ):

@@ -59,18 +59,26 @@ def _group(country: str | None) -> str:
 def _grouped(
     session: Session, since: datetime, until: datetime
 ) -> list[tuple[str, str, str, str | None, int]]:
-    """(country, kind, open weights, organisation, stories) for a window, in one query."""
-    stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
+    """(country, kind, open weights, organisation, stories) for a window, in one query.
+
+    Each story counts once, with its first item's classification: ten outlets covering
+    Qwen3 are one release, wherever they file it."""
+    firsts = (
+        select(func.min(Item.id).label("id"))
+        .join(Classification, Classification.item_id == Item.id)
+        .where(_window(since, until))
+        .group_by(func.coalesce(Item.story_id, -Item.id))
+        .subquery()
+    )
     rows = session.execute(
         select(
             Classification.primary_country,
             Classification.kind,
             Classification.open_weights,
             Classification.primary_org,
-            stories,
+            func.count(),
         )
-        .join(Item, Item.id == Classification.item_id)
-        .where(_window(since, until))
+        .join(firsts, firsts.c.id == Classification.item_id)
         .group_by(
             Classification.primary_country,
             Classification.kind,

@@ -10,21 +10,22 @@ from __future__ import annotations
 import asyncio
 import collections
 import hashlib
+import json
 import os
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
-from aiohttp import web
 from sqlalchemy import create_engine, func, select
 
 from bot.store.db import normalise_url, open_store
 from bot.store.schema import Delivery, Source
 from tests.conftest import LocalServer, fresh_postgres_database, rss
+from tests.fakes import FakeSlack
 
 FEEDS, PER_FEED, PROCESSES = 500, 4, 3
 ORGS = ["DeepSeek", "OpenAI", "Moonshot AI", "Anthropic", "Zhipu AI", "Google DeepMind"]
@@ -49,29 +50,39 @@ def entries(feed: int) -> list[dict[str, Any]]:
     return out
 
 
+def logs(folder: Path) -> str:
+    return "\n".join(
+        f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
+        for p in sorted(folder.glob("process-*.log"))
+    )
+
+
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     yield from fresh_postgres_database()
 
 
-class Receiver:
-    """The alerts' webhook: counts every delivery key it is sent."""
+@pytest.fixture
+async def slack_api() -> AsyncIterator[FakeSlack]:
+    fake = FakeSlack()
+    await fake.start()
+    yield fake
+    await fake.stop()
 
-    def __init__(self) -> None:
-        self.keys: collections.Counter[str] = collections.Counter()
 
-    async def handle(self, request: web.Request) -> web.Response:
-        body = await request.json()
-        if body.get("type") == "alert":
-            self.keys[body["delivery_key"]] += 1
-        return web.Response(text="ok")
+def delivered(slack: FakeSlack) -> collections.Counter[str]:
+    """Messages per delivery, from the metadata racewatch attaches to every alert."""
+    keys: collections.Counter[str] = collections.Counter()
+    for post in slack.posts:
+        metadata = post.get("metadata")
+        metadata = json.loads(metadata) if isinstance(metadata, str) else metadata or {}
+        keys[str(metadata.get("event_payload", {}).get("delivery"))] += 1
+    return keys
 
 
 async def test_three_processes_deliver_every_alert_once_despite_a_kill(
-    server: LocalServer, tmp_path: Path, pg_url: str
+    server: LocalServer, slack_api: FakeSlack, tmp_path: Path, pg_url: str
 ) -> None:
-    receiver = Receiver()
-    server.set("/hook", handler=receiver.handle)
     for n in range(FEEDS):
         server.set(f"/feed/{n}.xml", rss([]))
     config = {
@@ -81,7 +92,8 @@ async def test_three_processes_deliver_every_alert_once_despite_a_kill(
             {"name": f"feed-{n}", "url": server.url(f"/feed/{n}.xml"), "interval": "2s"}
             for n in range(FEEDS)
         ],
-        "destinations": {"hook": {"type": "webhook", "url_env": "RW_HOOK", "rate": 2000}},
+        "destinations": {"slack": {"type": "slack", "channel": "C0RACE", "rate": 2000}},
+        "platforms": {"slack_api": slack_api.api},
         "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
         "poll": {"jitter": 0, "tick": "0.5s", "concurrency": 32, "lease": "5s"},
         "outbox_interval": 0.3,
@@ -91,7 +103,7 @@ async def test_three_processes_deliver_every_alert_once_despite_a_kill(
     }
     path = tmp_path / "racewatch.yaml"
     path.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "RW_HOOK": server.url("/hook"), "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-good", "PYTHONUNBUFFERED": "1"}
     processes = [
         await asyncio.create_subprocess_exec(
             sys.executable,
@@ -123,12 +135,13 @@ async def test_three_processes_deliver_every_alert_once_despite_a_kill(
         for n in range(FEEDS):
             server.set(f"/feed/{n}.xml", rss(entries(n)))
         async with asyncio.timeout(180):
-            while sum(receiver.keys.values()) < (FEEDS * PER_FEED) // 3:
+            while len(slack_api.posts) < (FEEDS * PER_FEED) // 3:
                 await asyncio.sleep(0.1)
+        assert processes[0].returncode is None, logs(tmp_path)
         processes[0].send_signal(signal.SIGKILL)  # mid-cycle: holding sources and alerts
         await processes[0].wait()
         async with asyncio.timeout(240):
-            while len(receiver.keys) < FEEDS * PER_FEED:
+            while len(delivered(slack_api)) < FEEDS * PER_FEED:
                 await asyncio.sleep(0.25)
         await asyncio.sleep(2)  # time for a wrong duplicate to show up
     finally:
@@ -140,8 +153,9 @@ async def test_three_processes_deliver_every_alert_once_despite_a_kill(
                 await asyncio.wait_for(process.wait(), 15)
             except TimeoutError:
                 process.kill()
-    assert len(receiver.keys) == FEEDS * PER_FEED
-    duplicates = {k: v for k, v in receiver.keys.items() if v > 1}
+    keys = delivered(slack_api)
+    assert len(keys) == FEEDS * PER_FEED, logs(tmp_path)
+    duplicates = {k: v for k, v in keys.items() if v > 1}
     assert duplicates == {}, f"{len(duplicates)} alerts arrived more than once"
     assert count(select(func.count()).select_from(Delivery).where(Delivery.status != "sent")) == 0
     engine.dispose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from typing import Any
 
 import aiohttp
@@ -29,6 +30,7 @@ PERMANENT = {
     "restricted_action": "the workspace does not allow the app to post there",
 }
 REQUIRED_SCOPES = {"chat:write", "commands"}
+EARLIER_WINDOW = 3600.0  # how far back a resend looks for the message an earlier attempt posted
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -77,17 +79,27 @@ class SlackSender:
         return str(ts) if ts else None
 
     async def _earlier(self, key: str) -> str | None:
-        """The message an interrupted attempt already posted for ``key``, if any."""
-        try:
-            history = await self.client.conversations_history(
-                channel=self.channel, limit=100, include_all_metadata=True
-            )
-        except SlackApiError:
-            return None
-        for message in history.get("messages") or []:
-            payload = (message.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("delivery") == key:
-                return str(message.get("ts"))
+        """The message an interrupted attempt already posted for ``key``, if any: the channel's
+        recent history is read (a few pages at most) for racewatch's delivery metadata."""
+        cursor = None
+        for _page in range(5):
+            try:
+                history = await self.client.conversations_history(
+                    channel=self.channel,
+                    limit=200,
+                    include_all_metadata=True,
+                    cursor=cursor,
+                    oldest=str(time.time() - EARLIER_WINDOW),
+                )
+            except SlackApiError:
+                return None
+            for message in history.get("messages") or []:
+                payload = (message.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("delivery") == key:
+                    return str(message.get("ts"))
+            cursor = (history.get("response_metadata") or {}).get("next_cursor")
+            if not history.get("has_more") or not cursor:
+                return None
         return None
 
     async def _keyed(self, message: dict[str, Any], key: str, uncertain: bool) -> str | None:

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.config.settings import SourceSpec
@@ -57,7 +57,10 @@ def sync_sources(
     Sources removed from the configuration are marked removed (their items stay). An edited
     source that had been paused is resumed: editing it is how an operator says "try again".
     """
-    existing = {s.name: s for s in session.scalars(select(Source).where(Source.origin == "config"))}
+    if session.get_bind().dialect.name == "postgresql":
+        # processes starting together sync one after another (each then sees the others' rows)
+        session.execute(text("SELECT pg_advisory_xact_lock(7260002)"))
+    existing = {s.name: s for s in session.scalars(select(Source))}
     changed = 0
     for spec in specs:
         if not spec.enabled:
@@ -80,7 +83,8 @@ def sync_sources(
                 )
             )
             changed += 1
-        elif row.spec != data or row.status == "removed":
+        elif row.spec != data or row.status == "removed" or row.origin != "config":
+            row.origin, row.trusted = "config", True  # the operator's file wins over chat
             if row.url != source_url(spec):
                 row.etag = row.last_modified = row.content_hash = None
             row.type, row.url, row.spec, row.interval_s = (
@@ -97,7 +101,7 @@ def sync_sources(
             )
             changed += 1
     for row in existing.values():
-        if row.status != "removed":
+        if row.origin == "config" and row.status != "removed":
             row.status = "removed"
             changed += 1
     session.flush()

@@ -23,7 +23,7 @@ from bot.rules.model import Mute, Rule
 from bot.rules.timing import quiet_until
 from bot.store import items_repo
 from bot.store.items_repo import Queued
-from bot.store.schema import Item, Story
+from bot.store.schema import Delivery, Item, Story
 from bot.store.sources_repo import DueSource
 from bot.stories.keys import release_key
 
@@ -114,6 +114,7 @@ class Ingestor:
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
         self._story_tokens: dict[int, frozenset[str]] = {}  # headline tokens by story id
+        self._alerts: dict[tuple[int, str], Delivery] = {}  # this batch's stories' sent alerts
         self._names = {
             n for o in self.registry.orgs.values() for n in (*o.products, *o.aliases) if n.isascii()
         }
@@ -129,7 +130,7 @@ class Ingestor:
         new_story: bool = False,
     ) -> int:
         """Queue the story's alert for one destination, or arm an update of the one sent."""
-        alert = None if new_story else items_repo.alert_for(session, story.id, destination)
+        alert = None if new_story else self._alerts.get((story.id, destination))
         if alert is not None:
             items_repo.arm_update(session, alert, item, now)
             return 0
@@ -163,6 +164,8 @@ class Ingestor:
         matched = queued = 0
         alerted: list[int] = []
         by_rule = {r.name: r for r in self.rules}
+        # pass 1: classify every item and give each a story; one flush writes them all
+        placed = []
         with session.no_autoflush:
             stories = items_repo.StoryAssigner(session, source.id, now, stored, self._story_tokens)
             for item in stored:
@@ -170,8 +173,14 @@ class Ingestor:
                 items_repo.save_classification(session, item.id, cls)
                 key_text = item.hub["repo_id"].split("/", 1)[1] if item.hub else item.title
                 story, new_story, _how = stories.assign(item, release_key(key_text, self._names))
-                if baseline:
-                    continue
+                placed.append((item, cls, story, new_story))
+        session.flush()
+        if baseline:
+            return IngestReport(len(stored), 0, 0)
+        # pass 2: rules, and the outbox rows, with the alerts already sent read in one query
+        self._alerts = items_repo.alerts_for(session, [s.id for _, _, s, new in placed if not new])
+        with session.no_autoflush:
+            for item, cls, story, new_story in placed:
                 facts = facts_for(item, cls, source.name, self.registry)
                 for result in run_rules(self.rules, self.mutes, facts, now, self.max_item_age):
                     if not result.matched:

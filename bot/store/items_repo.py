@@ -129,7 +129,7 @@ class StoryAssigner:
     ) -> None:
         self.session, self.now, self.cache = session, now, token_cache
         urls = [i.canonical_url for i in items if i.canonical_url]
-        self.by_url: dict[str, int] = {}
+        self.by_url: dict[str, Story | int] = {}
         for start in range(0, len(urls), 500):
             for url, story_id in session.execute(
                 select(Item.canonical_url, Item.story_id).where(
@@ -138,7 +138,7 @@ class StoryAssigner:
             ):
                 if url and story_id:
                     self.by_url.setdefault(url, story_id)
-        self.by_key: dict[str, int] = {
+        self.by_key: dict[str, Story | int] = {
             str(key): int(story_id)
             for key, story_id in session.execute(
                 select(Story.release_key, func.max(Story.id))
@@ -178,16 +178,23 @@ class StoryAssigner:
         )
         return (best[1], best[0]) if best[0] >= NEAR_DUPLICATE else None
 
+    def _story(self, ref: Story | int) -> Story | None:
+        return ref if isinstance(ref, Story) else self.session.get(Story, ref)
+
     def assign(self, item: Item, release_key: str | None) -> tuple[Story, bool, str]:
-        """The item's story, whether it is new, and how that was decided."""
-        story_id, how = None, "new story"
+        """The item's story, whether it is new, and how that was decided.
+
+        New stories are not flushed here: the caller flushes once for the whole batch, and
+        the items' ``story_id`` is filled in then through the relationship."""
+        ref: Story | int | None = None
+        how = "new story"
         if item.canonical_url and item.canonical_url in self.by_url:
-            story_id, how = self.by_url[item.canonical_url], "same article URL as an earlier item"
+            ref, how = self.by_url[item.canonical_url], "same article URL as an earlier item"
         elif release_key and release_key in self.by_key:
-            story_id, how = self.by_key[release_key], f"same release '{release_key}'"
+            ref, how = self.by_key[release_key], f"same release '{release_key}'"
         elif item.hub is None and (near := self._near(item)) is not None:
-            story_id, how = near[0], f"headline {near[1]:.0%} similar to story {near[0]}"
-        story = self.session.get(Story, story_id) if story_id else None
+            ref, how = near[0], f"headline {near[1]:.0%} similar to story {near[0]}"
+        story = self._story(ref) if ref is not None else None
         created = story is None
         if story is None:
             story = Story(
@@ -199,19 +206,30 @@ class StoryAssigner:
                 updated_at=self.now,
             )
             self.session.add(story)
-            self.session.flush()
-            # the same source's own later items never merge into it by headline
-            self.cache[story.id] = tokens(item.title)
         story.item_count += 1
         story.updated_at = self.now
         if release_key and not story.release_key:
             story.release_key = release_key
         if release_key:
-            self.by_key.setdefault(release_key, story.id)
+            self.by_key.setdefault(release_key, story)
         if item.canonical_url:
-            self.by_url.setdefault(item.canonical_url, story.id)
-        item.story_id, item.story_reason = story.id, how
+            self.by_url.setdefault(item.canonical_url, story)
+        item.story, item.story_reason = story, how
         return story, created, how
+
+
+def alerts_for(session: Session, story_ids: Sequence[int]) -> dict[tuple[int, str], Delivery]:
+    """The alert rows of many stories at once, by (story, destination)."""
+    out: dict[tuple[int, str], Delivery] = {}
+    ids = list(story_ids)
+    for start in range(0, len(ids), 500):
+        for row in session.scalars(
+            select(Delivery).where(
+                Delivery.story_id.in_(ids[start : start + 500]), Delivery.kind == "alert"
+            )
+        ):
+            out[(row.story_id, row.destination)] = row
+    return out
 
 
 def record_match(session: Session, item: Item, story: Story, rule: str, now: datetime) -> None:

@@ -17,7 +17,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 
@@ -113,6 +113,7 @@ class Item(Base):
     summary_llm: Mapped[str | None] = mapped_column(Text)
     story_reason: Mapped[str | None] = mapped_column(Text)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id"), index=True)
+    story: Mapped[Story | None] = relationship(lazy="raise")
 
 
 class Classification(Base):

@@ -115,9 +115,12 @@ class Ingestor:
         self.max_item_age = max_item_age
         self._story_tokens: dict[int, frozenset[str]] = {}  # headline tokens by story id
         self._alerts: dict[tuple[int, str], Delivery] = {}  # this batch's stories' sent alerts
-        self._names = {
-            n for o in self.registry.orgs.values() for n in (*o.products, *o.aliases) if n.isascii()
-        }
+        self._names = frozenset(  # lower-case, as release_key compares them
+            n.lower()
+            for o in self.registry.orgs.values()
+            for n in (*o.products, *o.aliases)
+            if n.isascii()
+        )
 
     def _route(
         self,

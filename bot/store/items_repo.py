@@ -153,15 +153,16 @@ class StoryAssigner:
         )
         self.index: dict[str, set[int]] = {}  # headline token -> stories using it
         self.tokens_of: dict[int, frozenset[str]] = {}
-        for story_id, title in session.execute(
-            select(Story.id, Story.title)
+        # whole rows, so that joining one of them later needs no query of its own
+        for story in session.scalars(
+            select(Story)
             .where(Story.created_at >= now - STORY_TEXT_WINDOW, Story.id.not_in(own))
             .order_by(Story.id.desc())
             .limit(2000)
         ):
-            if story_id not in self.cache:
-                self.cache[story_id] = tokens(title)
-            self._remember(story_id, self.cache[story_id])
+            if story.id not in self.cache:
+                self.cache[story.id] = tokens(story.title)
+            self._remember(story.id, self.cache[story.id])
 
     def _remember(self, story_id: int, toks: frozenset[str]) -> None:
         self.tokens_of[story_id] = toks

@@ -126,8 +126,9 @@ _STOP = {
 
 
 def release_key(text: str, names: Iterable[str]) -> str | None:
-    """``qwen3-coder`` from "Qwen3-Coder-480B is out"; only for known product or org names."""
-    known = {n.lower() for n in names}
+    """``qwen3-coder`` from "Qwen3-Coder-480B is out"; only for known product or org names
+    (pass a set of lower-case names to avoid rebuilding it on every call)."""
+    known = names if isinstance(names, (set, frozenset)) else {n.lower() for n in names}
     for m in _MODEL.finditer(text):
         name, version, joiner, variant = (
             m.group(1).rstrip("."),

@@ -434,7 +434,36 @@ async def burst(alerts: int = 1000) -> list[Row]:
     ]
 
 
+async def attribution(rounds: int = 3) -> list[Row]:
+    """Classifications per second on one core, on the shipped labelled set's items."""
+    from bot.attribution.classify import Classifier
+    from bot.attribution.evaluate import load_examples
+    from bot.attribution.registry import load_registry
+    from bot.cli.eval_cmd import CHECKOUT_DATA
+
+    files = sorted(CHECKOUT_DATA.glob("attribution_*.yaml"))
+    if not files:
+        return [("classifications", "labelled set not found (run from a checkout)", "", "")]
+    classifier = Classifier(load_registry())
+    subjects = [e.subject for e in load_examples(files)] * 50
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for subject in subjects:
+            classifier.classify(subject)
+        best = max(best, len(subjects) / (time.perf_counter() - started))
+    return [
+        (
+            "classifications per second, one core",
+            f"{best:,.0f}/s",
+            ">= 20,000/s",
+            _verdict(best >= 20_000),
+        )
+    ]
+
+
 SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
+    "attribution": attribution,
     "ingest": ingest,
     "cycle": cycle,
     "freshness": freshness,

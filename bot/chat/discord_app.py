@@ -13,6 +13,7 @@ from typing import Literal
 import discord
 from discord import app_commands
 
+from bot.alerts.card import COUNTRY_NAMES
 from bot.attribution.vocab import KINDS
 from bot.chat.render import discord_embeds
 from bot.commands.handlers import ADMIN_ONLY, Commands
@@ -22,15 +23,7 @@ from bot.commands.reply import Reply, UserError
 log = logging.getLogger(__name__)
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
 COUNTRIES = {
-    "CN": "China",
-    "US": "United States",
-    "FR": "France",
-    "GB": "United Kingdom",
-    "JP": "Japan",
-    "KR": "South Korea",
-    "AE": "UAE",
-    "CA": "Canada",
-    "DE": "Germany",
+    code: COUNTRY_NAMES[code] for code in ("CN", "US", "FR", "GB", "JP", "KR", "AE", "CA", "DE")
 }
 
 

@@ -207,19 +207,7 @@ def mark_many_sent(
 
 
 def mark_sent(session: Session, delivery_id: int, now: datetime, external_id: str | None) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            status="sent",
-            sent_at=now,
-            external_id=external_id,
-            attempts=Delivery.attempts + 1,
-            lease_owner=None,
-            lease_until=None,
-            last_error=None,
-        )
-    )
+    mark_many_sent(session, [delivery_id], now, external_id)
 
 
 def mark_retry(session: Session, delivery_id: int, error: str, next_attempt_at: datetime) -> None:

@@ -128,23 +128,7 @@ def claim_due(
     for row in rows:
         row.lease_owner, row.lease_until = owner, until
     session.flush()
-    return [
-        DueSource(
-            r.id,
-            r.name,
-            r.type,
-            r.url,
-            dict(r.spec),
-            r.trusted,
-            r.etag,
-            r.last_modified,
-            r.content_hash,
-            r.failure_count,
-            r.baseline_done,
-            r.interval_s,
-        )
-        for r in rows
-    ]
+    return [_detached(r) for r in rows]
 
 
 def make_all_due(session: Session, now: datetime) -> None:

@@ -86,10 +86,13 @@ class Classifier:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.matcher = Matcher(registry)
+        self._labels = {  # "Alibaba (CN)" for every org, prepared once
+            o.id: f"{registry.root(o).name} ({registry.root(o).country})"
+            for o in registry.orgs.values()
+        }
 
     def _label(self, org: Org) -> str:
-        root = self.registry.root(org)
-        return f"{root.name} ({root.country})"
+        return self._labels[org.id]
 
     def _hub(self, hub: HubFacts, tally: _Tally, notes: list[str]) -> str | None:
         hub_name = "Hugging Face" if hub.hub == "huggingface" else "ModelScope"

@@ -42,18 +42,29 @@ def sources_list(ctx: Context) -> None:
         )
         rows = sources_repo.list_sources(session)
         table = Table(title=f"{len(rows)} sources", show_lines=False)
-        for col in ("name", "type", "status", "last success", "next poll", "items", "last error"):
+        for col in (
+            "name",
+            "type",
+            "",
+            "status",
+            "last success",
+            "next poll",
+            "items",
+            "last error",
+        ):
             table.add_column(col, overflow="fold")
         for r in rows:
             status = r.status if r.status != "paused" else f"paused: {r.paused_reason or ''}"[:60]
+            wait = (r.next_poll_at - now).total_seconds()
             nxt = (
                 "now"
-                if r.next_poll_at <= now
-                else f"in {ago(now, r.next_poll_at).replace(' ago', '')}"
+                if wait <= 60
+                else f"in {ago(now - (r.next_poll_at - now), now).replace(' ago', '')}"
             )
             table.add_row(
                 r.name,
                 r.type,
+                flag(r.spec.get("country")) if r.spec.get("country") else "",
                 status,
                 ago(r.last_success_at, now) if r.last_success_at else "never",
                 nxt if r.status == "active" else "-",

@@ -26,8 +26,10 @@ class SourceSpec(Strict):
     repo: str | None = None
     interval: Duration | None = None
     host_delay: Duration | None = None
-    language: str | None = None
-    country: str | None = None
+    language: str | None = None  # the items' language when the feed does not say (zh, en...)
+    country: str | None = Field(
+        default=None, pattern=r"^[A-Z]{2}$"
+    )  # whose voice; a flag in `racewatch sources`
     note: str = ""
     enabled: bool = True
     watch: Literal["releases", "tags"] = "releases"  # github only

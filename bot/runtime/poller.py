@@ -12,7 +12,7 @@ import logging
 import os
 import random
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -197,6 +197,11 @@ class Poller:
             if parsed.warning:
                 log.info("%s: %s", source.name, parsed.warning)
             items = parsed.items
+            declared = source.spec.get("language")
+            if declared:  # the operator knows the feed's language better than its markup does
+                items = [
+                    i if i.language == "zh" else replace(i, language=str(declared)) for i in items
+                ]
         return response, items
 
     def _request_url(self, source: DueSource) -> str:

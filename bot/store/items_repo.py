@@ -252,16 +252,6 @@ class Queued:
     digest_rule: str | None = None
 
 
-def alert_for(session: Session, story_id: int, destination: str) -> Delivery | None:
-    return session.scalar(
-        select(Delivery).where(
-            Delivery.story_id == story_id,
-            Delivery.destination == destination,
-            Delivery.kind == "alert",
-        )
-    )
-
-
 def count_recent_alerts(session: Session, rule: str, destination: str, since: datetime) -> int:
     """Alerts this rule sent (or will send) to a destination since ``since``, for caps."""
     return (

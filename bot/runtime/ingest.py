@@ -22,8 +22,8 @@ from bot.rules.match import run_rules
 from bot.rules.model import Mute, Rule
 from bot.rules.timing import quiet_until
 from bot.store import items_repo
-from bot.store.items_repo import Queued
-from bot.store.schema import Delivery, Item, Story
+from bot.store.items_repo import Queued, StoredItem
+from bot.store.schema import Delivery, Item
 from bot.store.sources_repo import DueSource
 from bot.stories.keys import release_key
 
@@ -38,7 +38,7 @@ class IngestReport:
     alerted: tuple[int, ...] = ()  # items with a matching rule: worth an LLM summary
 
 
-def subject_for(item: Item | NewItem, source: DueSource) -> Subject:
+def subject_for(item: Item | StoredItem | NewItem, source: DueSource) -> Subject:
     hub = (
         item.hub
         if isinstance(item.hub, HubFacts) or item.hub is None
@@ -57,7 +57,9 @@ def subject_for(item: Item | NewItem, source: DueSource) -> Subject:
     )
 
 
-def facts_for(item: Item, cls: Classification, source_name: str, registry: Registry) -> Facts:
+def facts_for(
+    item: Item | StoredItem, cls: Classification, source_name: str, registry: Registry
+) -> Facts:
     keys: set[str] = set()
     for org_id in cls.orgs:
         org = registry.get(org_id)
@@ -98,6 +100,48 @@ def disposition(rule: Rule, sent_last_hour: int, sent_last_day: int, now: dateti
     return Queued("pending", quiet or now, rule.priority_rank)
 
 
+class _Routing:
+    """One batch's outbox decisions: which (story, destination) pairs already have an alert
+    queued, and each capped rule's count, read once and then kept up to date in memory."""
+
+    def __init__(self, session: Session, alerts: dict[tuple[int, str], Delivery]) -> None:
+        self.session, self.alerts = session, alerts
+        self.queued: set[tuple[int, str]] = set()
+        self.rows: list[dict[str, object]] = []
+        self.updates = 0
+        self._counts: dict[tuple[str, str], list[int]] = {}
+
+    def counts(self, rule: Rule, destination: str, now: datetime) -> list[int]:
+        key = (rule.name, destination)
+        if key not in self._counts:
+            self._counts[key] = [
+                items_repo.count_recent_alerts(self.session, rule.name, destination, now - span)
+                for span in (timedelta(hours=1), timedelta(days=1))
+            ]
+        return self._counts[key]
+
+    def route(
+        self, item: StoredItem, rule: Rule, destination: str, now: datetime, new_story: bool
+    ) -> None:
+        """Queue the story's alert for one destination, or arm an update of the one sent."""
+        story_id = item.story_id
+        alert = None if new_story else self.alerts.get((story_id, destination))
+        if alert is not None:
+            self.updates += items_repo.arm_update(self.session, alert, item, now)
+            return
+        if (story_id, destination) in self.queued:  # an earlier item of this batch has it
+            return
+        self.queued.add((story_id, destination))
+        hour_day = [0, 0]
+        if rule.cap_per_hour or rule.cap_per_day:
+            hour_day = self.counts(rule, destination, now)
+        how = disposition(rule, hour_day[0], hour_day[1], now)
+        if how.status != "held" and (rule.cap_per_hour or rule.cap_per_day):
+            hour_day[0] += 1
+            hour_day[1] += 1
+        self.rows.append(items_repo.alert_row(item, rule.name, destination, rule.mention, now, how))
+
+
 class Ingestor:
     def __init__(
         self,
@@ -114,42 +158,11 @@ class Ingestor:
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
         self._story_tokens: dict[int, frozenset[str]] = {}  # headline tokens by story id
-        self._alerts: dict[tuple[int, str], Delivery] = {}  # this batch's stories' sent alerts
         self._names = frozenset(  # lower-case, as release_key compares them
             n.lower()
             for o in self.registry.orgs.values()
             for n in (*o.products, *o.aliases)
             if n.isascii()
-        )
-
-    def _route(
-        self,
-        session: Session,
-        item: Item,
-        story: Story,
-        rule: Rule,
-        destination: str,
-        now: datetime,
-        new_story: bool = False,
-    ) -> int:
-        """Queue the story's alert for one destination, or arm an update of the one sent."""
-        alert = None if new_story else self._alerts.get((story.id, destination))
-        if alert is not None:
-            items_repo.arm_update(session, alert, item, now)
-            return 0
-        hour = day = 0
-        if rule.cap_per_hour or rule.cap_per_day:
-            hour = items_repo.count_recent_alerts(
-                session, rule.name, destination, now - timedelta(hours=1)
-            )
-            day = items_repo.count_recent_alerts(
-                session, rule.name, destination, now - timedelta(days=1)
-            )
-        how = disposition(rule, hour, day, now)
-        return int(
-            items_repo.queue_alert(
-                session, item, story, rule.name, destination, rule.mention, now, how
-            )
         )
 
     def ingest(
@@ -160,41 +173,45 @@ class Ingestor:
         now: datetime,
         baseline: bool,
     ) -> IngestReport:
-        stored = items_repo.insert_new_items(session, source.id, items, now, baseline)
-        if not stored:
+        fresh = items_repo.unseen_items(session, source.id, items) if items else []
+        if not fresh:
             return IngestReport(0, 0, 0)
         items_repo.lock_story_assignment(session)
-        matched = queued = 0
+        # pass 1: classify every item and give each a story; then one write per table
+        stories = items_repo.StoryAssigner(session, source.id, now, fresh, self._story_tokens)
+        placed = []
+        for item in fresh:
+            cls = self.classifier.classify(subject_for(item, source))
+            key_text = str(item.hub["repo_id"]).split("/", 1)[1] if item.hub else item.title
+            _story, new_story, _how = stories.assign(item, release_key(key_text, self._names))
+            placed.append((item, cls, new_story))
+        items_repo.write_batch(session, fresh, [cls for _, cls, _ in placed], now, baseline)
+        if baseline:
+            return IngestReport(len(fresh), 0, 0)
+        # pass 2: rules, and the outbox rows, with the alerts already sent read in one query
+        sent = items_repo.alerts_for(session, [i.story_id for i, _, new in placed if not new])
+        routing = _Routing(session, sent)
+        matches: list[dict[str, object]] = []
         alerted: list[int] = []
         by_rule = {r.name: r for r in self.rules}
-        # pass 1: classify every item and give each a story; one flush writes them all
-        placed = []
-        with session.no_autoflush:
-            stories = items_repo.StoryAssigner(session, source.id, now, stored, self._story_tokens)
-            for item in stored:
-                cls = self.classifier.classify(subject_for(item, source))
-                items_repo.save_classification(session, item.id, cls)
-                key_text = item.hub["repo_id"].split("/", 1)[1] if item.hub else item.title
-                story, new_story, _how = stories.assign(item, release_key(key_text, self._names))
-                placed.append((item, cls, story, new_story))
-        session.flush()
-        if baseline:
-            return IngestReport(len(stored), 0, 0)
-        # pass 2: rules, and the outbox rows, with the alerts already sent read in one query
-        self._alerts = items_repo.alerts_for(session, [s.id for _, _, s, new in placed if not new])
-        with session.no_autoflush:
-            for item, cls, story, new_story in placed:
-                facts = facts_for(item, cls, source.name, self.registry)
-                for result in run_rules(self.rules, self.mutes, facts, now, self.max_item_age):
-                    if not result.matched:
-                        continue
-                    matched += 1
-                    rule = by_rule[result.rule]
-                    items_repo.record_match(session, item, story, rule.name, now)
-                    if not alerted or alerted[-1] != item.id:
-                        alerted.append(item.id)
-                    for destination in rule.notify or self.destinations:
-                        queued += self._route(
-                            session, item, story, rule, destination, now, new_story
-                        )
-        return IngestReport(len(stored), matched, queued, tuple(alerted))
+        for item, cls, new_story in placed:
+            facts = facts_for(item, cls, source.name, self.registry)
+            for result in run_rules(self.rules, self.mutes, facts, now, self.max_item_age):
+                if not result.matched:
+                    continue
+                rule = by_rule[result.rule]
+                matches.append(
+                    {
+                        "item_id": item.id,
+                        "story_id": item.story_id,
+                        "rule_name": rule.name,
+                        "matched_at": now,
+                    }
+                )
+                if not alerted or alerted[-1] != item.id:
+                    alerted.append(item.id)
+                for destination in rule.notify or self.destinations:
+                    routing.route(item, rule, destination, now, new_story)
+        items_repo.record_matches(session, matches)
+        queued = items_repo.queue_alerts(session, routing.rows) + routing.updates
+        return IngestReport(len(fresh), len(matches), queued, tuple(alerted))

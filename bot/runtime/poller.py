@@ -7,10 +7,12 @@ the others, and a crash loses at most the source being polled (its lease then ex
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import os
 import random
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -67,6 +69,13 @@ class Poller:
         self.notify = notify or (lambda text: None)
         self.metrics = metrics
         self.rng = rng or random.Random()
+        # SQLite takes one writer at a time; queueing this process's ingest transactions on a
+        # lock is far cheaper than SQLite's busy handler, which sleeps and retries
+        bind = sessions.kw.get("bind")
+        sqlite = bind is not None and bind.dialect.name == "sqlite"
+        self._writer: contextlib.AbstractContextManager[object] = (
+            threading.Lock() if sqlite else contextlib.nullcontext()
+        )
 
     def country_of(self, organisation: str | None) -> str | None:
         """The country of an organisation named in free text (a leaderboard's column)."""
@@ -83,7 +92,7 @@ class Poller:
         """Ingest an item pushed by a webhook into the source that watches its namespace."""
 
         def ingest() -> bool:
-            with self.sessions.begin() as session:
+            with self._writer, self.sessions.begin() as session:
                 source = sources_repo.find_hub_source(session, namespace)
                 if source is None:
                     return False
@@ -229,7 +238,7 @@ class Poller:
         etag = response.headers.get("etag", source.etag)
         last_modified = response.headers.get("last-modified", source.last_modified)
         report = IngestReport(0, 0, 0)
-        with self.sessions.begin() as session:
+        with self._writer, self.sessions.begin() as session:
             content_hash = source.content_hash
             if items is not None:
                 baseline = not source.baseline_done

@@ -1,13 +1,17 @@
-"""Items, classifications, stories, rule matches and outbox rows: the ingest transaction."""
+"""Items, classifications, stories, rule matches and outbox rows: the ingest transaction.
+
+The hot path writes with Core ``executemany`` statements (one per table and source batch,
+ids read back with ``RETURNING``); the ORM is kept for the rare paths and for reading.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import CursorResult, FromClause, func, select, text
+from sqlalchemy import Table, bindparam, func, insert, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,14 +27,18 @@ STORY_TEXT_WINDOW = timedelta(hours=48)
 NEAR_DUPLICATE = 0.6
 
 
-def insert_ignore(session: Session, table: FromClause, rows: list[dict[str, Any]]) -> int:
-    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns rows inserted."""
+def insert_ignore(session: Session, table: Table, rows: list[dict[str, Any]]) -> int:
+    """INSERT ... ON CONFLICT DO NOTHING on SQLite and PostgreSQL; returns rows inserted.
+
+    The count comes from ``RETURNING``, which is exact for many rows on both databases
+    (an executemany's rowcount is not)."""
     if not rows:
         return 0
     dialect = session.get_bind().dialect.name
     module: Any = postgresql if dialect == "postgresql" else sqlite
-    result = session.execute(module.insert(table).on_conflict_do_nothing(), rows)
-    return int(result.rowcount or 0) if isinstance(result, CursorResult) else 0
+    key = next(iter(table.primary_key.columns))
+    statement = module.insert(table).on_conflict_do_nothing().returning(key)
+    return len(session.execute(statement, rows).all())
 
 
 STORY_LOCK_KEY = 0x72616365  # "race": one advisory lock serialises story assignment
@@ -39,20 +47,66 @@ STORY_LOCK_KEY = 0x72616365  # "race": one advisory lock serialises story assign
 def lock_story_assignment(session: Session) -> None:
     """Serialise story assignment across processes and connections.
 
-    Two sources ingesting the same release at once must not both start a story. SQLite
-    already serialises writers; PostgreSQL gets a transaction-scoped advisory lock, held for
-    the few milliseconds of one source's ingest.
+    Two sources ingesting the same release at once must not both start a story, so the lock
+    is taken before the recent stories are read. PostgreSQL gets a transaction-scoped
+    advisory lock; on SQLite a write that changes nothing takes the database's write lock
+    (the driver opens the transaction just before it). Either is held for the few
+    milliseconds of one source's ingest.
     """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+    else:
+        session.execute(text("UPDATE stories SET id = id WHERE 0"))
 
 
-def insert_new_items(
-    session: Session, source_id: int, items: Sequence[NewItem], now: datetime, baseline: bool
-) -> list[Item]:
-    """Store the items this source has not given us before; return just those."""
-    if not items:
-        return []
+@dataclass(eq=False)
+class StoryRef:
+    """A story as one ingest batch sees it: an existing row, or one this batch starts."""
+
+    id: int | None  # None until a new story is written
+    title: str
+    release_key: str | None = None
+    added: int = 0  # items of this batch that joined it
+    first: StoredItem | None = None  # set on a story this batch starts
+
+    @property
+    def new(self) -> bool:
+        return self.first is not None
+
+
+@dataclass(eq=False)
+class StoredItem:
+    """An item this source has not given us before, on its way into the store.
+
+    ``id`` is filled in when :func:`write_batch` writes it."""
+
+    source_id: int
+    new: NewItem
+    canonical_url: str | None
+    hub: dict[str, Any] | None
+    id: int = 0
+    story: StoryRef | None = None
+    story_reason: str | None = None
+    # the fields rules and attribution read, named as on the stored row
+    title: str = field(init=False)
+    summary: str = field(init=False)
+    url: str | None = field(init=False)
+    language: str | None = field(init=False)
+    published_at: datetime = field(init=False)
+
+    def __post_init__(self) -> None:
+        n = self.new
+        self.title, self.summary, self.url = n.title, n.summary, n.url
+        self.language, self.published_at = n.language, n.published_at
+
+    @property
+    def story_id(self) -> int:
+        assert self.story is not None and self.story.id is not None, "story not written yet"
+        return self.story.id
+
+
+def unseen_items(session: Session, source_id: int, items: Sequence[NewItem]) -> list[StoredItem]:
+    """The items this source has not given us before (each guid once), not yet written."""
     guids = [i.guid for i in items]
     known: set[str] = set()
     for start in range(0, len(guids), 500):
@@ -63,51 +117,14 @@ def insert_new_items(
                 )
             )
         )
-    rows = []
+    out = []
     for new in items:
         if new.guid in known:
             continue
         known.add(new.guid)
-        rows.append(
-            Item(
-                source_id=source_id,
-                guid=new.guid,
-                url=new.url,
-                canonical_url=canonical_url(new.url),
-                title=new.title,
-                summary=new.summary,
-                published_at=new.published_at,
-                fetched_at=now,
-                authors=list(new.authors),
-                language=new.language,
-                tags=list(new.tags),
-                hub=new.hub.as_dict() if new.hub else None,
-                baseline=baseline,
-            )
-        )
-    session.add_all(rows)
-    session.flush()
-    return rows
-
-
-def save_classification(session: Session, item_id: int, cls: Classification) -> None:
-    session.add(
-        ClassRow(
-            item_id=item_id,
-            primary_country=cls.primary_country,
-            countries=list(cls.countries),
-            primary_org=cls.primary_org,
-            orgs=list(cls.orgs),
-            kind=cls.kind,
-            modalities=list(cls.modalities),
-            open_weights=cls.open_weights,
-            licence=cls.licence,
-            params=cls.params,
-            confidence=cls.confidence,
-            reasons=list(cls.reasons),
-            derivative_of=cls.derivative_of,
-        )
-    )
+        hub = new.hub.as_dict() if new.hub else None
+        out.append(StoredItem(source_id, new, canonical_url(new.url), hub))
+    return out
 
 
 class StoryAssigner:
@@ -124,12 +141,13 @@ class StoryAssigner:
         session: Session,
         source_id: int,
         now: datetime,
-        items: Sequence[Item],
+        items: Sequence[StoredItem],
         token_cache: dict[int, frozenset[str]],
     ) -> None:
-        self.session, self.now, self.cache = session, now, token_cache
+        self.now, self.cache = now, token_cache
+        self.refs: dict[int, StoryRef] = {}  # existing stories this batch reads or joins
         urls = [i.canonical_url for i in items if i.canonical_url]
-        self.by_url: dict[str, Story | int] = {}
+        self.by_url: dict[str, StoryRef | int] = {}
         for start in range(0, len(urls), 500):
             for url, story_id in session.execute(
                 select(Item.canonical_url, Item.story_id).where(
@@ -138,7 +156,7 @@ class StoryAssigner:
             ):
                 if url and story_id:
                     self.by_url.setdefault(url, story_id)
-        self.by_key: dict[str, Story | int] = {
+        self.by_key: dict[str, StoryRef | int] = {
             str(key): int(story_id)
             for key, story_id in session.execute(
                 select(Story.release_key, func.max(Story.id))
@@ -153,23 +171,23 @@ class StoryAssigner:
         )
         self.index: dict[str, set[int]] = {}  # headline token -> stories using it
         self.tokens_of: dict[int, frozenset[str]] = {}
-        # whole rows, so that joining one of them later needs no query of its own
-        for story in session.scalars(
-            select(Story)
+        for story_id, title, key in session.execute(
+            select(Story.id, Story.title, Story.release_key)
             .where(Story.created_at >= now - STORY_TEXT_WINDOW, Story.id.not_in(own))
             .order_by(Story.id.desc())
             .limit(2000)
         ):
-            if story.id not in self.cache:
-                self.cache[story.id] = tokens(story.title)
-            self._remember(story.id, self.cache[story.id])
+            self.refs[story_id] = StoryRef(story_id, title, key)
+            if story_id not in self.cache:
+                self.cache[story_id] = tokens(title)
+            self._remember(story_id, self.cache[story_id])
 
     def _remember(self, story_id: int, toks: frozenset[str]) -> None:
         self.tokens_of[story_id] = toks
         for token in toks:
             self.index.setdefault(token, set()).add(story_id)
 
-    def _near(self, item: Item) -> tuple[int, float] | None:
+    def _near(self, item: StoredItem) -> tuple[int, float] | None:
         mine = tokens(item.title)
         candidates: set[int] = set()
         for token in mine:
@@ -179,15 +197,18 @@ class StoryAssigner:
         )
         return (best[1], best[0]) if best[0] >= NEAR_DUPLICATE else None
 
-    def _story(self, ref: Story | int) -> Story | None:
-        return ref if isinstance(ref, Story) else self.session.get(Story, ref)
+    def _ref(self, ref: StoryRef | int) -> StoryRef:
+        if isinstance(ref, StoryRef):
+            return ref
+        if ref not in self.refs:  # an older story: its key and title are not needed
+            self.refs[ref] = StoryRef(ref, "")
+        return self.refs[ref]
 
-    def assign(self, item: Item, release_key: str | None) -> tuple[Story, bool, str]:
-        """The item's story, whether it is new, and how that was decided.
+    def assign(self, item: StoredItem, release_key: str | None) -> tuple[StoryRef, bool, str]:
+        """The item's story, whether this item starts it, and how that was decided.
 
-        New stories are not flushed here: the caller flushes once for the whole batch, and
-        the items' ``story_id`` is filled in then through the relationship."""
-        ref: Story | int | None = None
+        Nothing is written here: :func:`write_batch` writes the whole batch."""
+        ref: StoryRef | int | None = None
         how = "new story"
         if item.canonical_url and item.canonical_url in self.by_url:
             ref, how = self.by_url[item.canonical_url], "same article URL as an earlier item"
@@ -195,20 +216,11 @@ class StoryAssigner:
             ref, how = self.by_key[release_key], f"same release '{release_key}'"
         elif item.hub is None and (near := self._near(item)) is not None:
             ref, how = near[0], f"headline {near[1]:.0%} similar to story {near[0]}"
-        story = self._story(ref) if ref is not None else None
+        story = self._ref(ref) if ref is not None else None
         created = story is None
         if story is None:
-            story = Story(
-                release_key=release_key,
-                title=item.title,
-                first_item_id=item.id,
-                item_count=0,
-                created_at=self.now,
-                updated_at=self.now,
-            )
-            self.session.add(story)
-        story.item_count += 1
-        story.updated_at = self.now
+            story = StoryRef(None, item.title, release_key, first=item)
+        story.added += 1
         if release_key and not story.release_key:
             story.release_key = release_key
         if release_key:
@@ -217,6 +229,131 @@ class StoryAssigner:
             self.by_url.setdefault(item.canonical_url, story)
         item.story, item.story_reason = story, how
         return story, created, how
+
+
+def write_batch(
+    session: Session,
+    items: Sequence[StoredItem],
+    classifications: Sequence[Classification],
+    now: datetime,
+    baseline: bool,
+) -> None:
+    """Write a batch's new stories, its items (with their stories) and their classifications:
+    one statement per table, plus one to bring the stories it joined up to date."""
+    stories = list({id(i.story): i.story for i in items if i.story is not None}.values())
+    started = [s for s in stories if s.new]
+    if started:
+        ids = _insert_returning_ids(
+            session,
+            _table(Story),
+            [
+                {
+                    "release_key": s.release_key,
+                    "title": s.title,
+                    "first_item_id": None,
+                    "item_count": s.added,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+                for s in started
+            ],
+            ("title", "release_key", "item_count"),
+        )
+        for story, story_id in zip(started, ids, strict=True):
+            story.id = story_id
+    joined = [s for s in stories if not s.new]
+    if joined:
+        table = _table(Story)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(
+                item_count=table.c.item_count + bindparam("b_added"),
+                updated_at=bindparam("b_now", type_=table.c.updated_at.type),
+                release_key=func.coalesce(table.c.release_key, bindparam("b_key")),
+            ),
+            [
+                {"b_id": s.id, "b_added": s.added, "b_now": now, "b_key": s.release_key}
+                for s in joined
+            ],
+        )
+    item_ids = _insert_returning_ids(
+        session,
+        _table(Item),
+        [
+            {
+                "source_id": i.source_id,
+                "guid": i.new.guid,
+                "url": i.url,
+                "canonical_url": i.canonical_url,
+                "title": i.title,
+                "summary": i.summary,
+                "published_at": i.published_at,
+                "fetched_at": now,
+                "authors": list(i.new.authors),
+                "language": i.language,
+                "tags": list(i.new.tags),
+                "hub": i.hub,
+                "baseline": baseline,
+                "story_id": i.story.id if i.story else None,
+                "story_reason": i.story_reason,
+            }
+            for i in items
+        ],
+        ("guid",),
+    )
+    for item, item_id in zip(items, item_ids, strict=True):
+        item.id = item_id
+    if started:
+        table = _table(Story)
+        session.execute(
+            update(table)
+            .where(table.c.id == bindparam("b_id"))
+            .values(first_item_id=bindparam("b_first")),
+            [{"b_id": s.id, "b_first": s.first.id if s.first else None} for s in started],
+        )
+    session.execute(
+        insert(_table(ClassRow)),
+        [
+            {
+                "item_id": item.id,
+                "primary_country": cls.primary_country,
+                "countries": list(cls.countries),
+                "primary_org": cls.primary_org,
+                "orgs": list(cls.orgs),
+                "kind": cls.kind,
+                "modalities": list(cls.modalities),
+                "open_weights": cls.open_weights,
+                "licence": cls.licence,
+                "params": cls.params,
+                "confidence": cls.confidence,
+                "reasons": list(cls.reasons),
+                "derivative_of": cls.derivative_of,
+            }
+            for item, cls in zip(items, classifications, strict=True)
+        ],
+    )
+
+
+def _insert_returning_ids(
+    session: Session, table: Table, rows: list[dict[str, Any]], key: tuple[str, ...]
+) -> list[int]:
+    """Insert many rows in batched statements and return their ids in the rows' order.
+
+    ``RETURNING`` rows come back in no promised order, and asking SQLAlchemy to sort them
+    makes SQLite insert one row per statement; so the rows are matched up by ``key``
+    columns instead. Rows equal on ``key`` are interchangeable to the caller."""
+    columns = [table.c[name] for name in key]
+    returned: dict[tuple[Any, ...], list[int]] = {}
+    for row in session.execute(insert(table).returning(table.c.id, *columns), rows):
+        returned.setdefault(tuple(row[1:]), []).append(row[0])
+    return [returned[tuple(r[name] for name in key)].pop() for r in rows]
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def alerts_for(session: Session, story_ids: Sequence[int]) -> dict[tuple[int, str], Delivery]:
@@ -233,13 +370,9 @@ def alerts_for(session: Session, story_ids: Sequence[int]) -> dict[tuple[int, st
     return out
 
 
-def record_match(session: Session, item: Item, story: Story, rule: str, now: datetime) -> None:
-    """The rule match itself, in the caller's transaction (once per item and rule)."""
-    insert_ignore(
-        session,
-        RuleMatch.__table__,
-        [{"item_id": item.id, "story_id": story.id, "rule_name": rule, "matched_at": now}],
-    )
+def record_matches(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Rule matches (item_id, story_id, rule_name, matched_at), once per item and rule."""
+    insert_ignore(session, _table(RuleMatch), rows)
 
 
 @dataclass(frozen=True)
@@ -270,49 +403,44 @@ def count_recent_alerts(session: Session, rule: str, destination: str, since: da
     )
 
 
-def queue_alert(
-    session: Session,
-    item: Item,
-    story: Story,
+def alert_row(
+    item: StoredItem,
     rule: str,
     destination: str,
     mentions: Sequence[str],
     now: datetime,
     how: Queued,
-) -> bool:
-    """The outbox row for a story's first alert to a destination; False if one exists.
+) -> dict[str, Any]:
+    """The outbox row for a story's first alert to a destination."""
+    return {
+        "story_id": item.story_id,
+        "item_id": item.id,
+        "destination": destination,
+        "rule_name": rule,
+        "mentions": list(mentions),
+        "kind": "alert",
+        "status": how.status,
+        "priority": how.priority,
+        "digest_rule": how.digest_rule,
+        "attempts": 0,
+        "next_attempt_at": how.next_attempt_at,
+        "created_at": now,
+    }
+
+
+def queue_alerts(session: Session, rows: list[dict[str, Any]]) -> int:
+    """Write outbox rows from :func:`alert_row`; returns how many were new.
 
     The unique key (story, destination, kind) makes a second item of the same story, or a
     second rule, a no-op, even across processes.
     """
-    return bool(
-        insert_ignore(
-            session,
-            Delivery.__table__,
-            [
-                {
-                    "story_id": story.id,
-                    "item_id": item.id,
-                    "destination": destination,
-                    "rule_name": rule,
-                    "mentions": list(mentions),
-                    "kind": "alert",
-                    "status": how.status,
-                    "priority": how.priority,
-                    "digest_rule": how.digest_rule,
-                    "attempts": 0,
-                    "next_attempt_at": how.next_attempt_at,
-                    "created_at": now,
-                }
-            ],
-        )
-    )
+    return insert_ignore(session, _table(Delivery), rows)
 
 
 UPDATE_COALESCE = timedelta(seconds=60)
 
 
-def arm_update(session: Session, alert: Delivery, item: Item, now: datetime) -> bool:
+def arm_update(session: Session, alert: Delivery, item: StoredItem, now: datetime) -> bool:
     """Later coverage of an alerted story: (re-)arm its single update row.
 
     Only once the alert itself went out (a pending alert will credit the coverage itself),
@@ -335,7 +463,7 @@ def arm_update(session: Session, alert: Delivery, item: Item, now: datetime) -> 
     if update is None:
         insert_ignore(
             session,
-            Delivery.__table__,
+            _table(Delivery),
             [
                 {
                     "story_id": alert.story_id,

@@ -22,10 +22,12 @@ import aiohttp
 import feedparser
 import yaml
 
+from bot.attribution.classify import Subject
 from bot.bench.data import headline, rss_feed
 from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
 from bot.config.loader import load_config
 from bot.runtime.app import App
+from bot.store.stats import rebuild_release_days
 
 Row = tuple[str, str, str, str]
 SEED = 20261125
@@ -274,11 +276,7 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
             (
                 title,
                 summary,
-                classifier.classify(
-                    __import__("bot.attribution.classify", fromlist=["Subject"]).Subject(
-                        title=title, summary=summary
-                    )
-                ),
+                classifier.classify(Subject(title=title, summary=summary)),
             )
         )
     batch = 20_000
@@ -294,6 +292,7 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
                     "created_at": when,
                     "updated_at": when,
                     "item_count": 1,
+                    "first_item_id": n + 1,
                 }
             )
             rows.append(
@@ -335,6 +334,8 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
             session.execute(insert(Story), stories)
             session.execute(insert(Item), rows)
             session.execute(insert(Classification), classes)
+    with app.sessions.begin() as session:
+        rebuild_release_days(session)
 
 
 async def commands(sizes: tuple[int, ...] = (10_000, 100_000), runs: int = 30) -> list[Row]:

@@ -47,6 +47,7 @@ from bot.runtime.election import Election
 from bot.runtime.ingest import Ingestor
 from bot.runtime.metrics import Metrics
 from bot.runtime.poller import Poller, PollOutcome
+from bot.runtime.prepare import start_worker
 from bot.runtime.scheduler import Scheduler, add_cron_job, add_interval_job, build_scheduler
 from bot.serving import bound_port
 from bot.sources import webhook
@@ -167,7 +168,12 @@ class App:
                 poll.host_delay,
             )
         )
-        self.parsers = ParserPool(workers=min(2, os.cpu_count() or 1), timeout=poll.parse_timeout)
+        self.parsers = ParserPool(  # parse and classify across cores
+            workers=min(2, os.cpu_count() or 1),
+            timeout=poll.parse_timeout,
+            initializer=start_worker,
+            initargs=(registry,),
+        )
         self.senders = self._build_senders()
         classifier = Classifier(registry)
         ingestor = Ingestor(

@@ -7,20 +7,20 @@ crash can never leave a matched item without its delivery, or deliver an unstore
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session
 
-from bot.attribution.classify import Classification, Classifier, Subject
+from bot.attribution.classify import Classification, Classifier
 from bot.attribution.registry import Registry
-from bot.items import HubFacts, NewItem
+from bot.items import NewItem
 from bot.rules.facts import Facts
 from bot.rules.match import run_rules
 from bot.rules.model import Mute, Rule
 from bot.rules.timing import quiet_until
+from bot.runtime.prepare import SourceFacts, subject_for
 from bot.store import items_repo
 from bot.store.items_repo import Queued, StoredItem
 from bot.store.schema import Delivery, Item
@@ -36,25 +36,6 @@ class IngestReport:
     matched: int
     queued: int
     alerted: tuple[int, ...] = ()  # items with a matching rule: worth an LLM summary
-
-
-def subject_for(item: Item | StoredItem | NewItem, source: DueSource) -> Subject:
-    hub = (
-        item.hub
-        if isinstance(item.hub, HubFacts) or item.hub is None
-        else HubFacts.from_dict(item.hub)
-    )
-    host = (urlsplit(source.url).hostname or "") if source.url.startswith("http") else ""
-    source_type = "arxiv" if host.endswith("arxiv.org") else source.type
-    return Subject(
-        title=item.title,
-        summary=item.summary,
-        url=item.url,
-        source_url=source.url if host else None,
-        source_type=source_type,
-        hub=hub,
-        github_repo=source.spec.get("repo"),
-    )
 
 
 def facts_for(
@@ -172,16 +153,24 @@ class Ingestor:
         items: Sequence[NewItem],
         now: datetime,
         baseline: bool,
+        classified: Mapping[str, Classification] | None = None,
     ) -> IngestReport:
+        """Store a source's new items and queue their alerts, in the caller's transaction.
+
+        ``classified`` holds classifications made in the parser processes, by guid; any
+        item without one is classified here."""
         fresh = items_repo.unseen_items(session, source.id, items) if items else []
         if not fresh:
             return IngestReport(0, 0, 0)
         items_repo.lock_story_assignment(session)
         # pass 1: classify every item and give each a story; then one write per table
         stories = items_repo.StoryAssigner(session, source.id, now, fresh, self._story_tokens)
+        about = SourceFacts.of(source)
         placed = []
         for item in fresh:
-            cls = self.classifier.classify(subject_for(item, source))
+            cls = (classified or {}).get(item.new.guid) or self.classifier.classify(
+                subject_for(item, about)
+            )
             key_text = str(item.hub["repo_id"]).split("/", 1)[1] if item.hub else item.title
             _story, new_story, _how = stories.assign(item, release_key(key_text, self._names))
             placed.append((item, cls, new_story))

@@ -14,7 +14,7 @@ import os
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -24,8 +24,10 @@ from bot.errors import FetchError
 from bot.items import NewItem
 from bot.runtime.ingest import Ingestor, IngestReport
 from bot.runtime.metrics import Metrics
+from bot.runtime.prepare import PreparedFeed, SourceFacts, prepare_feed
 from bot.runtime.timing import backoff, next_poll
 from bot.sources import huggingface, leaderboard, modelscope, trending
+from bot.sources.feeds import ParsedFeed
 from bot.sources.http import HttpClient, Response, cache_max_age
 from bot.sources.parsepool import ParserPool
 from bot.store import sources_repo
@@ -154,14 +156,14 @@ class Poller:
             return await asyncio.to_thread(
                 self._failed, source, FetchError(f"internal error: {exc}")
             )
-        response, items = fetched
-        if items is None and unchanged is not None:
+        response, prepared = fetched
+        if prepared is None and unchanged is not None:
             # nothing new: no transaction of its own, the batch records it (cheap per feed)
             unchanged.append(self._unchanged_row(source, response))
             if self.metrics:
                 self.metrics.polls.labels("unchanged").inc()
             return PollOutcome(source.name, True, not_modified=True)
-        return await asyncio.to_thread(self._succeeded, source, response, items)
+        return await asyncio.to_thread(self._succeeded, source, response, prepared)
 
     def _unchanged_row(self, source: DueSource, response: Response) -> dict[str, object]:
         now = self.clock()
@@ -174,7 +176,7 @@ class Poller:
             "last_modified": response.headers.get("last-modified", source.last_modified),
         }
 
-    async def _fetch(self, source: DueSource) -> tuple[Response, list[NewItem] | None]:
+    async def _fetch(self, source: DueSource) -> tuple[Response, PreparedFeed | None]:
         headers: dict[str, str] = {}
         if source.etag:
             headers["If-None-Match"] = source.etag
@@ -199,19 +201,15 @@ class Poller:
         now = self.clock()
         if source.type in HUB_PARSERS:
             items = HUB_PARSERS[source.type](self, source, response.body, now)
-        else:
-            parsed = await self.parsers.parse(
-                response.body, response.headers.get("content-type"), url, now
-            )
-            if parsed.warning:
-                log.info("%s: %s", source.name, parsed.warning)
-            items = parsed.items
-            declared = source.spec.get("language")
-            if declared:  # the operator knows the feed's language better than its markup does
-                items = [
-                    i if i.language == "zh" else replace(i, language=str(declared)) for i in items
-                ]
-        return response, items
+            return response, PreparedFeed(ParsedFeed(source.name, items))
+        content_type = response.headers.get("content-type")
+        prepared = await self.parsers.run(
+            url, prepare_feed, response.body, content_type, url, now, SourceFacts.of(source)
+        )
+        assert isinstance(prepared, PreparedFeed)
+        if prepared.feed.warning:
+            log.info("%s: %s", source.name, prepared.feed.warning)
+        return response, prepared
 
     def _request_url(self, source: DueSource) -> str:
         hub = self.hub
@@ -230,7 +228,7 @@ class Poller:
         return source.url
 
     def _succeeded(
-        self, source: DueSource, response: Response, items: list[NewItem] | None
+        self, source: DueSource, response: Response, prepared: PreparedFeed | None
     ) -> PollOutcome:
         now = self.clock()
         max_age = cache_max_age(response.headers.get("cache-control"))
@@ -240,9 +238,11 @@ class Poller:
         report = IngestReport(0, 0, 0)
         with self._writer, self.sessions.begin() as session:
             content_hash = source.content_hash
-            if items is not None:
+            if prepared is not None:
                 baseline = not source.baseline_done
-                report = self.ingestor.ingest(session, source, items, now, baseline)
+                report = self.ingestor.ingest(
+                    session, source, prepared.feed.items, now, baseline, prepared.classified
+                )
                 content_hash = hashlib.sha256(response.body).hexdigest()
                 if baseline:
                     log.info(
@@ -266,7 +266,7 @@ class Poller:
                 "%s: %d new items, %d alerts queued", source.name, report.new_items, report.queued
             )
         if self.metrics:
-            self.metrics.polls.labels("unchanged" if items is None else "ok").inc()
+            self.metrics.polls.labels("unchanged" if prepared is None else "ok").inc()
             self.metrics.items.inc(report.new_items)
             self.metrics.matches.inc(report.matched)
         return PollOutcome(
@@ -274,7 +274,7 @@ class Poller:
             True,
             report.new_items,
             report.queued,
-            not_modified=items is None,
+            not_modified=prepared is None,
             alerted=report.alerted,
         )
 

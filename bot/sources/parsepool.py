@@ -8,10 +8,12 @@ parse that overruns its limit gets its pool killed and replaced.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import multiprocessing
 import multiprocessing.pool
 import threading
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -22,11 +24,22 @@ log = logging.getLogger(__name__)
 
 
 class ParserPool:
-    """``await pool.parse(...)`` runs :func:`parse_feed` in a worker process."""
+    """``await pool.parse(...)`` runs :func:`parse_feed` in a worker process; ``await
+    pool.run(fn, ...)`` runs any picklable function there, under the same time limit.
 
-    def __init__(self, workers: int = 2, timeout: float = 10.0) -> None:
+    ``initializer(*initargs)`` runs once in each worker as it starts (to build what the
+    functions need, such as a classifier)."""
+
+    def __init__(
+        self,
+        workers: int = 2,
+        timeout: float = 10.0,
+        initializer: Callable[..., None] | None = None,
+        initargs: tuple[Any, ...] = (),
+    ) -> None:
         self.workers = max(1, workers)
         self.timeout = timeout
+        self.initializer, self.initargs = initializer, initargs
         self._pool: multiprocessing.pool.Pool | None = None
         self._lock = threading.Lock()
 
@@ -34,7 +47,9 @@ class ParserPool:
         with self._lock:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
-                self._pool = ctx.Pool(self.workers, maxtasksperchild=500)
+                self._pool = ctx.Pool(
+                    self.workers, self.initializer, self.initargs, maxtasksperchild=500
+                )
             return self._pool
 
     def _kill(self, pool: multiprocessing.pool.Pool) -> None:
@@ -46,13 +61,35 @@ class ParserPool:
     async def parse(
         self, body: bytes, content_type: str | None, url: str, fetched_at: datetime
     ) -> ParsedFeed:
+        result = await self.run(url, parse_feed, body, content_type, url, fetched_at)
+        assert isinstance(result, ParsedFeed)
+        return result
+
+    async def run(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in a worker. The event loop is woken by the pool's own result
+        thread, so a wait holds no thread of ours; ``label`` names the work in messages."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[Any] = loop.create_future()
+
+        def settle(value: Any, error: BaseException | None) -> None:
+            if done.done():
+                return
+            if error is None:
+                done.set_result(value)
+            else:
+                done.set_exception(error)
+
+        def relay(value: Any, error: BaseException | None = None) -> None:
+            with contextlib.suppress(RuntimeError):  # the loop closed while we parsed
+                loop.call_soon_threadsafe(settle, value, error)
+
         pool = self._get_pool()
-        pending = pool.apply_async(parse_feed, (body, content_type, url, fetched_at))
+        pool.apply_async(fn, args, callback=relay, error_callback=lambda exc: relay(None, exc))
         try:
-            result: Any = await asyncio.to_thread(pending.get, self.timeout)
-        except multiprocessing.TimeoutError:
+            return await asyncio.wait_for(done, self.timeout)
+        except TimeoutError:
             log.warning(
-                "parsing %s took over %.0f s; restarting the parser workers", url, self.timeout
+                "parsing %s took over %.0f s; restarting the parser workers", label, self.timeout
             )
             await asyncio.to_thread(self._kill, pool)
             raise FetchError(
@@ -64,8 +101,6 @@ class ParserPool:
             raise FetchError(
                 f"the feed could not be parsed ({type(exc).__name__}: {exc})", permanent=True
             ) from None
-        assert isinstance(result, ParsedFeed)
-        return result
 
     def close(self) -> None:
         with self._lock:

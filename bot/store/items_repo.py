@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from bot.attribution.classify import Classification
 from bot.items import NewItem
+from bot.store import stats
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Story
 from bot.stories.canonical import canonical_url
@@ -333,6 +334,13 @@ def write_batch(
             for item, cls in zip(items, classifications, strict=True)
         ],
     )
+    started_by: dict[stats.ReleaseKey, int] = {}  # the gap's daily counts, kept in step
+    for item, cls in zip(items, classifications, strict=True):
+        opened = item.story is not None and item.story.first is item
+        key = stats.release_key(item.published_at, cls) if opened else None
+        if key is not None:
+            started_by[key] = started_by.get(key, 0) + 1
+    stats.count_releases(session, started_by)
 
 
 def _insert_returning_ids(

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -87,6 +88,25 @@ class Story(Base):
     item_count: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[datetime] = mapped_column(index=True)
     updated_at: Mapped[datetime]
+
+
+class ReleaseDay(Base):
+    """Stories per day, by the classification of the item that started each one.
+
+    Kept up to date by ingest, in the same transaction, so the gap reads a few hundred rows
+    at any store size instead of grouping every item in its window. A story counts on the
+    day its first item was published (UTC); re-uploads of others' models (derivatives) and
+    items with no country are not counted.
+    """
+
+    __tablename__ = "release_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    open_weights: Mapped[str] = mapped_column(String(8), primary_key=True)
+    org: Mapped[str] = mapped_column(String(80), primary_key=True)  # "" when none
+    stories: Mapped[int] = mapped_column(Integer)
 
 
 class Item(Base):

@@ -7,13 +7,15 @@ large store; re-uploads of someone else's model (derivatives) are not releases.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, and_, func, select
+from sqlalchemy import Connection, Date, and_, cast, delete, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from bot.store.schema import Classification, Item, Source
+from bot.attribution.classify import Classification as Classified
+from bot.store.schema import Classification, Item, ReleaseDay, Source, Story
 
 RELEASE_KINDS = ("model_release", "open_source", "product_launch")
 MAIN = ("CN", "US")
@@ -43,12 +45,69 @@ class Scoreboard:
     best_rank: dict[str, tuple[int, str]] = field(default_factory=dict)  # country -> (rank, model)
 
 
-def _window(since: datetime, until: datetime):  # type: ignore[no-untyped-def]
-    return and_(
-        Item.published_at >= since,
-        Item.published_at < until,
-        Classification.primary_country.is_not(None),
-        Classification.derivative_of.is_(None),
+DAY = timedelta(days=1)
+ReleaseKey = tuple[date, str, str, str, str]  # day, country, kind, open weights, organisation
+
+
+def release_key(published_at: datetime, cls: Classified | Classification) -> ReleaseKey | None:
+    """Where a new story counts in ``release_days``, or None when it does not count."""
+    if cls.primary_country is None or cls.derivative_of is not None:
+        return None
+    day = published_at.astimezone(UTC).date()
+    return (day, cls.primary_country, cls.kind, cls.open_weights, cls.primary_org or "")
+
+
+def count_releases(session: Session, counts: dict[ReleaseKey, int]) -> None:
+    """Add new stories to their days' counts (an upsert per key, in one statement)."""
+    if not counts:
+        return
+    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    table = ReleaseDay.__table__
+    statement = module.insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=["day", "country", "kind", "open_weights", "org"],
+        set_={"stories": table.c.stories + statement.excluded.stories},
+    )
+    session.execute(
+        statement,
+        [
+            {"day": d, "country": c, "kind": k, "open_weights": o, "org": org, "stories": n}
+            for (d, c, k, o, org), n in counts.items()
+        ],
+    )
+
+
+def _day_of(connection: Connection | Session) -> Any:
+    bind = connection.get_bind() if isinstance(connection, Session) else connection
+    if bind.dialect.name == "postgresql":
+        return cast(func.timezone("UTC", Item.published_at), Date)
+    return func.date(Item.published_at)  # SQLite keeps UTC as naive text
+
+
+def _started_by(*columns: Any) -> Any:
+    """Items that started their story, with their classification, countable in the gap."""
+    return (
+        select(*columns)
+        .select_from(Item)
+        .join(Classification, Classification.item_id == Item.id)
+        .join(Story, and_(Story.id == Item.story_id, Story.first_item_id == Item.id))
+        .where(Classification.primary_country.is_not(None), Classification.derivative_of.is_(None))
+    )
+
+
+def rebuild_release_days(connection: Connection | Session) -> None:
+    """Recount ``release_days`` from the stories stored (migrations and bulk loads)."""
+    day = _day_of(connection)
+    org = func.coalesce(Classification.primary_org, "")
+    c = Classification
+    source = _started_by(
+        day, c.primary_country, c.kind, c.open_weights, org, func.count()
+    ).group_by(day, c.primary_country, c.kind, c.open_weights, org)
+    connection.execute(delete(ReleaseDay))
+    connection.execute(
+        insert(ReleaseDay).from_select(
+            ["day", "country", "kind", "open_weights", "org", "stories"], source
+        )
     )
 
 
@@ -56,37 +115,46 @@ def _group(country: str | None) -> str:
     return country if country in MAIN else "other"
 
 
+def _raw(
+    session: Session, since: datetime, until: datetime
+) -> list[tuple[str, str, str, str | None, int]]:
+    """Stories started in [since, until), counted from the items themselves."""
+    c = Classification
+    rows = session.execute(
+        _started_by(c.primary_country, c.kind, c.open_weights, c.primary_org, func.count())
+        .where(Item.published_at >= since, Item.published_at < until)
+        .group_by(c.primary_country, c.kind, c.open_weights, c.primary_org)
+    )
+    return [(str(cc), str(k), str(o), org, int(n)) for cc, k, o, org, n in rows]
+
+
+def _midnight(day: date) -> datetime:
+    return datetime.combine(day, time(), UTC)
+
+
 def _grouped(
     session: Session, since: datetime, until: datetime
 ) -> list[tuple[str, str, str, str | None, int]]:
-    """(country, kind, open weights, organisation, stories) for a window, in one query.
+    """(country, kind, open weights, organisation, stories) for a window; keys may repeat.
 
-    Each story counts once, with its first item's classification: ten outlets covering
-    Qwen3 are one release, wherever they file it."""
-    firsts = (
-        select(func.min(Item.id).label("id"))
-        .join(Classification, Classification.item_id == Item.id)
-        .where(_window(since, until))
-        .group_by(func.coalesce(Item.story_id, -Item.id))
-        .subquery()
-    )
-    rows = session.execute(
-        select(
-            Classification.primary_country,
-            Classification.kind,
-            Classification.open_weights,
-            Classification.primary_org,
-            func.count(),
+    Each story counts once, with the classification of the item that started it: ten
+    outlets covering Qwen3 are one release. Whole days come from ``release_days``; the
+    partial days at either end are counted from the items."""
+    since, until = since.astimezone(UTC), until.astimezone(UTC)
+    first = since.date() if since == _midnight(since.date()) else since.date() + DAY
+    end = until.date()  # days before this one are whole
+    if first >= end:
+        return _raw(session, since, until)
+    r = ReleaseDay
+    rows = [
+        (c, k, o, org or None, int(n))
+        for c, k, o, org, n in session.execute(
+            select(r.country, r.kind, r.open_weights, r.org, func.sum(r.stories))
+            .where(r.day >= first, r.day < end)
+            .group_by(r.country, r.kind, r.open_weights, r.org)
         )
-        .join(firsts, firsts.c.id == Classification.item_id)
-        .group_by(
-            Classification.primary_country,
-            Classification.kind,
-            Classification.open_weights,
-            Classification.primary_org,
-        )
-    )
-    return [(str(c), str(k), str(o), org, int(n)) for c, k, o, org, n in rows]
+    ]
+    return rows + _raw(session, since, _midnight(first)) + _raw(session, _midnight(end), until)
 
 
 def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
@@ -155,28 +223,24 @@ def best_ranks(session: Session) -> dict[str, tuple[int, str]]:
 def weekly(
     session: Session, now: datetime, days: int
 ) -> tuple[list[datetime], dict[str, list[int]]]:
-    """Releases per week per main country, oldest week first (for the chart), in one query."""
+    """Releases per week per main country, oldest week first (for the chart), from the
+    daily counts: each day falls in the week that holds its middle."""
     weeks = max(2, days // 7)
     starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
-    if session.get_bind().dialect.name == "postgresql":
-        age: Any = func.floor(func.extract("epoch", now - Item.published_at) / 604800)
-    else:
-        naive = now.replace(tzinfo=None)
-        age = func.cast((func.julianday(naive) - func.julianday(Item.published_at)) / 7, Integer)
-    stories = func.count(func.distinct(func.coalesce(Item.story_id, -Item.id)))
     series: dict[str, list[int]] = {c: [0] * weeks for c in MAIN}
+    r = ReleaseDay
     rows = session.execute(
-        select(Classification.primary_country, age, stories)
-        .join(Item, Item.id == Classification.item_id)
+        select(r.day, r.country, func.sum(r.stories))
         .where(
-            _window(starts[0], now),
-            Classification.kind.in_(RELEASE_KINDS),
-            Classification.primary_country.in_(MAIN),
+            r.day >= starts[0].astimezone(UTC).date(),
+            r.kind.in_(RELEASE_KINDS),
+            r.country.in_(MAIN),
         )
-        .group_by(Classification.primary_country, age)
+        .group_by(r.day, r.country)
     )
-    for country, weeks_ago, n in rows:
-        index = weeks - 1 - int(weeks_ago)
+    for day, country, n in rows:
+        middle = _midnight(day) + DAY / 2
+        index = weeks - 1 - int((now - middle) / timedelta(days=7))
         if 0 <= index < weeks:
             series[country][index] += int(n)
     return starts, series

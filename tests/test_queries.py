@@ -1,0 +1,59 @@
+"""What /race latest and /race search return, on both stores."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from bot.config.loader import load_config
+from bot.runtime.app import App
+from bot.store.queries import latest, search
+from tests.conftest import LocalServer, rss
+from tests.test_pipeline import database_url  # noqa: F401  (both stores, as the pipeline)
+
+ITEMS = [
+    ("Alibaba releases Qwen3-Coder for agentic coding", 5),
+    ("DeepSeek open-sources DeepSeek-V3.2 with sparse attention", 1),
+    ("OpenAI releases GPT-5 for coding and reasoning", 2),
+    ("Moonshot AI launches Kimi K2 with coding agents", 3),
+    ("Baidu cuts prices of ERNIE 4.5", 30),
+]
+
+
+async def test_latest_is_newest_first_and_search_finds_every_word(
+    server: LocalServer, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    server.set(
+        "/feed.xml",
+        rss(
+            [
+                {
+                    "title": t,
+                    "guid": f"g{n}",
+                    "link": f"https://n.example/{n}",
+                    "age": timedelta(hours=h),
+                }
+                for n, (t, h) in enumerate(ITEMS)
+            ]
+        ),
+    )
+    app = App(
+        load_config(
+            write_config({"sources": [{"name": "news", "url": server.url("/feed.xml")}]}), env={}
+        )
+    )
+    await app.start()
+    try:
+        await app.poll_once(force=True)
+        assert app.sessions is not None
+        with app.sessions.begin() as session:
+            chinese = [r.title for r in latest(session, country="CN", limit=3)]
+            found = [r.title for r in search(session, "coding agents")]
+            nothing = search(session, "quantum teleportation")
+        assert chinese == [ITEMS[1][0], ITEMS[3][0], ITEMS[0][0]]
+        assert found == [ITEMS[3][0]]
+        assert nothing == []
+    finally:
+        await app.close()

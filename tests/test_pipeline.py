@@ -9,9 +9,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from bot.config.loader import load_config
 from bot.runtime.app import App
+from bot.store.schema import Item
 from tests.conftest import LocalServer, fresh_postgres_database, rss
 
 
@@ -163,3 +165,46 @@ async def test_the_same_story_from_two_outlets_is_one_alert(
     got = alerts(tmp_path / "alerts.jsonl")
     assert len(got) == 1
     assert got[0]["also_reported"]  # the other outlet is credited on the one alert
+
+
+async def test_a_near_identical_headline_joins_another_outlets_story_not_its_own(
+    server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    first = "Kuaishou raises $1 billion for its Kling AI video unit"
+    server.set("/news.xml", rss([]))
+    server.set("/other.xml", rss([]))
+    settings = feed_config(server, tmp_path)
+    settings["sources"] = [
+        {"name": "news", "url": server.url("/news.xml")},
+        {"name": "other", "url": server.url("/other.xml")},
+    ]
+    app = App(load_config(write_config(settings), env={}))
+    await app.start()
+    try:
+        await app.poll_once(force=True)
+        server.set("/news.xml", rss([{"title": first, "guid": "a", "link": "https://n.example/a"}]))
+        await app.poll_once(force=True)
+        server.set(
+            "/other.xml",
+            rss([{"title": f"{first}, sources say", "guid": "b", "link": "https://o.example/b"}]),
+        )
+        server.set(
+            "/news.xml",
+            rss(
+                [
+                    {"title": first, "guid": "a", "link": "https://n.example/a"},
+                    {"title": f"{first}: update", "guid": "c", "link": "https://n.example/c"},
+                ]
+            ),
+        )
+        await app.poll_once(force=True)
+        assert app.sessions is not None
+        with app.sessions.begin() as session:
+            rows = session.execute(select(Item.guid, Item.story_id, Item.story_reason)).all()
+        story = {guid.rsplit("/", 1)[-1]: story_id for guid, story_id, _ in rows}
+        reason = {guid.rsplit("/", 1)[-1]: why for guid, _, why in rows}
+        assert story["b"] == story["a"] and "similar" in (reason["b"] or "")
+        assert story["c"] != story["a"]  # one outlet's second post is another event
+        assert len(alerts(tmp_path / "alerts.jsonl")) == 2
+    finally:
+        await app.close()

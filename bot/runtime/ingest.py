@@ -138,7 +138,7 @@ class Ingestor:
         self.mutes = list(mutes)
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
-        self._story_tokens: dict[int, frozenset[str]] = {}  # headline tokens by story id
+        self._recent = items_repo.RecentStories()  # headlines of recent stories
         self._names = frozenset(  # lower-case, as release_key compares them
             n.lower()
             for o in self.registry.orgs.values()
@@ -164,15 +164,18 @@ class Ingestor:
             return IngestReport(0, 0, 0)
         items_repo.lock_story_assignment(session)
         # pass 1: classify every item and give each a story; then one write per table
-        stories = items_repo.StoryAssigner(session, source.id, now, fresh, self._story_tokens)
+        keys = [
+            release_key(str(i.hub["repo_id"]).split("/", 1)[1] if i.hub else i.title, self._names)
+            for i in fresh
+        ]
+        stories = items_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
         about = SourceFacts.of(source)
         placed = []
-        for item in fresh:
+        for item, key in zip(fresh, keys, strict=True):
             cls = (classified or {}).get(item.new.guid) or self.classifier.classify(
                 subject_for(item, about)
             )
-            key_text = str(item.hub["repo_id"]).split("/", 1)[1] if item.hub else item.title
-            _story, new_story, _how = stories.assign(item, release_key(key_text, self._names))
+            _story, new_story, _how = stories.assign(item, key)
             placed.append((item, cls, new_story))
         items_repo.write_batch(session, fresh, [cls for _, cls, _ in placed], now, baseline)
         if baseline:

@@ -21,7 +21,7 @@ from bot.store import stats
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Story
 from bot.stories.canonical import canonical_url
-from bot.stories.keys import similarity, tokens
+from bot.stories.keys import overlap_score, tokens
 
 STORY_KEY_WINDOW = timedelta(days=7)
 STORY_TEXT_WINDOW = timedelta(hours=48)
@@ -128,13 +128,70 @@ def unseen_items(session: Session, source_id: int, items: Sequence[NewItem]) -> 
     return out
 
 
+class RecentStories:
+    """Headline tokens of the last two days' stories, kept from one batch to the next.
+
+    Each batch reads only the stories written since the one before: story ids only grow
+    while the story lock is held, and the lock is held from before this read until commit.
+    What this index holds was committed, so a rolled-back batch leaves nothing behind.
+    """
+
+    def __init__(self, limit: int = 5000) -> None:
+        self.limit = limit
+        self.tokens: dict[int, frozenset[str]] = {}  # in id order, oldest first
+        self.created: dict[int, datetime] = {}
+        self.index: dict[str, set[int]] = {}  # headline token -> stories using it
+        self.last_id = 0
+
+    def refresh(self, session: Session, now: datetime) -> None:
+        since = now - STORY_TEXT_WINDOW
+        for story_id, title, created in session.execute(
+            select(Story.id, Story.title, Story.created_at)
+            .where(Story.id > self.last_id, Story.created_at >= since)
+            .order_by(Story.id)
+        ):
+            self.last_id = max(self.last_id, story_id)
+            self.tokens[story_id] = toks = tokens(title)
+            self.created[story_id] = created
+            for token in toks:
+                self.index.setdefault(token, set()).add(story_id)
+        while self.tokens and (
+            len(self.tokens) > self.limit or self.created[next(iter(self.tokens))] < since
+        ):
+            self._forget(next(iter(self.tokens)))
+
+    def _forget(self, story_id: int) -> None:
+        for token in self.tokens.pop(story_id):
+            users = self.index[token]
+            users.discard(story_id)
+            if not users:
+                del self.index[token]
+        del self.created[story_id]
+
+    def near(self, title: str) -> list[tuple[float, int]]:
+        """Stories whose headlines are near-identical to ``title``, most similar first."""
+        mine = tokens(title)
+        shared: dict[int, int] = {}
+        for token in mine:
+            for story_id in self.index.get(token, ()):
+                shared[story_id] = shared.get(story_id, 0) + 1
+        size = len(mine)
+        found = [
+            (score, story_id)
+            for story_id, n in shared.items()
+            if (score := overlap_score(n, size, len(self.tokens[story_id]))) >= NEAR_DUPLICATE
+        ]
+        return sorted(found, reverse=True)
+
+
 class StoryAssigner:
     """Attaches a batch of new items to stories with a handful of queries, not several per item.
 
     An item joins an existing story when it has the same canonical URL as an earlier item, the
     same release key (``qwen3``) within a week, or a near-identical headline from *another*
     source within two days (one source's two posts are two events). Otherwise it starts one.
-    Recent stories are read once per batch; their headline tokens are cached across batches.
+    Every lookup is by index: the batch's URLs, the batch's release keys, and the recent
+    headlines kept in :class:`RecentStories` (refreshed here, under the story lock).
     """
 
     def __init__(
@@ -143,10 +200,12 @@ class StoryAssigner:
         source_id: int,
         now: datetime,
         items: Sequence[StoredItem],
-        token_cache: dict[int, frozenset[str]],
+        keys: Sequence[str | None],
+        recent: RecentStories,
     ) -> None:
-        self.now, self.cache = now, token_cache
-        self.refs: dict[int, StoryRef] = {}  # existing stories this batch reads or joins
+        self.session, self.source_id, self.now, self.recent = session, source_id, now, recent
+        self.refs: dict[int, StoryRef] = {}  # existing stories this batch joins
+        self._own: dict[int, bool] = {}  # story -> has an item of this source (two days)
         urls = [i.canonical_url for i in items if i.canonical_url]
         self.by_url: dict[str, StoryRef | int] = {}
         for start in range(0, len(urls), 500):
@@ -157,46 +216,44 @@ class StoryAssigner:
             ):
                 if url and story_id:
                     self.by_url.setdefault(url, story_id)
-        self.by_key: dict[str, StoryRef | int] = {
-            str(key): int(story_id)
-            for key, story_id in session.execute(
-                select(Story.release_key, func.max(Story.id))
-                .where(Story.release_key.is_not(None), Story.updated_at >= now - STORY_KEY_WINDOW)
-                .group_by(Story.release_key)
+        wanted = sorted({k for k in keys if k})
+        self.by_key: dict[str, StoryRef | int] = {}
+        for start in range(0, len(wanted), 500):
+            self.by_key.update(
+                (str(key), int(story_id))
+                for key, story_id in session.execute(
+                    select(Story.release_key, func.max(Story.id))
+                    .where(
+                        Story.release_key.in_(wanted[start : start + 500]),
+                        Story.updated_at >= now - STORY_KEY_WINDOW,
+                    )
+                    .group_by(Story.release_key)
+                )
             )
-        }
-        own = select(Item.story_id).where(
-            Item.source_id == source_id,
-            Item.story_id.is_not(None),
-            Item.fetched_at >= now - STORY_TEXT_WINDOW,
-        )
-        self.index: dict[str, set[int]] = {}  # headline token -> stories using it
-        self.tokens_of: dict[int, frozenset[str]] = {}
-        for story_id, title, key in session.execute(
-            select(Story.id, Story.title, Story.release_key)
-            .where(Story.created_at >= now - STORY_TEXT_WINDOW, Story.id.not_in(own))
-            .order_by(Story.id.desc())
-            .limit(2000)
-        ):
-            self.refs[story_id] = StoryRef(story_id, title, key)
-            if story_id not in self.cache:
-                self.cache[story_id] = tokens(title)
-            self._remember(story_id, self.cache[story_id])
+        recent.refresh(session, now)
 
-    def _remember(self, story_id: int, toks: frozenset[str]) -> None:
-        self.tokens_of[story_id] = toks
-        for token in toks:
-            self.index.setdefault(token, set()).add(story_id)
+    def _is_own(self, story_id: int) -> bool:
+        """Whether this source has an item in the story from the last two days."""
+        if story_id not in self._own:
+            self._own[story_id] = (
+                self.session.scalar(
+                    select(Item.id)
+                    .where(
+                        Item.story_id == story_id,
+                        Item.source_id == self.source_id,
+                        Item.fetched_at >= self.now - STORY_TEXT_WINDOW,
+                    )
+                    .limit(1)
+                )
+                is not None
+            )
+        return self._own[story_id]
 
     def _near(self, item: StoredItem) -> tuple[int, float] | None:
-        mine = tokens(item.title)
-        candidates: set[int] = set()
-        for token in mine:
-            candidates |= self.index.get(token, set())
-        best = max(
-            ((similarity(mine, self.tokens_of[sid]), sid) for sid in candidates), default=(0.0, 0)
-        )
-        return (best[1], best[0]) if best[0] >= NEAR_DUPLICATE else None
+        for score, story_id in self.recent.near(item.title):
+            if not self._is_own(story_id):
+                return story_id, score
+        return None
 
     def _ref(self, ref: StoryRef | int) -> StoryRef:
         if isinstance(ref, StoryRef):

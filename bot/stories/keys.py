@@ -165,9 +165,14 @@ def _is_cjk(word: str) -> bool:
 
 def similarity(a: frozenset[str], b: frozenset[str]) -> float:
     """Overlap coefficient blended with Jaccard: robust to one headline being longer."""
-    if not a or not b:
+    return overlap_score(len(a & b), len(a), len(b)) if a and b else 0.0
+
+
+def overlap_score(shared: int, a: int, b: int) -> float:
+    """:func:`similarity` from counts: ``shared`` tokens of token sets sized ``a`` and ``b``
+    (so a candidate found through an index of tokens needs no set operations)."""
+    if not shared:
         return 0.0
-    inter = len(a & b)
-    jaccard = inter / len(a | b)
-    overlap = inter / min(len(a), len(b))
-    return 0.5 * jaccard + 0.5 * overlap if min(len(a), len(b)) >= 4 else jaccard
+    jaccard = shared / (a + b - shared)
+    smaller = min(a, b)
+    return 0.5 * jaccard + 0.5 * shared / smaller if smaller >= 4 else jaccard

@@ -1,12 +1,12 @@
 """The gap's counts come from daily totals kept by ingest; they must equal a count made from
-the stored stories themselves, on both stores, including the partial days at a window's ends."""
+the stored stories themselves, on both stores, for items either side of a window's edges."""
 
 from __future__ import annotations
 
 import random
 from collections import Counter
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +18,13 @@ from bot.store.schema import Classification, Item, ReleaseDay, Story
 from bot.store.stats import RELEASE_KINDS, rebuild_release_days, scoreboard, weekly
 from tests.conftest import LocalServer, rss
 from tests.test_pipeline import database_url  # noqa: F401  (both stores, as the pipeline)
+
+
+def windows(now: datetime) -> tuple[datetime, datetime, datetime]:
+    """Now, and the starts of `gap 30d` and of the 30 days before it: UTC calendar days."""
+    today = datetime.combine(now.astimezone(UTC).date(), time(), UTC)
+    return now, today - timedelta(days=29), today - timedelta(days=59)
+
 
 HEADLINES = [
     "Alibaba releases Qwen{n}, an open-weights reasoning model",
@@ -32,12 +39,13 @@ HEADLINES = [
 
 
 def entries(seed: int, count: int, days: float) -> list[dict[str, Any]]:
-    """Items spread over ``days``, several of them an hour either side of 30 and 60 days
-    ago (the edges of `gap 30d` and of the window before it), some sharing a release."""
+    """Items spread over ``days``, several of them an hour or two either side of the edges
+    of `gap 30d` and of the window before it, some sharing a release."""
     rng = random.Random(seed)
+    now = datetime.now(UTC)
     ages = [timedelta(days=rng.uniform(0, days)) for _ in range(count)]
-    for edge in (30, 60):
-        ages += [timedelta(days=edge, hours=h) for h in (-2, -1, 1, 2)]
+    for edge in windows(now)[1:]:
+        ages += [now - edge + timedelta(hours=h) for h in (-2, -1, 1, 2)]
     out = []
     for n, age in enumerate(ages):
         text = rng.choice(HEADLINES).format(n=rng.randint(2, 90))
@@ -86,8 +94,9 @@ async def test_gap_counts_equal_a_count_from_the_stories(
         with app.sessions.begin() as session:
             board = scoreboard(session, now, 30)
             starts, series = weekly(session, now, 30)
-        current = counted_from_stories(app, now - timedelta(days=30), now)
-        before = counted_from_stories(app, now - timedelta(days=60), now - timedelta(days=30))
+        _now, since, earlier = windows(now)
+        current = counted_from_stories(app, since, now + timedelta(minutes=10))
+        before = counted_from_stories(app, earlier, since)
         assert sum(current.values()) > 15 and sum(before.values()) > 15  # a real test
         for line in board.lines:
             kinds = {k: n for (c, k), n in current.items() if c == line.country}
@@ -96,11 +105,12 @@ async def test_gap_counts_equal_a_count_from_the_stories(
             assert line.previous == sum(
                 n for (c, k), n in before.items() if c == line.country and k in RELEASE_KINDS
             )
-        # the chart's weeks hold every release in its span, give or take its edge days
+        # the chart's weeks hold every release in their span
         charted = sum(sum(v) for v in series.values())
-        spanned = counted_from_stories(app, starts[0], now)
-        main = sum(n for (c, k), n in spanned.items() if c != "other" and k in RELEASE_KINDS)
-        assert abs(charted - main) <= 4
+        spanned = counted_from_stories(app, starts[0], now + timedelta(minutes=10))
+        assert charted == sum(
+            n for (c, k), n in spanned.items() if c != "other" and k in RELEASE_KINDS
+        )
 
         # the daily totals kept by ingest are exactly what a full recount gives
         with app.sessions.begin() as session:

@@ -157,8 +157,13 @@ class Commands:
             raise UserError(f"'{window[:20]}' is not a window. {usage(self.command, 'gap')}")
         days = WINDOWS[window]
         now = self.clock()
-        board, (weeks, series) = await self._db(
-            lambda s: (stats.scoreboard(s, now, days), stats.weekly(s, now, min(days, 182)))
+        weeks, series = await self._db(lambda s: stats.weekly(s, now, min(days, 182)))
+        # the chart draws while the database counts (SQLite lets go of the GIL as it works)
+        board, png = await asyncio.gather(
+            self._db(lambda s: stats.scoreboard(s, now, days)),
+            asyncio.to_thread(
+                chart.weekly_chart, weeks, series, f"Weekly releases, last {len(weeks)} weeks"
+            ),
         )
         lines = []
         for line in board.lines:
@@ -174,9 +179,6 @@ class Commands:
             )
         for country, (rank, model) in sorted(board.best_rank.items()):
             lines.append(Line(f"{flag(country)} best on LMArena: #{rank} {model}"))
-        png = await asyncio.to_thread(
-            chart.weekly_chart, weeks, series, f"Weekly releases, last {len(weeks)} weeks"
-        )
         return Reply(f"The gap, last {days} days", lines, image=png, image_name=f"gap-{window}.png")
 
     def _name(self, org_id: str) -> str:

@@ -51,21 +51,20 @@ def latest(
     flagged_only: bool = True,
 ) -> list[Row]:
     """Most recent items, one per story, newest first (only attributed ones by default)."""
-    # Newest first through the published-date index, stopping at the limit. Left to itself,
-    # SQLite may start from the country index and sort every item of that country.
-    query = (
-        _base()
-        .with_hint(Item, "INDEXED BY ix_items_published", "sqlite")
-        .order_by(Item.published_at.desc(), Item.id.desc())
-    )
+    # Country and kind are compared through coalesce() so that no index on them is used:
+    # walking the published-date index newest first stops at the limit, where starting
+    # from the country index would sort every item of that country (organisations are
+    # rare enough that their index is the better start).
+    query = _base().order_by(Item.published_at.desc(), Item.id.desc())
+    country_of = func.coalesce(Classification.primary_country, "")
     if country:
-        query = query.where(Classification.primary_country == country)
+        query = query.where(country_of == country)
     elif flagged_only:
-        query = query.where(Classification.primary_country.is_not(None))
+        query = query.where(country_of != "")
     if orgs:
         query = query.where(Classification.primary_org.in_(orgs))
     if kind:
-        query = query.where(Classification.kind == kind)
+        query = query.where(func.coalesce(Classification.kind, "") == kind)
     seen: set[int] = set()
     out: list[Row] = []
     for item, cls, source in session.execute(query.limit(limit * 4)):

@@ -115,38 +115,27 @@ def _group(country: str | None) -> str:
     return country if country in MAIN else "other"
 
 
-def _raw(
-    session: Session, since: datetime, until: datetime
-) -> list[tuple[str, str, str, str | None, int]]:
-    """Stories started in [since, until), counted from the items themselves."""
-    c = Classification
-    rows = session.execute(
-        _started_by(c.primary_country, c.kind, c.open_weights, c.primary_org, func.count())
-        .where(Item.published_at >= since, Item.published_at < until)
-        .group_by(c.primary_country, c.kind, c.open_weights, c.primary_org)
-    )
-    return [(str(cc), str(k), str(o), org, int(n)) for cc, k, o, org, n in rows]
-
-
 def _midnight(day: date) -> datetime:
     return datetime.combine(day, time(), UTC)
 
 
-def _grouped(
-    session: Session, since: datetime, until: datetime
-) -> list[tuple[str, str, str, str | None, int]]:
-    """(country, kind, open weights, organisation, stories) for a window; keys may repeat.
+def _window_days(now: datetime, days: int) -> tuple[date, date]:
+    """The ``days`` UTC calendar days that end with today (today so far included), as
+    [first, end): counts stay put through the day instead of shifting hour by hour."""
+    end = now.astimezone(UTC).date() + DAY
+    return end - timedelta(days=days), end
 
-    Each story counts once, with the classification of the item that started it: ten
-    outlets covering Qwen3 are one release. Whole days come from ``release_days``; the
-    partial days at either end are counted from the items."""
-    since, until = since.astimezone(UTC), until.astimezone(UTC)
-    first = since.date() if since == _midnight(since.date()) else since.date() + DAY
-    end = until.date()  # days before this one are whole
-    if first >= end:
-        return _raw(session, since, until)
+
+def _grouped(
+    session: Session, first: date, end: date
+) -> list[tuple[str, str, str, str | None, int]]:
+    """(country, kind, open weights, organisation, stories) for the days [first, end).
+
+    Each story counts once, on the day of the item that started it and with that item's
+    classification: ten outlets covering Qwen3 are one release. Read from the daily totals,
+    so the cost does not grow with the store."""
     r = ReleaseDay
-    rows = [
+    return [
         (c, k, o, org or None, int(n))
         for c, k, o, org, n in session.execute(
             select(r.country, r.kind, r.open_weights, r.org, func.sum(r.stories))
@@ -154,14 +143,15 @@ def _grouped(
             .group_by(r.country, r.kind, r.open_weights, r.org)
         )
     ]
-    return rows + _raw(session, since, _midnight(first)) + _raw(session, _midnight(end), until)
 
 
 def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
-    """Two grouped queries (this window and the one before); the rest is arithmetic."""
-    since = now - timedelta(days=days)
-    current = _grouped(session, since, now)
-    before = _grouped(session, since - timedelta(days=days), since)
+    """The last ``days`` calendar days (UTC, today included) against the ``days`` before:
+    two small grouped queries on the daily totals; the rest is arithmetic."""
+    first, end = _window_days(now, days)
+    since = _midnight(first)
+    current = _grouped(session, first, end)
+    before = _grouped(session, first - timedelta(days=days), first)
     releases: dict[str, int] = {}
     previous: dict[str, int] = {}
     opened: dict[str, int] = {}
@@ -223,24 +213,18 @@ def best_ranks(session: Session) -> dict[str, tuple[int, str]]:
 def weekly(
     session: Session, now: datetime, days: int
 ) -> tuple[list[datetime], dict[str, list[int]]]:
-    """Releases per week per main country, oldest week first (for the chart), from the
-    daily counts: each day falls in the week that holds its middle."""
+    """Releases per week per main country, oldest week first (for the chart): the last
+    ``weeks`` runs of seven calendar days, the newest ending today."""
     weeks = max(2, days // 7)
-    starts = [now - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
+    _first, end = _window_days(now, 7 * weeks)
+    firsts = [end - timedelta(days=7 * (weeks - i)) for i in range(weeks)]
     series: dict[str, list[int]] = {c: [0] * weeks for c in MAIN}
     r = ReleaseDay
     rows = session.execute(
         select(r.day, r.country, func.sum(r.stories))
-        .where(
-            r.day >= starts[0].astimezone(UTC).date(),
-            r.kind.in_(RELEASE_KINDS),
-            r.country.in_(MAIN),
-        )
+        .where(r.day >= firsts[0], r.day < end, r.kind.in_(RELEASE_KINDS), r.country.in_(MAIN))
         .group_by(r.day, r.country)
     )
     for day, country, n in rows:
-        middle = _midnight(day) + DAY / 2
-        index = weeks - 1 - int((now - middle) / timedelta(days=7))
-        if 0 <= index < weeks:
-            series[country][index] += int(n)
-    return starts, series
+        series[country][(day - firsts[0]).days // 7] += int(n)
+    return [_midnight(d) for d in firsts], series

@@ -73,3 +73,62 @@ def test_a_data_directory_that_is_a_file_is_a_clear_error(tmp_path: Path) -> Non
 def test_a_nonsense_database_url_is_named() -> None:
     with pytest.raises(StoreError, match="not valid"):
         make_engine("not a url at all")
+
+
+def test_upgrading_a_store_with_items_fills_the_gaps_daily_totals(tmp_path: Path) -> None:
+    from alembic import command
+
+    from bot.store.db import _alembic_config
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'rw.sqlite3'}")
+    command.upgrade(_alembic_config(engine), "0003")  # a store from before the totals
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO sources (id, name, type, url, spec, origin, trusted, status, "
+                "interval_s, next_poll_at, failure_count, baseline_done, items_seen) VALUES "
+                "(1, 'news', 'feed', 'https://n.example/', '{}', 'config', 1, 'active', 600, "
+                "'2026-11-01 00:00:00', 0, 1, 3)"
+            )
+        )
+        for n, (published, story, country) in enumerate(
+            [
+                ("2026-11-20 23:30:00", 1, "CN"),  # starts story 1
+                ("2026-11-21 08:00:00", 1, "CN"),  # more coverage of story 1: not counted
+                ("2026-11-21 09:00:00", 2, "US"),
+            ],
+            start=1,
+        ):
+            if n != 2:
+                conn.execute(
+                    text(
+                        "INSERT INTO stories (id, title, first_item_id, item_count, created_at,"
+                        " updated_at) VALUES (:s, 't', :n, 1, :p, :p)"
+                    ),
+                    {"s": story, "n": n, "p": published},
+                )
+            conn.execute(
+                text(
+                    "INSERT INTO items (id, source_id, guid, title, summary, published_at, "
+                    "fetched_at, authors, tags, baseline, story_id) VALUES "
+                    "(:n, 1, :g, 't', '', :p, :p, '[]', '[]', 0, :s)"
+                ),
+                {"n": n, "g": f"g{n}", "p": published, "s": story},
+            )
+            conn.execute(
+                text(
+                    "INSERT INTO classifications (item_id, primary_country, countries, "
+                    "primary_org, orgs, kind, modalities, open_weights, confidence, reasons) "
+                    "VALUES (:n, :c, '[]', NULL, '[]', 'model_release', '[]', 'yes', 0.9, '[]')"
+                ),
+                {"n": n, "c": country},
+            )
+    upgrade(engine)
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT day, country, kind, open_weights, org, stories FROM release_days")
+        ).all()
+    assert sorted(rows) == [
+        ("2026-11-20", "CN", "model_release", "yes", "", 1),
+        ("2026-11-21", "US", "model_release", "yes", "", 1),
+    ]

@@ -1,7 +1,9 @@
-"""Ingest: new items -> classify -> story -> rules -> outbox, in one transaction per source.
+"""Ingest: new items -> story -> rules -> outbox, in one transaction per source.
 
-The rule match and its delivery rows are written in the same transaction as the item, so a
-crash can never leave a matched item without its delivery, or deliver an unstored item.
+Items arrive classified from the parser processes (see ``prepare``); hub items, which are
+parsed here, are classified here. Each table is written once per source batch. The rule
+match and its delivery rows are written in the same transaction as the item, so a crash
+can never leave a matched item without its delivery, or deliver an unstored item.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from bot.config.settings import SourceSpec
@@ -184,44 +184,89 @@ def record_success(
     baseline_done: bool,
 ) -> None:
     session.execute(
-        update(Source)
-        .where(Source.id == source_id)
+        _SUCCESS,
+        {
+            "b_id": source_id,
+            "b_etag": etag,
+            "b_modified": last_modified,
+            "b_hash": content_hash,
+            "b_now": now,
+            "b_next": next_poll_at,
+            "b_new": new_items,
+            "b_baseline": baseline_done,
+        },
+    )
+
+
+def _success_statement() -> Any:
+    """record_success's UPDATE, built once: it runs for every source that had news, and
+    building the statement cost more than running it."""
+    table: Any = Source.__table__
+    c = table.c
+    return (
+        update(table)
+        .where(c.id == bindparam("b_id"))
         .values(
-            etag=etag,
-            last_modified=last_modified,
-            content_hash=content_hash,
+            etag=bindparam("b_etag", type_=c.etag.type),
+            last_modified=bindparam("b_modified", type_=c.last_modified.type),
+            content_hash=bindparam("b_hash", type_=c.content_hash.type),
             failure_count=0,
             last_error=None,
-            last_success_at=now,
-            last_polled_at=now,
-            next_poll_at=next_poll_at,
-            items_seen=Source.items_seen + new_items,
-            baseline_done=baseline_done,
+            last_success_at=bindparam("b_now", type_=c.last_success_at.type),
+            last_polled_at=bindparam("b_now", type_=c.last_polled_at.type),
+            next_poll_at=bindparam("b_next", type_=c.next_poll_at.type),
+            items_seen=c.items_seen + bindparam("b_new", type_=c.items_seen.type),
+            baseline_done=bindparam("b_baseline", type_=c.baseline_done.type),
             lease_owner=None,
             lease_until=None,
         )
     )
 
 
+_SUCCESS = _success_statement()
+
+
 def record_unchanged(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Many sources that answered 304 or the same bytes, in one statement."""
-    for row in rows:
-        session.execute(
-            update(Source)
-            .where(Source.id == row["id"])
-            .values(
-                etag=row["etag"],
-                last_modified=row["last_modified"],
-                failure_count=0,
-                last_error=None,
-                last_success_at=row["now"],
-                last_polled_at=row["now"],
-                next_poll_at=row["next_poll_at"],
-                baseline_done=True,
-                lease_owner=None,
-                lease_until=None,
-            )
+    """Many sources that answered 304 or the same bytes, in one executemany."""
+    if not rows:
+        return
+    session.execute(
+        _UNCHANGED,
+        [
+            {
+                "b_id": r["id"],
+                "b_etag": r["etag"],
+                "b_modified": r["last_modified"],
+                "b_now": r["now"],
+                "b_next": r["next_poll_at"],
+            }
+            for r in rows
+        ],
+    )
+
+
+def _unchanged_statement() -> Any:
+    table: Any = Source.__table__
+    c = table.c
+    return (
+        update(table)
+        .where(c.id == bindparam("b_id"))
+        .values(
+            etag=bindparam("b_etag", type_=c.etag.type),
+            last_modified=bindparam("b_modified", type_=c.last_modified.type),
+            failure_count=0,
+            last_error=None,
+            last_success_at=bindparam("b_now", type_=c.last_success_at.type),
+            last_polled_at=bindparam("b_now", type_=c.last_polled_at.type),
+            next_poll_at=bindparam("b_next", type_=c.next_poll_at.type),
+            baseline_done=True,
+            lease_owner=None,
+            lease_until=None,
         )
+    )
+
+
+_UNCHANGED = _unchanged_statement()
 
 
 def record_failure(

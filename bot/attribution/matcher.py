@@ -12,9 +12,9 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from bot.attribution.keywords import ascii_lower
 from bot.attribution.registry import Registry
 
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 AI_CONTEXT = re.compile(
     r"(?i:\bA\.?I\b|artificial intelligence|\bmodels?\b|\bLLMs?\b|chatbot|\bGPUs?\b|"
@@ -74,7 +74,7 @@ class Matcher:
                         ambiguous=name in org.ambiguous,
                         cjk=cjk,
                     )
-                    table.setdefault(name.translate(_ASCII_LOWER), []).append(term)
+                    table.setdefault(ascii_lower(name), []).append(term)
         for key, terms in table.items():
             self._automaton.add_word(key, tuple(terms))
         if table:
@@ -100,7 +100,7 @@ class Matcher:
         """Non-overlapping mentions, longest first at each place, in text order."""
         if self._empty or not text:
             return []
-        lowered = text.translate(_ASCII_LOWER)
+        lowered = ascii_lower(text)
         candidates: list[tuple[int, int, Term]] = []
         for end_index, terms in self._automaton.iter(lowered):
             end = end_index + 1

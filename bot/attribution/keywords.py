@@ -36,6 +36,50 @@ def required_literal(pattern: str) -> str | None:
     return text if len(text) >= 2 or (text and not text.isascii()) else None
 
 
+def required_literals(pattern: str) -> tuple[str, ...] | None:
+    """Literals one of which every match of ``pattern`` contains: its own literal, or, for
+    a pattern that starts with a group of alternatives (``(release|launch)``), one per
+    alternative. None when no such set is obvious (the pattern then runs on every text)."""
+    one = required_literal(pattern)
+    if one is not None:
+        return (one,)
+    body = pattern.removeprefix("\\b")
+    if body.startswith("(?:"):
+        start = 3
+    elif body.startswith("(") and not body.startswith("(?"):
+        start = 1
+    else:
+        return None
+    parts: list[str] = []
+    current: list[str] = []
+    depth, escaped, end = 0, False, -1
+    for i in range(start, len(body)):
+        ch = body[i]
+        if escaped or ch == "\\":
+            escaped = not escaped
+            current.append(ch)
+            continue
+        if ch == "(":
+            depth += 1
+        elif ch == ")" and depth == 0:
+            end = i
+            break
+        elif ch == ")":
+            depth -= 1
+        elif ch == "|" and depth == 0:
+            parts.append("".join(current))
+            current = []
+            continue
+        current.append(ch)
+    if end < 0 or body[end + 1 : end + 2] in ("?", "*") or body[end + 1 :].startswith("{0"):
+        return None  # unbalanced, or the group may match nothing
+    parts.append("".join(current))
+    literals = [required_literal(part) for part in parts]
+    if any(literal is None for literal in literals):
+        return None
+    return tuple(literal for literal in literals if literal is not None)
+
+
 class KeywordIndex(Generic[L]):
     """Patterns grouped under labels; ``find`` returns the distinct matches per label."""
 
@@ -45,12 +89,13 @@ class KeywordIndex(Generic[L]):
         by_literal: dict[str, list[int]] = {}
         for label, pattern in entries:
             compiled = compile_ci(pattern)
-            literal = required_literal(pattern)
-            if literal is None:
+            literals = required_literals(pattern)
+            if literals is None:
                 self._always.append((label, compiled))
-            else:
+                continue
+            for literal in literals:
                 by_literal.setdefault(literal, []).append(len(self._indexed))
-                self._indexed.append((label, compiled))
+            self._indexed.append((label, compiled))
         self._automaton = ahocorasick.Automaton()
         for literal, indices in by_literal.items():
             self._automaton.add_word(literal, tuple(indices))

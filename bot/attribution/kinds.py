@@ -72,6 +72,7 @@ _KIND_ORDER = [
     "product_launch",
     "other",
 ]
+_KIND_RANK = {kind: rank for rank, kind in enumerate(_KIND_ORDER)}
 
 _PIPELINE_MODALITY = {
     "text-generation": "text",
@@ -154,7 +155,7 @@ def _score_kinds(
             evidence_by_kind.setdefault(kind, []).extend(sorted(hits)[:3])
     if not scores:
         return "other", []
-    best = max(_KIND_ORDER, key=lambda k: (scores.get(k, 0), -_KIND_ORDER.index(k)))
+    best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))  # ties: the earlier kind
     if scores.get(best, 0) < 3:
         return "other", []
     words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(evidence_by_kind[best]))

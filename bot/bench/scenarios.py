@@ -436,7 +436,11 @@ async def burst(alerts: int = 1000) -> list[Row]:
 
 
 async def attribution(rounds: int = 3) -> list[Row]:
-    """Classifications per second on one core, on the shipped labelled set's items."""
+    """Classifications per second on one core, on the shipped labelled set's items, against
+    feedparser parsing items in the same run (a yardstick for this machine's speed).
+
+    The 20,000/s target was set on a run where feedparser parsed 4,967 items/s; a machine
+    half as fast halves both, so the verdict is on the ratio: at least 4.0x."""
     from bot.attribution.classify import Classifier
     from bot.attribution.evaluate import load_examples
     from bot.attribution.registry import load_registry
@@ -447,19 +451,26 @@ async def attribution(rounds: int = 3) -> list[Row]:
         return [("classifications", "labelled set not found (run from a checkout)", "", "")]
     classifier = Classifier(load_registry())
     subjects = [e.subject for e in load_examples(files)] * 50
-    best = 0.0
+    feeds = [rss_feed(n, 50, SEED) for n in range(20)]
+    best = parsed = 0.0
     for _ in range(rounds):
         started = time.perf_counter()
         for subject in subjects:
             classifier.classify(subject)
         best = max(best, len(subjects) / (time.perf_counter() - started))
+        started = time.perf_counter()
+        count = sum(len(feedparser.parse(body).entries) for body in feeds)
+        parsed = max(parsed, count / (time.perf_counter() - started))
+    ratio = best / parsed
     return [
+        ("classifications per second, one core", f"{best:,.0f}/s", "", ""),
+        ("feedparser.parse, items per second, same run", f"{parsed:,.0f}/s", "", ""),
         (
-            "classifications per second, one core",
-            f"{best:,.0f}/s",
-            ">= 20,000/s",
-            _verdict(best >= 20_000),
-        )
+            "classification / feedparser",
+            f"{ratio:.1f}x",
+            ">= 4.0x (20,000/s on the reference run)",
+            _verdict(ratio >= 4.0),
+        ),
     ]
 
 

@@ -205,7 +205,15 @@ class StoryAssigner:
     ) -> None:
         self.session, self.source_id, self.now, self.recent = session, source_id, now, recent
         self.refs: dict[int, StoryRef] = {}  # existing stories this batch joins
-        self._own: dict[int, bool] = {}  # story -> has an item of this source (two days)
+        self.own = set(  # stories this source had an item in, in the last two days
+            session.scalars(
+                select(Item.story_id).where(
+                    Item.source_id == source_id,
+                    Item.fetched_at >= now - STORY_TEXT_WINDOW,
+                    Item.story_id.is_not(None),
+                )
+            )
+        )
         urls = [i.canonical_url for i in items if i.canonical_url]
         self.by_url: dict[str, StoryRef | int] = {}
         for start in range(0, len(urls), 500):
@@ -232,26 +240,9 @@ class StoryAssigner:
             )
         recent.refresh(session, now)
 
-    def _is_own(self, story_id: int) -> bool:
-        """Whether this source has an item in the story from the last two days."""
-        if story_id not in self._own:
-            self._own[story_id] = (
-                self.session.scalar(
-                    select(Item.id)
-                    .where(
-                        Item.story_id == story_id,
-                        Item.source_id == self.source_id,
-                        Item.fetched_at >= self.now - STORY_TEXT_WINDOW,
-                    )
-                    .limit(1)
-                )
-                is not None
-            )
-        return self._own[story_id]
-
     def _near(self, item: StoredItem) -> tuple[int, float] | None:
         for score, story_id in self.recent.near(item.title):
-            if not self._is_own(story_id):
+            if story_id not in self.own:
                 return story_id, score
         return None
 

@@ -114,6 +114,8 @@ class Item(Base):
     __table_args__ = (
         UniqueConstraint("source_id", "guid", name="uq_items_source_guid"),
         Index("ix_items_published", "published_at"),
+        # a source's recent items and their stories, read by index alone (story assignment)
+        Index("ix_items_source_fetched", "source_id", "fetched_at", "story_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -138,6 +140,7 @@ class Item(Base):
 
 class Classification(Base):
     __tablename__ = "classifications"
+    __table_args__ = (Index("ix_classifications_country_kind", "primary_country", "kind"),)
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True

@@ -1,4 +1,5 @@
-"""release_days: the gap's daily counts, filled from the stories already stored
+"""release_days: the gap's daily counts, filled from the stories already stored; an index
+on a source's recent items for story assignment
 
 Revision ID: 0004
 Revises: 0003
@@ -25,10 +26,12 @@ def upgrade() -> None:
     sa.Column('stories', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('day', 'country', 'kind', 'open_weights', 'org')
     )
+    op.create_index('ix_items_source_fetched', 'items', ['source_id', 'fetched_at', 'story_id'])
     from bot.store.stats import rebuild_release_days
 
     rebuild_release_days(op.get_bind())
 
 
 def downgrade() -> None:
+    op.drop_index('ix_items_source_fetched', table_name='items')
     op.drop_table('release_days')

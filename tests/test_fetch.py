@@ -272,3 +272,23 @@ def test_nul_and_control_bytes_are_removed() -> None:
         assert "not a readable feed" in str(exc)
     else:
         assert all("\x00" not in i.title and "\x07" not in i.title for i in parsed.items)
+
+
+@pytest.mark.parametrize(
+    "tail",
+    [
+        "<p>The post Qwen3 is out appeared first on Some Blog.</p>",
+        " Continue reading …",
+        " READ MORE »",
+        " Read the full story",
+        " […]",
+        " Comments: https://news.ycombinator.com/item?id=1",
+        " 原文链接：https://example.cn/a",
+    ],
+)
+def test_feed_boilerplate_is_cut_from_summaries(tail: str) -> None:
+    from bot.sources.clean import clean_text
+
+    assert clean_text(f"<p>Alibaba released Qwen3 today.</p>{tail}", 500) == (
+        "Alibaba released Qwen3 today."
+    )

@@ -12,14 +12,24 @@ _CONTROL = re.compile(
 )
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
-_BOILERPLATE = [
-    re.compile(r"The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S),
-    re.compile(
-        r"\s*(Continue reading|Read more|Read the full (story|article))\s*(\.\.\.|…|→|»)?\s*$", re.I
+_BOILERPLATE = [  # (words one of which must appear, lower-cased; the pattern that removes it)
+    (
+        ("appeared first on",),
+        re.compile(r"The post .{1,300}? appeared first on .{1,200}?\.?\s*$", re.S),
     ),
-    re.compile(r"\s*\[(…|\.\.\.)\]\s*$"),
-    re.compile(r"\s*(Comments|Article URL): https?://\S+", re.I),
-    re.compile(r"\s*(本文来自|原文链接|点击阅读原文).{0,200}$"),
+    (
+        ("continue reading", "read more", "read the full"),
+        re.compile(
+            r"\s*(Continue reading|Read more|Read the full (story|article))\s*(\.\.\.|…|→|»)?\s*$",
+            re.I,
+        ),
+    ),
+    (("[…]", "[...]"), re.compile(r"\s*\[(…|\.\.\.)\]\s*$")),
+    (("comments:", "article url:"), re.compile(r"\s*(Comments|Article URL): https?://\S+", re.I)),
+    (
+        ("本文来自", "原文链接", "点击阅读原文"),
+        re.compile(r"\s*(本文来自|原文链接|点击阅读原文).{0,200}$"),
+    ),
 ]
 _BLOCK_TAGS = {
     "p",
@@ -101,8 +111,10 @@ def clean_text(value: str | None, limit: int) -> str:
     text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
     text = _SPACE.sub(" ", text)
     text = _BLANKS.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
-    for pattern in _BOILERPLATE:
-        text = pattern.sub("", text).strip()
+    lowered = text.lower()
+    for words, pattern in _BOILERPLATE:  # each pattern runs only where its words appear
+        if any(w in lowered for w in words):
+            text = pattern.sub("", text).strip()
     return shorten(text, limit)
 
 

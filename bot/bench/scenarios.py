@@ -70,39 +70,51 @@ def _app(folder: Path, settings: dict[str, Any]) -> App:
     return App(load_config(path, env={}))
 
 
-async def ingest(feeds: int = 40, per_feed: int = 50) -> list[Row]:
-    """fetch -> parse -> classify -> match -> dedupe -> store, against bare feedparser."""
-    farm = Farm()
-    await farm.start()
-    with tempfile.TemporaryDirectory() as tmp:
-        app = _app(
-            Path(tmp),
-            {"sources": [{"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)]},
-        )
-        for n in range(feeds):
-            farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 0, SEED))
-        await app.start()
-        try:
-            await app.poll_once(force=True)  # the silent baseline
-            bodies = {n: rss_feed(n, per_feed, SEED) for n in range(feeds)}
-            for n, body in bodies.items():
-                farm.pages[f"/f/{n}.xml"] = Page(body)
-            assert app.poller is not None
-            claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
-            started = time.perf_counter()
-            outcomes = await app.poller.poll_many(claimed)
-            pipeline = time.perf_counter() - started
-        finally:
-            await app.close()
-    await farm.stop()
-    items = sum(o.new_items for o in outcomes)
-    started = time.perf_counter()
-    parsed = sum(len(feedparser.parse(body).entries) for body in bodies.values())
-    bare = time.perf_counter() - started
-    ratio = (items / pipeline) / (parsed / bare)
+async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 3) -> list[Row]:
+    """fetch -> parse -> classify -> match -> dedupe -> store, against bare feedparser on the
+    same bytes. Each round brings ``per_feed`` new items to every feed; the best round of
+    each is compared (this machine is shared, and the best is the least disturbed).
+
+    The feed farm runs in a process of its own (serving feeds is not racewatch's work)."""
+    farm = FarmProcess()
+    for n in range(feeds):
+        farm.put(n, rss_feed(n, 0, SEED))
+    await asyncio.to_thread(farm.start)
+    pipeline_rates, bare_rates = [], []
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            app = _app(
+                Path(tmp),
+                {
+                    "sources": [
+                        {"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)
+                    ]
+                },
+            )
+            await app.start()
+            try:
+                await app.poll_once(force=True)  # the silent baseline
+                assert app.poller is not None
+                for r in range(rounds):
+                    bodies = [rss_feed(n, per_feed, SEED, start=r * per_feed) for n in range(feeds)]
+                    for n, body in enumerate(bodies):
+                        farm.put(n, body)
+                    claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
+                    started = time.perf_counter()
+                    outcomes = await app.poller.poll_many(claimed)
+                    elapsed = time.perf_counter() - started
+                    pipeline_rates.append(sum(o.new_items for o in outcomes) / elapsed)
+                    started = time.perf_counter()
+                    parsed = sum(len(feedparser.parse(body).entries) for body in bodies)
+                    bare_rates.append(parsed / (time.perf_counter() - started))
+            finally:
+                await app.close()
+    finally:
+        await asyncio.to_thread(farm.stop)
+    ratio = max(pipeline_rates) / max(bare_rates)
     return [
-        ("items through the whole pipeline", f"{items / pipeline:,.0f}/s", "", ""),
-        ("bare feedparser.parse, same bytes", f"{parsed / bare:,.0f}/s", "", ""),
+        ("items through the whole pipeline, best round", f"{max(pipeline_rates):,.0f}/s", "", ""),
+        ("bare feedparser.parse, same bytes, best round", f"{max(bare_rates):,.0f}/s", "", ""),
         ("pipeline / feedparser", f"{ratio:.2f}x", ">= 0.75x", _verdict(ratio >= 0.75)),
     ]
 

@@ -292,3 +292,42 @@ def test_feed_boilerplate_is_cut_from_summaries(tail: str) -> None:
     assert clean_text(f"<p>Alibaba released Qwen3 today.</p>{tail}", 500) == (
         "Alibaba released Qwen3 today."
     )
+
+
+RELATIVE_FEEDS = {
+    "rss_plain": b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><title>A</title><guid>f0-1</guid><link>/posts/a</link></item><item><title>B</title><guid isPermaLink="false">urn:uuid:123</guid><link>https://x.example/b</link></item><item><title>C</title><link>c.html</link></item><item><title>D</title><guid>https://abs.example/d</guid></item><item><title>E</title><guid>/rel/e</guid></item><item><title>F</title><guid>tag:site.com,2025:1</guid><link>//cdn.example/f</link></item></channel></rss>',
+    "atom_base": b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://base.example/blog/"><title>t</title><entry><id>post-1</id><title>A</title><link href="a.html"/></entry><entry><id>urn:x:2</id><title>B</title><link rel="alternate" href="/b"/></entry></feed>',
+    "atom_nobase": b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>t</title><entry><id>post-1</id><title>A</title><link href="a.html"/></entry><entry><title>B</title><link href="https://q.example/b"/></entry></feed>',
+    "atom_relbase": b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="/sub/"><title>t</title><entry><id>post-1</id><title>A</title><link href="a.html"/></entry></feed>',
+}
+# what feedparser made of these when given the feed's address (racewatch up to 2026-11-25):
+# item ids are racewatch's memory of what it has seen, so they must never change
+RESOLVED = {
+    "rss_plain": [
+        ("https://site.example/f0-1", "https://site.example/posts/a"),
+        ("urn:uuid:123", "https://x.example/b"),
+        ("https://site.example/c.html", "https://site.example/c.html"),
+        ("https://abs.example/d", "https://abs.example/d"),
+        ("https://site.example/rel/e", "https://site.example/rel/e"),
+        ("tag:site.com,2025:1", "https://cdn.example/f"),
+    ],
+    "atom_base": [
+        ("https://base.example/blog/post-1", "https://base.example/blog/a.html"),
+        ("urn:x:2", "https://base.example/b"),
+    ],
+    "atom_nobase": [
+        ("https://site.example/post-1", "https://site.example/a.html"),
+        ("https://q.example/b", "https://q.example/b"),
+    ],
+    "atom_relbase": [("https://site.example/sub/post-1", "https://site.example/sub/a.html")],
+}
+
+
+@pytest.mark.parametrize("name", sorted(RELATIVE_FEEDS))
+def test_relative_ids_and_links_resolve_against_the_feed_address(name: str) -> None:
+    from bot.sources.feeds import parse_feed
+
+    items = parse_feed(
+        RELATIVE_FEEDS[name], "application/xml", "https://site.example/feed.xml", datetime.now(UTC)
+    ).items
+    assert [(i.guid, i.url) for i in items] == RESOLVED[name]

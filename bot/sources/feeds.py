@@ -8,9 +8,11 @@ from __future__ import annotations
 import calendar
 import hashlib
 import json
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -43,26 +45,49 @@ def _when(entry: Any, key: str) -> datetime | None:
         return None
 
 
-def _guid(entry: Any, link: str | None, title: str, summary: str) -> str:
-    raw = entry.get("id") or entry.get("guid") or link
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _absolute(base: str | None, value: str) -> str:
+    """``value`` resolved against the feed's address, as feedparser resolves ids and links
+    when given the address (it does so for every URI in the feed, which costs more than
+    the rest of parsing; racewatch needs two of them)."""
+    if not base or _SCHEME.match(value):
+        return value
+    try:
+        return urljoin(base, value)
+    except ValueError:
+        return value
+
+
+def _guid(entry: Any, link: str | None, title: str, summary: str, base: str | None) -> str:
+    raw = entry.get("id") or entry.get("guid")
     if raw:
-        return str(raw)[:500]
+        return _absolute(base, str(raw))[:500]
+    if link:
+        return link[:500]
     digest = hashlib.sha256(f"{title}\n{summary[:500]}".encode()).hexdigest()[:32]
     return f"sha256:{digest}"
 
 
-def _link(entry: Any) -> str | None:
+def _link(entry: Any, base: str | None) -> str | None:
     link = entry.get("link")
-    if isinstance(link, str) and link.lower().startswith(("http://", "https://")):
-        return link[:2000]
+    if isinstance(link, str) and link:
+        link = _absolute(base, link)
+        if link.lower().startswith(("http://", "https://")):
+            return link[:2000]
     for candidate in entry.get("links") or []:
         href = candidate.get("href") if isinstance(candidate, dict) else None
-        if isinstance(href, str) and href.lower().startswith(("http://", "https://")):
-            return href[:2000]
+        if isinstance(href, str) and href:
+            href = _absolute(base, href)
+            if href.lower().startswith(("http://", "https://")):
+                return href[:2000]
     return None
 
 
-def _entry_to_item(entry: Any, language: str | None, fetched_at: datetime) -> NewItem | None:
+def _entry_to_item(
+    entry: Any, language: str | None, fetched_at: datetime, base: str | None = None
+) -> NewItem | None:
     title = clean_line(entry.get("title"), TITLE_LIMIT)
     content = entry.get("content") or []
     raw_summary = entry.get("summary") or (content[0].get("value") if content else "") or ""
@@ -71,7 +96,7 @@ def _entry_to_item(entry: Any, language: str | None, fetched_at: datetime) -> Ne
         title = clean_line(summary, 120)
     if not title:
         return None
-    link = _link(entry)
+    link = _link(entry, base)
     published = _when(entry, "published_parsed") or _when(entry, "updated_parsed") or fetched_at
     if published > fetched_at + timedelta(minutes=5):
         published = fetched_at  # a date in the future is a feed bug; don't let it sort first
@@ -93,7 +118,7 @@ def _entry_to_item(entry: Any, language: str | None, fetched_at: datetime) -> Ne
         if t
     )
     return NewItem(
-        guid=_guid(entry, link, title, summary),
+        guid=_guid(entry, link, title, summary, base),
         title=title,
         url=link,
         summary=summary,
@@ -169,9 +194,9 @@ def parse_feed(body: bytes, content_type: str | None, url: str, fetched_at: date
     """Parse one feed document. Raises :class:`FetchError` when it is not a usable feed."""
     if _looks_like_json_feed(body):
         return _json_feed(body, fetched_at)
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    # The feed's address is not given to feedparser (it would resolve every URI against it);
+    # the id and link racewatch keeps are resolved in _entry_to_item, with the same result.
+    headers = {"content-type": content_type} if content_type else {}
     parsed = feedparser.parse(
         body, response_headers=headers, sanitize_html=False, resolve_relative_uris=False
     )
@@ -193,7 +218,9 @@ def parse_feed(body: bytes, content_type: str | None, url: str, fetched_at: date
     language = parsed.feed.get("language")
     items = [
         i
-        for i in (_entry_to_item(e, language, fetched_at) for e in parsed.entries[:MAX_ENTRIES])
+        for i in (
+            _entry_to_item(e, language, fetched_at, url) for e in parsed.entries[:MAX_ENTRIES]
+        )
         if i
     ]
     return ParsedFeed(clean_line(parsed.feed.get("title"), 200), _dedupe(items), warning)

@@ -122,10 +122,12 @@ async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 3) -> list[R
     bare = 1 / max(bare_rates)
     start_worker(load_registry())  # what each parser process does, timed here on one core
     about = SourceFacts(farm.base or "http://127.0.0.1/", "feed")
-    started = time.perf_counter()
-    for body in bodies:
-        prepare_feed(body, "application/rss+xml", about.url, datetime.now(UTC), about)
-    worker = (time.perf_counter() - started) / (feeds * per_feed)
+    worker = 1.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for body in bodies:
+            prepare_feed(body, "application/rss+xml", about.url, datetime.now(UTC), about)
+        worker = min(worker, (time.perf_counter() - started) / (feeds * per_feed))
     main = min(main_cpu)
     return [
         ("items through the whole pipeline, best round", f"{max(pipeline_rates):,.0f}/s", "", ""),

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import multiprocessing
 import multiprocessing.pool
+import os
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -21,6 +22,20 @@ from bot.errors import FetchError
 from bot.sources.feeds import ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
+
+
+WORKER_NICENESS = 5
+
+
+def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
+    """Each worker starts at a lower priority than the process that owns it: parsing is
+    batch work, and the owner answers chat commands, sends alerts and writes what the
+    workers produce, so when the cores are busy the owner goes first. The workers still
+    get every cycle the owner does not need."""
+    with contextlib.suppress(OSError, AttributeError):  # not permitted, or not POSIX
+        os.nice(WORKER_NICENESS)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 class ParserPool:
@@ -48,7 +63,10 @@ class ParserPool:
             if self._pool is None:
                 ctx = multiprocessing.get_context("spawn")
                 self._pool = ctx.Pool(
-                    self.workers, self.initializer, self.initargs, maxtasksperchild=500
+                    self.workers,
+                    _start_worker,
+                    (self.initializer, self.initargs),
+                    maxtasksperchild=500,
                 )
             return self._pool
 

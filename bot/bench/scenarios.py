@@ -516,6 +516,120 @@ async def attribution(rounds: int = 3) -> list[Row]:
     ]
 
 
+async def scale(
+    feeds: int = 400, per_feed: int = 25, counts: tuple[int, ...] = (1, 2)
+) -> list[Row]:
+    """Ingest throughput against the number of ``racewatch run`` processes sharing one
+    PostgreSQL (each with its own parser workers). Every feed is new to every run, so each
+    run stores feeds x per_feed items; items/s is counted from the store's own timestamps,
+    from the first item stored to the last, so start-up does not count.
+
+    Needs a PostgreSQL server: ``RACEWATCH_BENCH_POSTGRES`` (an admin URL), by default
+    postgresql://postgres@127.0.0.1:5432/postgres."""
+    import sys
+    import uuid
+
+    try:
+        import psycopg
+    except ImportError:
+        return [("processes", "skipped: psycopg is not installed", "", "")]
+    admin = os.environ.get(
+        "RACEWATCH_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+    )
+    try:
+        psycopg.connect(admin, connect_timeout=3).close()
+    except psycopg.OperationalError as exc:
+        return [("processes", f"skipped: no PostgreSQL at {admin} ({exc})", "", "")]
+    farm = FarmProcess()
+    for n in range(feeds):
+        farm.put(n, rss_feed(n, per_feed, SEED))
+    await asyncio.to_thread(farm.start)
+    rates: dict[int, float] = {}
+    try:
+        for count in counts:
+            name = f"rw_bench_{uuid.uuid4().hex[:10]}"
+            with psycopg.connect(admin, autocommit=True) as conn:
+                conn.execute(f'CREATE DATABASE "{name}"')
+            url = f"{admin.rsplit('/', 1)[0]}/{name}"
+            try:
+                rates[count] = await asyncio.to_thread(
+                    _run_processes, count, url, farm.base, feeds, per_feed, sys.executable
+                )
+            finally:
+                with psycopg.connect(admin, autocommit=True) as conn:
+                    conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await asyncio.to_thread(farm.stop)
+    base = rates[counts[0]]
+    return [
+        (
+            f"{count} process{'es' if count > 1 else ''}, {feeds * per_feed:,} new items",
+            f"{rate:,.0f} items/s = {rate / base:.2f} x one process",
+            "",
+            "",
+        )
+        for count, rate in rates.items()
+    ] + [("cores on this machine", str(os.cpu_count()), "", "")]
+
+
+def _run_processes(
+    count: int, url: str, base: str, feeds: int, per_feed: int, python: str
+) -> float:
+    """Start ``count`` racewatch processes on one store, wait until every item is stored,
+    stop them, and return items per second."""
+    import signal
+    import subprocess
+
+    from sqlalchemy import create_engine, func, select
+
+    from bot.store.db import normalise_url
+    from bot.store.schema import Item
+
+    with tempfile.TemporaryDirectory() as tmp:
+        settings = {
+            "database_url": url,
+            "default_sources": False,
+            "sources": [{"name": f"f{n}", "url": f"{base}/f/{n}.xml"} for n in range(feeds)],
+            "destinations": {"file": {"type": "jsonl", "path": f"{tmp}/alerts.jsonl"}},
+            "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
+            "log_level": "error",
+            "poll": {"jitter": 0, "concurrency": 64, "per_host": 32},
+        }
+        path = Path(tmp) / "racewatch.yaml"
+        path.write_text(yaml.safe_dump(settings))
+        command = [python, "-m", "bot", "--config", str(path)]
+        subprocess.run([*command, "db", "upgrade"], check=True, capture_output=True)
+        engine = create_engine(normalise_url(url))
+        log = (Path(tmp) / "racewatch.log").open("wb")
+        workers = [
+            subprocess.Popen([*command, "run"], stdout=subprocess.DEVNULL, stderr=log)
+            for _ in range(count)
+        ]
+        try:
+            deadline = time.monotonic() + 600
+            while time.monotonic() < deadline:
+                with engine.connect() as conn:
+                    stored, first, last = conn.execute(
+                        select(func.count(), func.min(Item.fetched_at), func.max(Item.fetched_at))
+                    ).one()
+                if stored >= feeds * per_feed:
+                    break
+                if any(w.poll() is not None for w in workers):
+                    tail = (Path(tmp) / "racewatch.log").read_text(errors="replace")[-500:]
+                    raise RuntimeError(f"a racewatch process stopped: {tail}")
+                time.sleep(0.5)
+            else:
+                raise RuntimeError(f"only {stored} of {feeds * per_feed} items stored in 600 s")
+        finally:
+            for w in workers:
+                w.send_signal(signal.SIGTERM)
+            for w in workers:
+                w.wait(30)
+            engine.dispose()
+            log.close()
+    return float(stored) / max((last - first).total_seconds(), 1e-3)
+
+
 SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
     "attribution": attribution,
     "ingest": ingest,
@@ -523,4 +637,5 @@ SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
     "freshness": freshness,
     "commands": commands,
     "burst": burst,
+    "scale": scale,
 }

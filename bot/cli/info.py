@@ -154,7 +154,7 @@ def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | No
     """Releases are stories (models, open-source and product launches), not articles."""
     names = names or {}
     table = Table(
-        title=f"The gap: last {board.days} days",
+        title=f"The gap: last {board.days} days ({board.span})",
         caption=f"{board.total_items} items stored "
         "in the window; a release covered by ten outlets counts once",
     )

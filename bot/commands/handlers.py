@@ -179,7 +179,12 @@ class Commands:
             )
         for country, (rank, model) in sorted(board.best_rank.items()):
             lines.append(Line(f"{flag(country)} best on LMArena: #{rank} {model}"))
-        return Reply(f"The gap, last {days} days", lines, image=png, image_name=f"gap-{window}.png")
+        return Reply(
+            f"The gap, last {days} days ({board.span})",
+            lines,
+            image=png,
+            image_name=f"gap-{window}.png",
+        )
 
     def _name(self, org_id: str) -> str:
         org = self.registry.get(org_id)

@@ -44,6 +44,12 @@ class Scoreboard:
     total_items: int
     best_rank: dict[str, tuple[int, str]] = field(default_factory=dict)  # country -> (rank, model)
 
+    @property
+    def span(self) -> str:
+        """The calendar days counted, as a reader wants them: "27 Oct – 25 Nov UTC"."""
+        first, last = self.since, self.until
+        return f"{first.day} {first:%b} – {last.day} {last:%b} UTC"
+
 
 DAY = timedelta(days=1)
 ReleaseKey = tuple[date, str, str, str, str]  # day, country, kind, open weights, organisation

@@ -6,9 +6,11 @@ ids read back with ``RETURNING``); the ORM is kept for the rare paths and for re
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import chain
 from typing import Any
 
 from sqlalchemy import Table, bindparam, func, insert, select, text, update
@@ -21,7 +23,7 @@ from bot.store import stats
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Story
 from bot.stories.canonical import canonical_url
-from bot.stories.keys import overlap_score, tokens
+from bot.stories.keys import least_shared, overlap_score, tokens
 
 STORY_KEY_WINDOW = timedelta(days=7)
 STORY_TEXT_WINDOW = timedelta(hours=48)
@@ -171,15 +173,16 @@ class RecentStories:
     def near(self, title: str) -> list[tuple[float, int]]:
         """Stories whose headlines are near-identical to ``title``, most similar first."""
         mine = tokens(title)
-        shared: dict[int, int] = {}
-        for token in mine:
-            for story_id in self.index.get(token, ()):
-                shared[story_id] = shared.get(story_id, 0) + 1
         size = len(mine)
+        if not size:
+            return []
+        shared = Counter(chain.from_iterable(self.index.get(token, ()) for token in mine))
+        need = least_shared(size, NEAR_DUPLICATE)
         found = [
             (score, story_id)
             for story_id, n in shared.items()
-            if (score := overlap_score(n, size, len(self.tokens[story_id]))) >= NEAR_DUPLICATE
+            if n >= need
+            and (score := overlap_score(n, size, len(self.tokens[story_id]))) >= NEAR_DUPLICATE
         ]
         return sorted(found, reverse=True)
 

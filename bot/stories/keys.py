@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Iterable
@@ -176,3 +177,14 @@ def overlap_score(shared: int, a: int, b: int) -> float:
     jaccard = shared / (a + b - shared)
     smaller = min(a, b)
     return 0.5 * jaccard + 0.5 * shared / smaller if smaller >= 4 else jaccard
+
+
+@functools.cache
+def least_shared(size: int, threshold: float) -> int:
+    """The fewest shared tokens with which a headline of ``size`` tokens can score
+    ``threshold`` against any other: candidates sharing fewer need no scoring."""
+    for shared in range(1, size + 1):
+        # the score falls as the other headline grows past ``shared``, so small ones suffice
+        if any(overlap_score(shared, size, b) >= threshold for b in range(shared, size + 8)):
+            return shared
+    return size + 1

@@ -83,6 +83,11 @@ class Registry:
         self._gh = {ns.lower(): o for o in self.orgs.values() for ns in o.github}
         self._domains = {d.lower(): o for o in self.orgs.values() for d in o.domains}
         self._roots = {o.id: self._find_root(o) for o in self.orgs.values()}
+        # what a rule may name an organisation by: its id and name, and its parent's
+        self.rule_keys = {
+            o.id: frozenset(k.lower() for x in (o, self._roots[o.id]) for k in (x.id, x.name))
+            for o in self.orgs.values()
+        }
 
     def __len__(self) -> int:
         return len(self.orgs)

@@ -45,11 +45,7 @@ def facts_for(
 ) -> Facts:
     keys: set[str] = set()
     for org_id in cls.orgs:
-        org = registry.get(org_id)
-        if org is None:
-            continue
-        for o in (org, registry.root(org)):
-            keys |= {o.id.lower(), o.name.lower()}
+        keys |= registry.rule_keys.get(org_id, frozenset())
     hub = item.hub or {}
     return Facts(
         title=item.title,

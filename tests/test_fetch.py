@@ -331,3 +331,28 @@ def test_relative_ids_and_links_resolve_against_the_feed_address(name: str) -> N
         RELATIVE_FEEDS[name], "application/xml", "https://site.example/feed.xml", datetime.now(UTC)
     ).items
     assert [(i.guid, i.url) for i in items] == RESOLVED[name]
+
+
+def test_parser_workers_classify_only_items_the_feed_did_not_have_last_time() -> None:
+    from bot.attribution.registry import load_registry
+    from bot.runtime import prepare
+
+    body = rss(
+        [
+            {"title": "DeepSeek open-sources DeepSeek-V3.2", "guid": "https://d.example/1"},
+            {"title": "OpenAI releases GPT-5", "guid": "https://o.example/2"},
+        ]
+    ).encode()
+    source = prepare.SourceFacts("https://news.example/feed.xml", "feed")
+    prepare.start_worker(load_registry())
+    try:
+        every = prepare.prepare_feed(body, None, source.url, datetime.now(UTC), source)
+        fresh = prepare.prepare_feed(
+            body, None, source.url, datetime.now(UTC), source, frozenset({"https://d.example/1"})
+        )
+    finally:
+        prepare._classifier = None
+    assert every.classified["https://d.example/1"].primary_country == "CN"
+    assert every.classified["https://o.example/2"].primary_country == "US"
+    assert set(fresh.classified) == {"https://o.example/2"}
+    assert len(fresh.feed.items) == 2  # parsed all the same: the store decides what is new

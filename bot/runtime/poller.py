@@ -73,6 +73,8 @@ class Poller:
         self.rng = rng or random.Random()
         # SQLite takes one writer at a time; queueing this process's ingest transactions on a
         # lock is far cheaper than SQLite's busy handler, which sleeps and retries
+        # each feed's guids at its last poll: the parsers need not classify those again
+        self._seen: dict[int, frozenset[str]] = {}
         bind = sessions.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._writer: contextlib.AbstractContextManager[object] = (
@@ -204,9 +206,17 @@ class Poller:
             return response, PreparedFeed(ParsedFeed(source.name, items))
         content_type = response.headers.get("content-type")
         prepared = await self.parsers.run(
-            url, prepare_feed, response.body, content_type, url, now, SourceFacts.of(source)
+            url,
+            prepare_feed,
+            response.body,
+            content_type,
+            url,
+            now,
+            SourceFacts.of(source),
+            self._seen.get(source.id, frozenset()),
         )
         assert isinstance(prepared, PreparedFeed)
+        self._seen[source.id] = frozenset(i.guid for i in prepared.feed.items)
         if prepared.feed.warning:
             log.info("%s: %s", source.name, prepared.feed.warning)
         return response, prepared

@@ -99,14 +99,27 @@ def with_language(items: list[NewItem], language: str | None) -> list[NewItem]:
 
 
 def prepare_feed(
-    body: bytes, content_type: str | None, url: str, fetched_at: datetime, source: SourceFacts
+    body: bytes,
+    content_type: str | None,
+    url: str,
+    fetched_at: datetime,
+    source: SourceFacts,
+    seen: frozenset[str] = frozenset(),
 ) -> PreparedFeed:
     """Parse one feed and classify its items (in a worker, whose classifier is used when
-    the pool was started with a registry; otherwise the caller classifies)."""
+    the pool was started with a registry; otherwise the caller classifies).
+
+    Items in ``seen`` (the guids this feed had at its last poll) are almost never new, so
+    they are not classified; one that is new after all is classified by the caller."""
     parsed = parse_feed(body, content_type, url, fetched_at)
     parsed = replace(parsed, items=with_language(parsed.items, source.language))
     if _classifier is None:
         return PreparedFeed(parsed)
     return PreparedFeed(
-        parsed, {i.guid: _classifier.classify(subject_for(i, source)) for i in parsed.items}
+        parsed,
+        {
+            i.guid: _classifier.classify(subject_for(i, source))
+            for i in parsed.items
+            if i.guid not in seen
+        },
     )

@@ -23,7 +23,7 @@ from bot.rules.match import run_rules
 from bot.rules.model import Mute, Rule
 from bot.rules.timing import quiet_until
 from bot.runtime.prepare import SourceFacts, subject_for
-from bot.store import items_repo
+from bot.store import items_repo, stories_repo
 from bot.store.items_repo import Queued, StoredItem
 from bot.store.schema import Delivery, Item
 from bot.store.sources_repo import DueSource
@@ -136,7 +136,7 @@ class Ingestor:
         self.mutes = list(mutes)
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
-        self._recent = items_repo.RecentStories()  # headlines of recent stories
+        self._recent = stories_repo.RecentStories()  # headlines of recent stories
         self._names = frozenset(  # lower-case, as release_key compares them
             n.lower()
             for o in self.registry.orgs.values()
@@ -160,13 +160,13 @@ class Ingestor:
         fresh = items_repo.unseen_items(session, source.id, items) if items else []
         if not fresh:
             return IngestReport(0, 0, 0)
-        items_repo.lock_story_assignment(session)
+        stories_repo.lock_story_assignment(session)
         # pass 1: classify every item and give each a story; then one write per table
         keys = [
             release_key(str(i.hub["repo_id"]).split("/", 1)[1] if i.hub else i.title, self._names)
             for i in fresh
         ]
-        stories = items_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
+        stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
         about = SourceFacts.of(source)
         placed = []
         for item, key in zip(fresh, keys, strict=True):

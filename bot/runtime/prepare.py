@@ -59,9 +59,7 @@ class _ItemText(Protocol):
 
 def subject_for(item: _ItemText, source: SourceFacts) -> Subject:
     """What the classifier looks at for one item of one source."""
-    hub = item.hub if isinstance(item.hub, HubFacts) or item.hub is None else None
-    if isinstance(item.hub, dict):
-        hub = HubFacts.from_dict(item.hub)
+    hub = HubFacts.from_dict(item.hub) if isinstance(item.hub, dict) else item.hub
     host = (urlsplit(source.url).hostname or "") if source.url.startswith("http") else ""
     return Subject(
         title=item.title,

@@ -15,6 +15,7 @@ import zlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import aiohttp
@@ -83,26 +84,44 @@ def cache_max_age(value: str | None) -> float | None:
 
 
 class _Decoder:
-    """Incremental gzip/deflate decoding that never produces more than ``limit`` bytes."""
+    """Incremental gzip/deflate decoding that never produces more than ``limit`` bytes.
+
+    ``deflate`` is zlib-wrapped by the standard, but some servers send raw deflate: the
+    first bytes tell which (a zlib header is a multiple of 31 with method 8)."""
 
     def __init__(self, encoding: str, limit: int) -> None:
         encoding = encoding.lower().strip()
-        if encoding in ("", "identity"):
-            self._z = None
-        elif encoding in ("gzip", "x-gzip", "deflate"):
-            self._z = zlib.decompressobj(47 if encoding != "deflate" else 15 + 32)
-        else:
+        if encoding not in ("", "identity", "gzip", "x-gzip", "deflate"):
             raise FetchError(
-                f"server used unsupported content encoding '{encoding}'", permanent=True
+                f"server used unsupported content encoding '{encoding[:40]}'", permanent=True
             )
+        self._encoding = encoding
+        self._z: Any = None
         self._limit = limit
         self.size = 0
 
+    def _decompressor(self, first: bytes) -> Any:
+        if self._encoding in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        zlib_header = (
+            len(first) >= 2 and first[0] & 0x0F == 8 and (first[0] << 8 | first[1]) % 31 == 0
+        )
+        return zlib.decompressobj(zlib.MAX_WBITS if zlib_header else -zlib.MAX_WBITS)
+
     def feed(self, chunk: bytes) -> bytes:
-        if self._z is None:
+        if self._encoding in ("", "identity"):
             out = chunk
         else:
-            out = self._z.decompress(chunk, self._limit - self.size + 1)
+            if self._z is None:
+                if not chunk:
+                    return b""
+                self._z = self._decompressor(chunk)
+            try:
+                out = self._z.decompress(chunk, self._limit - self.size + 1)
+            except zlib.error as exc:
+                raise FetchError(
+                    f"the response is not valid {self._encoding} data ({exc})", permanent=True
+                ) from None
             if self._z.unconsumed_tail:
                 out += b"x"  # more output than allowed is waiting: over the cap
         self.size += len(out)
@@ -174,7 +193,10 @@ class HttpClient:
 
     async def _get(self, url: str, headers: dict[str, str], trusted: bool) -> Response:
         session = self._trusted if trusted else self._guarded
+        origin = _origin(url)
         for _hop in range(self.limits.max_redirects + 1):
+            if _origin(url) != origin:  # credentials belong to one host: never send them on
+                headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
             parts = urlsplit(url)
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(
@@ -245,6 +267,18 @@ class HttpClient:
             ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"request to {host} failed: {exc.__class__.__name__}: {exc}") from None
+
+
+_CREDENTIALS = {"authorization", "cookie", "proxy-authorization"}
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: a redirect to anything else is another party."""
+    try:
+        parts = urlsplit(url)
+        return parts.scheme.lower(), (parts.hostname or "").lower(), parts.port
+    except ValueError:
+        return "", "", None
 
 
 def _status_error(status: int, headers: dict[str, str]) -> FetchError:

@@ -14,9 +14,43 @@ from typing import Any
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import DefaultResolver
 
-_CGNAT = ipaddress.ip_network("100.64.0.0/10")
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
-_NAT64_LOCAL = ipaddress.ip_network("64:ff9b:1::/48")
+# Not on the public internet, or not anywhere a feed lives: the IANA special-purpose
+# registries, blocked whole. Python's ``is_global`` is not enough (3.11 calls 192.0.0.8 and
+# fec0::1 global).
+_BLOCKED_V4 = tuple(
+    ipaddress.IPv4Network(n)
+    for n in (
+        "0.0.0.0/8",  # "this network"
+        "10.0.0.0/8",
+        "100.64.0.0/10",  # carrier-grade NAT
+        "127.0.0.0/8",
+        "169.254.0.0/16",  # link-local, cloud metadata
+        "172.16.0.0/12",
+        "192.0.0.0/24",  # IETF protocol assignments
+        "192.0.2.0/24",  # documentation
+        "192.31.196.0/24",  # AS112
+        "192.52.193.0/24",  # AMT
+        "192.88.99.0/24",  # 6to4 relay anycast
+        "192.168.0.0/16",
+        "192.175.48.0/24",  # AS112 direct delegation
+        "198.18.0.0/15",  # benchmarking
+        "198.51.100.0/24",  # documentation
+        "203.0.113.0/24",  # documentation
+        "224.0.0.0/4",  # multicast
+        "240.0.0.0/4",  # reserved, and the broadcast address
+    )
+)
+# IPv6 global unicast is 2000::/3; inside it, these are not the public internet.
+_GLOBAL_V6 = ipaddress.IPv6Network("2000::/3")
+_BLOCKED_V6 = tuple(
+    ipaddress.IPv6Network(n)
+    for n in (
+        "2001::/23",  # IETF protocol assignments (Teredo, ORCHID, benchmarking...)
+        "2001:db8::/32",  # documentation
+        "2002::/16",  # 6to4: reaches any IPv4 address
+        "3fff::/20",  # documentation
+    )
+)
 
 
 class BlockedAddress(OSError):
@@ -24,25 +58,14 @@ class BlockedAddress(OSError):
 
 
 def is_public(address: str) -> bool:
-    """True only for globally routable unicast addresses."""
+    """True only for globally routable unicast addresses: everything outside a short list of
+    public ranges is private (loopback, link-local, site-local, NAT64, ULA, ...)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address):
         if ip.ipv4_mapped is not None:
             return is_public(str(ip.ipv4_mapped))
-        if ip in _NAT64 or ip in _NAT64_LOCAL:
-            return False
-        if ip.sixtofour is not None or ip.teredo is not None:
-            return False
-    if ip.version == 4 and ip in _CGNAT:
-        return False
-    return bool(ip.is_global) and not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_unspecified
-        or ip.is_reserved
-    )
+        return ip in _GLOBAL_V6 and not any(ip in net for net in _BLOCKED_V6)
+    return not any(ip in net for net in _BLOCKED_V4)
 
 
 def check_host_literal(host: str) -> None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
+
+from bot.text import normalise_url, storable, visible
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,31 @@ class NewItem:
     tags: tuple[str, ...] = ()
     hub: HubFacts | None = None
     extra: dict[str, str] = field(default_factory=dict)
+
+
+def _clean_hub(hub: HubFacts) -> HubFacts:
+    changed: dict[str, object] = {}
+    for key, value in hub.__dict__.items():
+        if isinstance(value, str) and visible(value) != value:
+            changed[key] = visible(value)
+        elif isinstance(value, tuple) and any(visible(x) != x for x in value):
+            changed[key] = tuple(visible(x) for x in value)
+    return replace(hub, **changed) if changed else hub  # type: ignore[arg-type]
+
+
+def storable_item(item: NewItem) -> NewItem:
+    """``item`` as every store takes it and every reader can trust it: no NUL or other
+    control characters in any text, no invisible or bidirectional-control characters in
+    what is shown, and a link that is an RFC 3986 http(s) URI or nothing."""
+    return replace(
+        item,
+        guid=storable(item.guid)[:500] or "empty-id",
+        title=visible(item.title),
+        url=normalise_url(item.url),
+        summary=visible(item.summary),
+        authors=tuple(a for a in (visible(x) for x in item.authors) if a),
+        language=visible(item.language) if item.language else item.language,
+        tags=tuple(t for t in (visible(x) for x in item.tags) if t),
+        hub=_clean_hub(item.hub) if item.hub else None,
+        extra={visible(k): visible(v) for k, v in item.extra.items()},
+    )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import click
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from bot.attribution.classify import Classifier, Subject
 from bot.attribution.vocab import KINDS, MODALITIES, flag
@@ -16,6 +17,7 @@ from bot.runtime.app import load_org_registry
 from bot.store import sources_repo
 from bot.store.db import open_store
 from bot.store.stats import Scoreboard, scoreboard
+from bot.text import terminal_line
 
 console = Console(highlight=False)
 
@@ -50,7 +52,7 @@ def sources_list(ctx: Context) -> None:
             "last success",
             "next poll",
             "items",
-            "last error",
+            "last error or notice",
         ):
             table.add_column(col, overflow="fold")
         for r in rows:
@@ -61,7 +63,8 @@ def sources_list(ctx: Context) -> None:
                 if wait <= 60
                 else f"in {ago(now - (r.next_poll_at - now), now).replace(' ago', '')}"
             )
-            table.add_row(
+            remark = r.last_error or (f"note: {r.notice}" if r.notice else "")
+            cells = (
                 r.name,
                 r.type,
                 flag(r.spec.get("country")) if r.spec.get("country") else "",
@@ -69,8 +72,10 @@ def sources_list(ctx: Context) -> None:
                 ago(r.last_success_at, now) if r.last_success_at else "never",
                 nxt if r.status == "active" else "-",
                 str(r.items_seen),
-                (r.last_error or "")[:80],
+                remark[:120],
             )
+            # errors quote what servers sent: plain text, never markup or escape sequences
+            table.add_row(*(Text(terminal_line(c)) for c in cells))
     console.print(table)
 
 

@@ -16,12 +16,13 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config.settings import HubSettings, PollSettings
 from bot.errors import FetchError
-from bot.items import NewItem
+from bot.items import NewItem, storable_item
 from bot.runtime.ingest import Ingestor, IngestReport
 from bot.runtime.metrics import Metrics
 from bot.runtime.prepare import PreparedFeed, SourceFacts, prepare_feed
@@ -95,6 +96,8 @@ class Poller:
     async def push(self, namespace: str, item: NewItem) -> bool:
         """Ingest an item pushed by a webhook into the source that watches its namespace."""
 
+        item = storable_item(item)
+
         def ingest() -> bool:
             with self._writer, self.sessions.begin() as session:
                 source = sources_repo.find_hub_source(session, namespace)
@@ -165,7 +168,12 @@ class Poller:
             if self.metrics:
                 self.metrics.polls.labels("unchanged").inc()
             return PollOutcome(source.name, True, not_modified=True)
-        return await asyncio.to_thread(self._succeeded, source, response, prepared)
+        try:
+            return await asyncio.to_thread(self._succeeded, source, response, prepared)
+        except Exception as exc:  # the store refused this source's write: its problem alone
+            log.exception("%s: storing what was fetched failed", source.name)
+            error = FetchError(f"could not store its items: {type(exc).__name__}: {exc}")
+            return await asyncio.to_thread(self._failed, source, error)
 
     def _unchanged_row(self, source: DueSource, response: Response) -> dict[str, object]:
         now = self.clock()
@@ -185,10 +193,13 @@ class Poller:
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
         url = self._request_url(source)
-        if source.type in ("huggingface", "trending", "leaderboard"):
-            token = os.environ.get("HF_TOKEN")
-            if token:
-                headers["Authorization"] = f"Bearer {token}"
+        token = os.environ.get("HF_TOKEN")
+        if (
+            token
+            and source.type in ("huggingface", "trending", "leaderboard")
+            and self._is_hub_host(url)
+        ):
+            headers["Authorization"] = f"Bearer {token}"
         delay = source.spec.get("host_delay")
         if delay:
             host = url.split("/")[2] if "://" in url else ""
@@ -202,7 +213,9 @@ class Poller:
             return response, None
         now = self.clock()
         if source.type in HUB_PARSERS:
-            items = HUB_PARSERS[source.type](self, source, response.body, now)
+            items = [
+                storable_item(i) for i in HUB_PARSERS[source.type](self, source, response.body, now)
+            ]
             return response, PreparedFeed(ParsedFeed(source.name, items))
         content_type = response.headers.get("content-type")
         prepared = await self.parsers.run(
@@ -218,8 +231,18 @@ class Poller:
         assert isinstance(prepared, PreparedFeed)
         self._seen[source.id] = frozenset(i.guid for i in prepared.feed.items)
         if prepared.feed.warning:
-            log.info("%s: %s", source.name, prepared.feed.warning)
+            log.warning("%s: %s", source.name, prepared.feed.warning)
         return response, prepared
+
+    def _is_hub_host(self, url: str) -> bool:
+        """The Hugging Face token belongs to the configured Hub and its datasets server: never
+        to a leaderboard, feed or mirror elsewhere (the client drops it on redirects away)."""
+        host = (urlsplit(url).hostname or "").lower()
+        own = {
+            (urlsplit(endpoint).hostname or "").lower()
+            for endpoint in (self.hub.huggingface_endpoint, self.hub.datasets_server)
+        }
+        return bool(host) and host in own
 
     def _request_url(self, source: DueSource) -> str:
         hub = self.hub
@@ -269,7 +292,11 @@ class Poller:
                 last_modified=last_modified,
                 content_hash=content_hash,
                 new_items=report.new_items,
-                baseline_done=True,
+                # a baseline is done only when the feed was read: after a first answer of
+                # 304 the next poll would otherwise alert on the whole backlog. (A feed read
+                # empty is a baseline: its first entry is news, such as an org's first model.)
+                baseline_done=source.baseline_done or prepared is not None,
+                notice=prepared.feed.warning if prepared else None,
             )
         if report.new_items and source.baseline_done:
             log.info(
@@ -295,10 +322,13 @@ class Poller:
         when = backoff(
             now, failures, self.poll.backoff_base, self.poll.backoff_cap, self.rng, exc.retry_after
         )
-        with self.sessions.begin() as session:
-            sources_repo.record_failure(
-                session, source.id, now=now, error=str(exc), next_poll_at=when, pause=pause
-            )
+        try:
+            with self.sessions.begin() as session:
+                sources_repo.record_failure(
+                    session, source.id, now=now, error=str(exc), next_poll_at=when, pause=pause
+                )
+        except Exception:  # the store is down: say so; the lease expires and it is retried
+            log.exception("%s: could not record the failure (%s)", source.name, exc)
         if pause:
             text = (
                 f"source '{source.name}' paused after {failures} failures in a row: {exc}. "

@@ -7,9 +7,8 @@ import re
 import unicodedata
 from html.parser import HTMLParser
 
-_CONTROL = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+from bot.text import visible
+
 _SPACE = re.compile(r"[ \t\r\f\v\u00a0\u3000]+")
 _BLANKS = re.compile(r"\n\s*\n+")
 _BOILERPLATE = [  # (words one of which must appear, lower-cased; the pattern that removes it)
@@ -98,7 +97,7 @@ def clean_line(value: str | None, limit: int) -> str:
     if not value:
         return ""
     text = html_to_text(value[: limit * 8])
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    text = unicodedata.normalize("NFC", visible(text.replace("\r", "\n")))
     text = _SPACE.sub(" ", text.replace("\n", " ")).strip()
     return shorten(text, limit)
 
@@ -108,7 +107,7 @@ def clean_text(value: str | None, limit: int) -> str:
     if not value:
         return ""
     text = html_to_text(value[: limit * 8])
-    text = unicodedata.normalize("NFC", _CONTROL.sub("", text))
+    text = unicodedata.normalize("NFC", visible(text.replace("\r", "\n")))
     text = _SPACE.sub(" ", text)
     text = _BLANKS.sub("\n\n", "\n".join(line.strip() for line in text.split("\n"))).strip()
     lowered = text.lower()

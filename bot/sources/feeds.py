@@ -17,8 +17,9 @@ from urllib.parse import urljoin
 import feedparser
 
 from bot.errors import FetchError
-from bot.items import NewItem
+from bot.items import NewItem, storable_item
 from bot.sources.clean import clean_line, clean_text, guess_language
+from bot.text import normalise_url
 
 TITLE_LIMIT = 300
 SUMMARY_LIMIT = 2000
@@ -41,7 +42,7 @@ def _when(entry: Any, key: str) -> datetime | None:
         return None
     try:
         return datetime.fromtimestamp(calendar.timegm(value), UTC)
-    except (OverflowError, ValueError, TypeError):
+    except (OverflowError, ValueError, TypeError, OSError):
         return None
 
 
@@ -70,19 +71,19 @@ def _guid(entry: Any, link: str | None, title: str, summary: str, base: str | No
     return f"sha256:{digest}"
 
 
-def _link(entry: Any, base: str | None) -> str | None:
-    link = entry.get("link")
-    if isinstance(link, str) and link:
-        link = _absolute(base, link)
-        if link.lower().startswith(("http://", "https://")):
-            return link[:2000]
-    for candidate in entry.get("links") or []:
-        href = candidate.get("href") if isinstance(candidate, dict) else None
-        if isinstance(href, str) and href:
-            href = _absolute(base, href)
-            if href.lower().startswith(("http://", "https://")):
-                return href[:2000]
-    return None
+def _link(entry: Any, base: str | None) -> tuple[str | None, str | None]:
+    """The entry's first usable link as written (its id when it has no other) and as an
+    RFC 3986 URI (what is stored and shown)."""
+    candidates = [entry.get("link")] + [
+        c.get("href") if isinstance(c, dict) else None for c in entry.get("links") or []
+    ]
+    for raw in candidates:
+        if isinstance(raw, str) and raw:
+            absolute = _absolute(base, raw)
+            link = normalise_url(absolute)
+            if link is not None:
+                return absolute[:2000], link
+    return None, None
 
 
 def _entry_to_item(
@@ -96,7 +97,7 @@ def _entry_to_item(
         title = clean_line(summary, 120)
     if not title:
         return None
-    link = _link(entry, base)
+    raw_link, link = _link(entry, base)
     published = _when(entry, "published_parsed") or _when(entry, "updated_parsed") or fetched_at
     if published > fetched_at + timedelta(minutes=5):
         published = fetched_at  # a date in the future is a feed bug; don't let it sort first
@@ -117,15 +118,17 @@ def _entry_to_item(
         )
         if t
     )
-    return NewItem(
-        guid=_guid(entry, link, title, summary, base),
-        title=title,
-        url=link,
-        summary=summary,
-        published_at=published,
-        authors=authors,
-        language=guess_language(f"{title} {summary}", language),
-        tags=tags,
+    return storable_item(
+        NewItem(
+            guid=_guid(entry, raw_link, title, summary, base),
+            title=title,
+            url=link,
+            summary=summary,
+            published_at=published,
+            authors=authors,
+            language=guess_language(f"{title} {summary}", language),
+            tags=tags,
+        )
     )
 
 
@@ -145,7 +148,7 @@ def _json_feed(body: bytes, fetched_at: datetime) -> ParsedFeed:
     for raw in doc["items"][:MAX_ENTRIES]:
         if not isinstance(raw, dict):
             continue
-        authors = raw.get("authors") or (
+        authors = _as_list(raw.get("authors")) or (
             [raw["author"]] if isinstance(raw.get("author"), dict) else []
         )
         entries.append(
@@ -160,12 +163,30 @@ def _json_feed(body: bytes, fetched_at: datetime) -> ParsedFeed:
                     raw.get("date_published") or raw.get("date_modified")
                 ),
                 "authors": [a for a in authors if isinstance(a, dict)],
-                "tags": [{"term": str(t)} for t in (raw.get("tags") or []) if isinstance(t, str)],
+                "tags": [{"term": str(t)} for t in _as_list(raw.get("tags")) if isinstance(t, str)],
             }
         )
     language = doc.get("language") if isinstance(doc.get("language"), str) else None
     items = [i for i in (_entry_to_item(e, language, fetched_at) for e in entries) if i]
-    return ParsedFeed(clean_line(str(doc.get("title") or ""), 200), _dedupe(items))
+    title = clean_line(str(doc.get("title") or ""), 200)
+    return ParsedFeed(title, _dedupe(items), _dropped(len(doc["items"])))
+
+
+def _dropped(entries: int) -> str | None:
+    if entries <= MAX_ENTRIES:
+        return None
+    return (
+        f"the feed has {entries} entries; only the first {MAX_ENTRIES} were read "
+        f"({entries - MAX_ENTRIES} dropped)"
+    )
+
+
+def _join(first: str | None, second: str | None) -> str | None:
+    return "; ".join(w for w in (first, second) if w) or None
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _iso_struct(value: Any) -> Any:
@@ -173,11 +194,11 @@ def _iso_struct(value: Any) -> Any:
         return None
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC).timetuple()
+    except (ValueError, OverflowError):  # a bad date costs the date, not the item or feed
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC).timetuple()
 
 
 def _dedupe(items: list[NewItem]) -> list[NewItem]:
@@ -215,6 +236,7 @@ def parse_feed(body: bytes, content_type: str | None, url: str, fetched_at: date
             warning = f"feed is not well-formed ({name}); read what could be read"
     if not parsed.entries and not parsed.get("version"):
         raise FetchError("not a feed: no RSS, Atom or JSON Feed found", permanent=True)
+    warning = _join(warning, _dropped(len(parsed.entries)))
     language = parsed.feed.get("language")
     items = [
         i

@@ -73,6 +73,8 @@ class Source(Base):
     last_success_at: Mapped[datetime | None]
     last_polled_at: Mapped[datetime | None]
     baseline_done: Mapped[bool] = mapped_column(Boolean, default=False)
+    # what the last poll that read the feed had to say besides errors (entries dropped, ...)
+    notice: Mapped[str | None] = mapped_column(Text)
     items_seen: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None]

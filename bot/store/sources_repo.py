@@ -182,6 +182,7 @@ def record_success(
     content_hash: str | None,
     new_items: int,
     baseline_done: bool,
+    notice: str | None = None,
 ) -> None:
     session.execute(
         _SUCCESS,
@@ -194,6 +195,7 @@ def record_success(
             "b_next": next_poll_at,
             "b_new": new_items,
             "b_baseline": baseline_done,
+            "b_notice": notice[:1000] if notice else None,
         },
     )
 
@@ -217,6 +219,7 @@ def _success_statement() -> Any:
             next_poll_at=bindparam("b_next", type_=c.next_poll_at.type),
             items_seen=c.items_seen + bindparam("b_new", type_=c.items_seen.type),
             baseline_done=bindparam("b_baseline", type_=c.baseline_done.type),
+            notice=bindparam("b_notice", type_=c.notice.type),
             lease_owner=None,
             lease_until=None,
         )
@@ -259,7 +262,6 @@ def _unchanged_statement() -> Any:
             last_success_at=bindparam("b_now", type_=c.last_success_at.type),
             last_polled_at=bindparam("b_now", type_=c.last_polled_at.type),
             next_poll_at=bindparam("b_next", type_=c.next_poll_at.type),
-            baseline_done=True,
             lease_owner=None,
             lease_until=None,
         )

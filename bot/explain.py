@@ -105,9 +105,10 @@ def explain(
         out.add(
             "Story",
             [
-                f"story {story.id}: {item.story_reason or 'new story'}; "
-                f"{story.item_count} item(s)"
-                + (f"; release key '{story.release_key}'" if story.release_key else "")
+                f"story {story.id}: {item.story_reason or 'new story'}",
+                f"{story.item_count} item(s); release key "
+                + (f"'{story.release_key}'" if story.release_key else "none")
+                + (f" of {story.org}" if story.org else ""),
             ],
         )
     if not item.baseline:

@@ -37,6 +37,10 @@ def test_demo_shows_chinese_and_us_alerts_and_the_gap(tmp_path: Path) -> None:
     assert out.count("Qwen3") >= 1 and "also reported by" in out
     assert "The gap" in out and "releases" in out
     assert "GGUF" not in out  # the shipped mute keeps re-uploads out
+    cards = out.split("╭─")[1:]
+    for release in ("V3.1", "Llama 4", "Llama-4", "Qwen3"):  # one alert per release
+        assert sum(release in card for card in cards) <= 1, release
+    assert sum("V3.1" in c for c in cards) == 1 and sum("lama" in c for c in cards) == 1
 
 
 def test_config_check_lists_every_problem_with_lines_and_exits_2(tmp_path: Path) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from bot.sources.clean import shorten
-from bot.stories.keys import similarity, tokens
+from bot.stories.similar import similarity, tokens
 
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"“'(])|(?<=[。！？])")
 _NOISE = re.compile(

@@ -14,9 +14,11 @@ from bot.attribution.vocab import KINDS, MODALITIES, flag
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
 from bot.delivery.console import ago
 from bot.runtime.app import load_org_registry
+from bot.runtime.ingest import families_of
 from bot.store import sources_repo
 from bot.store.db import open_store
 from bot.store.stats import Scoreboard, scoreboard
+from bot.stories.keys import release_key
 from bot.text import terminal_line
 
 console = Console(highlight=False)
@@ -137,6 +139,13 @@ def classify(ctx: Context, text: str, summary: str, url: str | None) -> None:
         f"{result.open_weights}"
         + (f" ({result.licence})" if result.licence else "")
         + (f"   parameters: {result.params / 1e9:g}B" if result.params else "")
+    )
+    root = classifier.registry.root(org).id if org else None
+    key = release_key(text, families_of(classifier.registry), root)
+    console.print("[bold]release key:[/] ", end="")
+    console.print(
+        key.describe() if key else "none (no model family and version of its organisation)",
+        markup=False,
     )
     console.print("[bold]reasons:[/]")
     for reason in result.reasons or ("no organisation, product or AI signal found",):

@@ -27,7 +27,7 @@ from bot.store import items_repo, stories_repo
 from bot.store.items_repo import Queued, StoredItem
 from bot.store.schema import Delivery, Item
 from bot.store.sources_repo import DueSource
-from bot.stories.keys import release_key
+from bot.stories.keys import Families, ReleaseKey, release_key
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,22 @@ class _Routing:
         self.rows.append(items_repo.alert_row(item, rule.name, destination, rule.mention, now, how))
 
 
+def families_of(registry: Registry) -> Families:
+    """Model families by name, each with the root organisation making it."""
+    return Families(
+        (registry.root(o).id, o.products, (o.name, *o.aliases)) for o in registry.orgs.values()
+    )
+
+
+def item_release_key(
+    title: str, hub: Mapping[str, object] | None, org: str | None, families: Families
+) -> ReleaseKey | None:
+    """The release an item is about: from a hub item's repository name, else its title."""
+    if hub and "/" in str(hub.get("repo_id", "")):
+        return release_key(str(hub["repo_id"]).split("/", 1)[1], families, org, repo=True)
+    return release_key(title, families, org)
+
+
 class Ingestor:
     def __init__(
         self,
@@ -137,12 +153,11 @@ class Ingestor:
         self.destinations = list(destinations)
         self.max_item_age = max_item_age
         self._recent = stories_repo.RecentStories()  # headlines of recent stories
-        self._names = frozenset(  # lower-case, as release_key compares them
-            n.lower()
-            for o in self.registry.orgs.values()
-            for n in (*o.products, *o.aliases)
-            if n.isascii()
-        )
+        self.families = families_of(self.registry)
+
+    def root_org(self, cls: Classification) -> str | None:
+        org = self.registry.get(cls.primary_org)
+        return self.registry.root(org).id if org else None
 
     def ingest(
         self,
@@ -162,18 +177,21 @@ class Ingestor:
             return IngestReport(0, 0, 0)
         stories_repo.lock_story_assignment(session)
         # pass 1: classify every item and give each a story; then one write per table
+        about = SourceFacts.of(source)
+        found = [
+            (classified or {}).get(item.new.guid)
+            or self.classifier.classify(subject_for(item, about))
+            for item in fresh
+        ]
+        orgs = [self.root_org(cls) for cls in found]
         keys = [
-            release_key(str(i.hub["repo_id"]).split("/", 1)[1] if i.hub else i.title, self._names)
-            for i in fresh
+            item_release_key(item.title, item.hub, org, self.families)
+            for item, org in zip(fresh, orgs, strict=True)
         ]
         stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
-        about = SourceFacts.of(source)
         placed = []
-        for item, key in zip(fresh, keys, strict=True):
-            cls = (classified or {}).get(item.new.guid) or self.classifier.classify(
-                subject_for(item, about)
-            )
-            _story, new_story, _how = stories.assign(item, key)
+        for item, cls, key, org in zip(fresh, found, keys, orgs, strict=True):
+            _story, new_story, _how = stories.assign(item, key, org)
             placed.append((item, cls, new_story))
         items_repo.write_batch(session, fresh, [cls for _, cls, _ in placed], now, baseline)
         if baseline:

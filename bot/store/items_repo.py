@@ -111,6 +111,7 @@ def write_batch(
             [
                 {
                     "release_key": s.release_key,
+                    "org": s.org,
                     "title": s.title,
                     "first_item_id": None,
                     "item_count": s.added,
@@ -133,9 +134,16 @@ def write_batch(
                 item_count=table.c.item_count + bindparam("b_added"),
                 updated_at=bindparam("b_now", type_=table.c.updated_at.type),
                 release_key=func.coalesce(table.c.release_key, bindparam("b_key")),
+                org=func.coalesce(table.c.org, bindparam("b_org")),
             ),
             [
-                {"b_id": s.id, "b_added": s.added, "b_now": now, "b_key": s.release_key}
+                {
+                    "b_id": s.id,
+                    "b_added": s.added,
+                    "b_now": now,
+                    "b_key": s.release_key,
+                    "b_org": s.org,
+                }
                 for s in joined
             ],
         )

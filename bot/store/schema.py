@@ -85,6 +85,7 @@ class Story(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     release_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    org: Mapped[str | None] = mapped_column(String(80))  # root organisation of the release
     title: Mapped[str] = mapped_column(Text)
     first_item_id: Mapped[int | None] = mapped_column(Integer)
     item_count: Mapped[int] = mapped_column(Integer, default=1)

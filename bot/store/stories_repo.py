@@ -1,9 +1,10 @@
 """Stories: which earlier story a batch's new items belong to, under a lock.
 
-An item joins an earlier story by canonical URL, by release key (``qwen3``) within a week,
-or by a near-identical headline from another source within two days; otherwise it starts
-one. Nothing here writes: ``items_repo.write_batch`` writes the batch's stories with its
-items.
+An item joins an earlier story by canonical URL, by organisation and release key
+(``deepseek`` + ``deepseek-v3.1``) within a week, or by a near-identical headline from
+another source within two days, unless the story is about another organisation or
+another release (:func:`bot.stories.assign.conflict`); otherwise it starts one. Nothing
+here writes: ``items_repo.write_batch`` writes the batch's stories with its items.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from sqlalchemy.orm import Session
 
 from bot.store.items_repo import StoredItem
 from bot.store.schema import Item, Story
-from bot.stories.keys import least_shared, overlap_score, tokens
+from bot.stories.assign import StoryFacts, conflict, new_story_reason
+from bot.stories.keys import ReleaseKey
+from bot.stories.similar import least_shared, overlap_score, tokens
 
 STORY_KEY_WINDOW = timedelta(days=7)
 STORY_TEXT_WINDOW = timedelta(hours=48)
@@ -51,12 +54,17 @@ class StoryRef:
     id: int | None  # None until a new story is written
     title: str
     release_key: str | None = None
+    org: str | None = None  # root organisation
     added: int = 0  # items of this batch that joined it
     first: StoredItem | None = None  # set on a story this batch starts
 
     @property
     def new(self) -> bool:
         return self.first is not None
+
+    @property
+    def facts(self) -> StoryFacts:
+        return StoryFacts(self.org, self.release_key)
 
 
 class RecentStories:
@@ -71,19 +79,21 @@ class RecentStories:
         self.limit = limit
         self.tokens: dict[int, frozenset[str]] = {}  # in id order, oldest first
         self.created: dict[int, datetime] = {}
+        self.facts: dict[int, StoryFacts] = {}
         self.index: dict[str, set[int]] = {}  # headline token -> stories using it
         self.last_id = 0
 
     def refresh(self, session: Session, now: datetime) -> None:
         since = now - STORY_TEXT_WINDOW
-        for story_id, title, created in session.execute(
-            select(Story.id, Story.title, Story.created_at)
+        for story_id, title, created, org, key in session.execute(
+            select(Story.id, Story.title, Story.created_at, Story.org, Story.release_key)
             .where(Story.id > self.last_id, Story.created_at >= since)
             .order_by(Story.id)
         ):
             self.last_id = max(self.last_id, story_id)
             self.tokens[story_id] = toks = tokens(title)
             self.created[story_id] = created
+            self.facts[story_id] = StoryFacts(org, key)
             for token in toks:
                 self.index.setdefault(token, set()).add(story_id)
         while self.tokens and (
@@ -98,6 +108,7 @@ class RecentStories:
             if not users:
                 del self.index[token]
         del self.created[story_id]
+        del self.facts[story_id]
 
     def near(self, title: str) -> list[tuple[float, int]]:
         """Stories whose headlines are near-identical to ``title``, most similar first."""
@@ -120,8 +131,9 @@ class StoryAssigner:
     """Attaches a batch of new items to stories with a handful of queries, not several per item.
 
     An item joins an existing story when it has the same canonical URL as an earlier item, the
-    same release key (``qwen3``) within a week, or a near-identical headline from *another*
-    source within two days (one source's two posts are two events). Otherwise it starts one.
+    same organisation and release key within a week, or a near-identical headline from
+    *another* source within two days (one source's two posts are two events); a story about
+    another organisation or release is never joined. Otherwise the item starts a story.
     Every lookup is by index: the batch's URLs, the batch's release keys, and the recent
     headlines kept in :class:`RecentStories` (refreshed here, under the story lock).
     """
@@ -132,7 +144,7 @@ class StoryAssigner:
         source_id: int,
         now: datetime,
         items: Sequence[StoredItem],
-        keys: Sequence[str | None],
+        keys: Sequence[ReleaseKey | None],
         recent: RecentStories,
     ) -> None:
         self.session, self.source_id, self.now, self.recent = session, source_id, now, recent
@@ -147,66 +159,80 @@ class StoryAssigner:
             )
         )
         urls = [i.canonical_url for i in items if i.canonical_url]
-        self.by_url: dict[str, StoryRef | int] = {}
+        self.by_url: dict[str, list[StoryRef]] = {}
         for start in range(0, len(urls), 500):
-            for url, story_id in session.execute(
-                select(Item.canonical_url, Item.story_id).where(
-                    Item.canonical_url.in_(urls[start : start + 500]), Item.story_id.is_not(None)
-                )
+            for url, story_id, org, key in session.execute(
+                select(Item.canonical_url, Story.id, Story.org, Story.release_key)
+                .join(Story, Story.id == Item.story_id)
+                .where(Item.canonical_url.in_(urls[start : start + 500]))
+                .order_by(Story.id)
             ):
-                if url and story_id:
-                    self.by_url.setdefault(url, story_id)
-        wanted = sorted({k for k in keys if k})
-        self.by_key: dict[str, StoryRef | int] = {}
+                refs = self.by_url.setdefault(str(url), [])
+                if all(r.id != story_id for r in refs):
+                    refs.append(self._ref(story_id, org, key))
+        wanted = sorted({k.release for k in keys if k})
+        self.by_key: dict[tuple[str | None, str], StoryRef] = {}
         for start in range(0, len(wanted), 500):
-            self.by_key.update(
-                (str(key), int(story_id))
-                for key, story_id in session.execute(
-                    select(Story.release_key, func.max(Story.id))
-                    .where(
-                        Story.release_key.in_(wanted[start : start + 500]),
-                        Story.updated_at >= now - STORY_KEY_WINDOW,
-                    )
-                    .group_by(Story.release_key)
+            for key, org, story_id in session.execute(
+                select(Story.release_key, Story.org, func.max(Story.id))
+                .where(
+                    Story.release_key.in_(wanted[start : start + 500]),
+                    Story.updated_at >= now - STORY_KEY_WINDOW,
                 )
-            )
+                .group_by(Story.release_key, Story.org)
+            ):
+                self.by_key[(org, str(key))] = self._ref(int(story_id), org, key)
         recent.refresh(session, now)
 
-    def _near(self, item: StoredItem) -> tuple[int, float] | None:
-        for score, story_id in self.recent.near(item.title):
-            if story_id not in self.own:
-                return story_id, score
-        return None
+    def _ref(self, story_id: int, org: str | None, key: str | None) -> StoryRef:
+        if story_id not in self.refs:  # an older story: its title is not needed
+            self.refs[story_id] = StoryRef(story_id, "", key, org)
+        return self.refs[story_id]
 
-    def _ref(self, ref: StoryRef | int) -> StoryRef:
-        if isinstance(ref, StoryRef):
-            return ref
-        if ref not in self.refs:  # an older story: its key and title are not needed
-            self.refs[ref] = StoryRef(ref, "")
-        return self.refs[ref]
+    def _candidates(self, item: StoredItem, key: ReleaseKey | None) -> list[tuple[StoryRef, str]]:
+        """Stories the item could join, best reason first."""
+        found: list[tuple[StoryRef, str]] = []
+        if key is not None and (ref := self.by_key.get((key.org, key.release))) is not None:
+            found.append((ref, f"same release {key.describe()} as story {ref.id or 'new'}"))
+        for ref in self.by_url.get(item.canonical_url or "", []):
+            found.append((ref, f"same article URL as an earlier item of story {ref.id or 'new'}"))
+        if item.hub is None:
+            for score, story_id in self.recent.near(item.title):
+                if story_id not in self.own:
+                    facts = self.recent.facts[story_id]
+                    ref = self.refs.get(story_id) or self._ref(story_id, facts.org, facts.release)
+                    found.append((ref, f"headline {score:.0%} similar to story {story_id}"))
+        return found
 
-    def assign(self, item: StoredItem, release_key: str | None) -> tuple[StoryRef, bool, str]:
+    def assign(
+        self, item: StoredItem, key: ReleaseKey | None, org: str | None = None
+    ) -> tuple[StoryRef, bool, str]:
         """The item's story, whether this item starts it, and how that was decided.
 
-        Nothing is written here: :func:`write_batch` writes the whole batch."""
-        ref: StoryRef | int | None = None
-        how = "new story"
-        if item.canonical_url and item.canonical_url in self.by_url:
-            ref, how = self.by_url[item.canonical_url], "same article URL as an earlier item"
-        elif release_key and release_key in self.by_key:
-            ref, how = self.by_key[release_key], f"same release '{release_key}'"
-        elif item.hub is None and (near := self._near(item)) is not None:
-            ref, how = near[0], f"headline {near[1]:.0%} similar to story {near[0]}"
-        story = self._ref(ref) if ref is not None else None
+        ``org`` is the root of the item's primary organisation. Nothing is written here:
+        :func:`write_batch` writes the whole batch."""
+        mine = StoryFacts.of(org, key)
+        refused: list[str] = []
+        story: StoryRef | None = None
+        how = ""
+        for ref, reason in self._candidates(item, key):
+            why_not = conflict(ref.facts, mine)
+            if why_not is None:
+                story, how = ref, reason
+                break
+            refused.append(f"story {ref.id} ({reason.split(' as ')[0]}): {why_not}")
         created = story is None
         if story is None:
-            story = StoryRef(None, item.title, release_key, first=item)
+            story = StoryRef(None, item.title, mine.release, mine.org, first=item)
+            how = new_story_reason(key, refused)
         story.added += 1
-        if release_key and not story.release_key:
-            story.release_key = release_key
-        if release_key:
-            self.by_key.setdefault(release_key, story)
+        story.release_key = story.release_key or mine.release
+        story.org = story.org or mine.org
+        if key is not None:
+            self.by_key.setdefault((key.org, key.release), story)
         if item.canonical_url:
-            self.by_url.setdefault(item.canonical_url, story)
+            refs = self.by_url.setdefault(item.canonical_url, [])
+            if story not in refs:
+                refs.append(story)
         item.story, item.story_reason = story, how
         return story, created, how

@@ -1,0 +1,168 @@
+"""One release, one story: release keys in every spelling, and merging across sources."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.attribution.registry import load_registry
+from bot.config.loader import load_config
+from bot.runtime.app import App
+from bot.runtime.ingest import families_of
+from bot.store.schema import Item, Story
+from bot.stories.keys import release_key
+from tests.conftest import LocalServer, rss
+from tests.test_cli import racewatch
+
+FAMILIES = families_of(load_registry())
+
+SPELLINGS = [
+    # (text, root organisation of the item, release key, or None)
+    ("DeepSeek-R1 tops the App Store", "deepseek", "deepseek-r1"),
+    ("DeepSeek R1 rattles Wall Street", "deepseek", "deepseek-r1"),
+    ("Why R1 matters, from DeepSeek's founder", "deepseek", "deepseek-r1"),
+    ("DeepSeek updates its V3.1 model", "deepseek", "deepseek-v3.1"),
+    ("DeepSeek发布V3.1：混合推理架构，智能体能力大幅提升", "deepseek", "deepseek-v3.1"),
+    ("深度求索发布DeepSeek-V3.1模型", "deepseek", "deepseek-v3.1"),
+    ("OpenAI launches o3-pro for Pro users", "openai", "o3"),
+    ("OpenAI's GPT-5.1 is warmer and smarter", "openai", "gpt-5.1"),
+    ("GPT-5 is here", "openai", "gpt-5"),
+    ("Qwen3-235B-A22B", "alibaba", "qwen-3"),
+    ("Moonshot AI releases Kimi K2", "moonshot", "kimi-k2"),
+    ("Kimi-K2-Instruct", "moonshot", "kimi-k2"),
+    ("Zhipu open-sources GLM-4.5V", "zhipu", "glm-4.5v"),
+    ("GLM-4.5-Air", "zhipu", "glm-4.5"),
+    ("Meta's Llama 4 Scout fits on one GPU", "meta", "llama-4"),
+    ("Llama-4-Maverick-17B-128E-Instruct-FP8", "meta", "llama-4"),
+    ("Meta releases Llama 4, a new crop of flagship AI models", "meta", "llama-4"),
+    ("通义千问Qwen3正式开源", "alibaba", "qwen-3"),
+    ("阿里发布Qwen3，登顶全球开源模型", "alibaba", "qwen-3"),
+    ("Qwen3-Coder-480B-A35B-Instruct", "alibaba", "qwen-3-coder"),
+    ("Qwen3-235B-A22B-Instruct-2507-FP8", "alibaba", "qwen-3-2507"),
+    ("DeepSeek-R1-0528", "deepseek", "deepseek-r1-0528"),
+    ("DeepSeek-V3.1-GGUF", "deepseek", "deepseek-v3.1"),
+    ("Meta-Llama-3.1-8B-Instruct", "meta", "llama-3.1"),
+    ("claude-opus-4-1-20250805", "anthropic", "claude-4.1"),
+    ("Anthropic launches Claude Opus 4.1", "anthropic", "claude-4.1"),
+    ("gpt-oss-120b", "openai", "gpt-oss"),
+    ("Mistral-7B-Instruct-v0.3", "mistral", "mistral-v0.3"),
+    ("MiniMax-M1-80k", "minimax", "minimax-m1"),
+    # another organisation's model named in passing gives no key
+    ("OpenAI's GPT-5 beats DeepSeek R1 on math", "openai", "gpt-5"),
+    ("Nvidia's Llama-3.1-Nemotron-70B tops the chart", "nvidia", "nemotron"),
+    ("DeepSeek's rise worries Washington", "deepseek", None),
+    ("A new model from nowhere, version 2.0", None, None),
+]
+
+
+@pytest.mark.parametrize(("text", "org", "expected"), SPELLINGS)
+def test_a_release_has_one_key_however_it_is_written(
+    text: str, org: str | None, expected: str | None
+) -> None:
+    key = release_key(text, FAMILIES, org, repo=text.isascii() and " " not in text)
+    assert (key.release if key else None) == expected
+
+
+def test_near_misses_of_one_organisation_are_different_releases() -> None:
+    def rel(text: str, org: str) -> str | None:
+        key = release_key(text, FAMILIES, org)
+        return key.release if key else None
+
+    assert rel("DeepSeek-V3", "deepseek") != rel("DeepSeek-V3.1", "deepseek")
+    assert rel("Qwen3 is out", "alibaba") != rel("Qwen3-Coder is out", "alibaba")
+    assert rel("GLM-4.5 is out", "zhipu") != rel("GLM-4.5V is out", "zhipu")
+    assert rel("DeepSeek-R1-0528 update", "deepseek") != rel("DeepSeek-R1 launch", "deepseek")
+
+
+def _item(title: str, guid: str, link: str, summary: str = "") -> dict[str, Any]:
+    return {"title": title, "guid": guid, "link": link, "summary": summary}
+
+
+async def test_one_release_from_every_kind_of_source_is_one_alert(
+    server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    """English and Chinese coverage, a hub upload and a leaderboard entry of one release make
+    one story; another lab's entry on the same leaderboard page never joins it."""
+    out = tmp_path / "alerts.jsonl"
+    for name in ("en", "zh", "board"):
+        server.set(f"/{name}.xml", rss([]))
+    server.set("/api/models", json.dumps([]))
+    settings = {
+        "sources": [
+            {"name": name, "url": server.url(f"/{name}.xml")} for name in ("en", "zh", "board")
+        ]
+        + [{"name": "hf-deepseek", "type": "huggingface", "org": "deepseek-ai"}],
+        "hub": {"huggingface_endpoint": server.base},
+        "destinations": {"file": {"type": "jsonl", "path": str(out)}},
+        "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
+    }
+    app = App(load_config(write_config(settings), env={}))
+    await app.start()
+    try:
+        await app.poll_once(force=True)  # silent baseline
+        server.set(
+            "/en.xml",
+            rss([_item("DeepSeek releases V3.1 with a hybrid thinking mode", "e", "https://e/1")]),
+        )
+        server.set(
+            "/zh.xml",
+            rss([_item("DeepSeek发布V3.1：混合推理架构，智能体能力大幅提升", "z", "https://z/1")]),
+        )
+        board = "https://lmarena.ai/leaderboard/text"
+        server.set(
+            "/board.xml",
+            rss(
+                [
+                    _item("deepseek-v3.1 (DeepSeek) enters the LMArena top 10 at #8", "b1", board),
+                    _item("gpt-5-high (OpenAI) is the new #1 on the LMArena", "b2", board),
+                ]
+            ),
+        )
+        server.set(
+            "/api/models",
+            json.dumps(
+                [
+                    {
+                        "id": "deepseek-ai/DeepSeek-V3.1",
+                        "createdAt": "2026-11-28T00:00:00.000Z",
+                        "downloads": 300,
+                        "likes": 40,
+                        "pipeline_tag": "text-generation",
+                        "tags": ["license:mit"],
+                    }
+                ]
+            ),
+        )
+        await app.poll_once(force=True)
+        assert app.sessions is not None
+        with app.sessions.begin() as session:
+            rows = session.execute(
+                select(Item.title, Item.story_reason, Story.id, Story.release_key, Story.org).join(
+                    Story, Story.id == Item.story_id
+                )
+            ).all()
+    finally:
+        await app.close()
+    by_title = {r.title: r for r in rows}
+    deepseek = {r.id for r in rows if "V3.1" in r.title or "v3.1" in r.title}
+    assert len(deepseek) == 1, rows
+    gpt5 = by_title["gpt-5-high (OpenAI) is the new #1 on the LMArena"]
+    assert gpt5.id not in deepseek and gpt5.org == "openai" and gpt5.release_key == "gpt-5"
+    assert "about openai, the story about deepseek" in (gpt5.story_reason or "")
+    joined = [
+        r.story_reason for r in rows if r.id in deepseek and "new story" not in r.story_reason
+    ]
+    assert joined and all("deepseek-v3.1" in (why or "") for why in joined)
+    titles = [a["title"] for a in map(json.loads, out.read_text().splitlines())]
+    assert len([t for t in titles if "V3.1" in t or "v3.1" in t]) == 1, titles
+
+
+def test_classify_shows_the_release_key(tmp_path: Path) -> None:
+    result = racewatch("classify", "阿里发布Qwen3，全面开源", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "release key: 'qwen-3' (alibaba" in result.stdout

@@ -118,11 +118,11 @@ async def slack_says(bolt: Any, slack: FakeSlack, text: str, user: str = "U1") -
 def bolt_for(app: App, slack: FakeSlack) -> Any:
     return build_app(
         app.commands(),
-        token="xoxb-good",
         signing_secret=SECRET,
         client=web_client("xoxb-good", slack.api),
         command="race",
         is_admin=admin_checker(["UADMIN"], ["SADMINS"]),
+        response_origins=[slack.base],
     )
 
 
@@ -168,7 +168,9 @@ async def test_rules_from_chat_are_admin_only_and_validated_like_file_rules(
     listed = await slack_says(bolt, slack_api, "watch list")
     assert "cn-video" in json.dumps(listed["blocks"], ensure_ascii=False)
     assert "cn-video" in [r.name for r in app.rules_in_force()[0]]
-    tested = await slack_says(bolt, slack_api, "watch test country=CN")
+    dry = await slack_says(bolt, slack_api, "watch test country=CN")  # not an admin
+    assert "only racewatch admins" in dry["text"]
+    tested = await slack_says(bolt, slack_api, "watch test country=CN", user="UADMIN")
     assert "Would fire on 2" in json.dumps(tested["blocks"], ensure_ascii=False)
 
 
@@ -216,7 +218,13 @@ async def discord_api() -> AsyncIterator[FakeDiscord]:
 
 
 def interaction_payload(
-    sub: str, options: list[dict[str, Any]], permissions: str = "0"
+    sub: str,
+    options: list[dict[str, Any]],
+    permissions: str = "0",
+    *,
+    command: str = "race",
+    group: bool = False,
+    roles: list[str] | None = None,
 ) -> dict[str, Any]:
     user = {"id": "900", "username": "analyst", "discriminator": "0", "avatar": None}
     return {
@@ -236,7 +244,7 @@ def interaction_payload(
         "authorizing_integration_owners": {},
         "member": {
             "user": user,
-            "roles": [],
+            "roles": roles or [],
             "permissions": permissions,
             "joined_at": "2025-01-01T00:00:00+00:00",
             "deaf": False,
@@ -245,9 +253,9 @@ def interaction_payload(
         },
         "data": {
             "id": "99",
-            "name": "race",
+            "name": command,
             "type": 1,
-            "options": [{"type": 1, "name": sub, "options": options}],
+            "options": [{"type": 2 if group else 1, "name": sub, "options": options}],
         },
     }
 
@@ -270,14 +278,21 @@ async def test_discord_app_commands_defer_then_answer(app: App, discord_api: Fak
         payload = interaction_payload(
             "watch",
             [
-                {"type": 3, "name": "action", "value": "add"},
-                {"type": 3, "name": "name", "value": "x"},
-                {"type": 3, "name": "conditions", "value": "country=CN"},
+                {
+                    "type": 1,
+                    "name": "add",
+                    "options": [
+                        {"type": 3, "name": "name", "value": "x"},
+                        {"type": 3, "name": "conditions", "value": "country=CN"},
+                    ],
+                }
             ],
+            command="race-admin",
+            group=True,
         )
         await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))  # type: ignore[arg-type]
-        callback, followup = discord_api.interactions[-2:]
-        assert callback["data"]["flags"] & 64  # ephemeral
-        assert "only racewatch admins" in json.dumps(followup["embeds"])
+        refusal = discord_api.interactions[-1]
+        assert refusal["type"] == 4 and refusal["data"]["flags"] & 64  # private from the start
+        assert "only racewatch admins" in refusal["data"]["content"]
     finally:
         await bot.close()

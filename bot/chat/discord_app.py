@@ -1,14 +1,18 @@
-"""Discord: ``/race`` as app commands with typed options and autocomplete (discord.py).
+"""Discord: ``/race`` (everyone) and ``/race-admin`` (Manage Server by default) as app
+commands with typed options and autocomplete (discord.py).
 
-Every command defers first (the answer may take longer than Discord's 3 seconds), then
-follows up; errors and admin actions answer ephemerally.
+Typed options become typed requests here; the handlers never re-guess words. Who is an
+admin is decided from the interaction itself (its resolved permissions and the member's
+role ids), since the bot keeps no guild cache. Privacy is decided before deferring: a bad
+option, a refusal, an admin answer or a dry run is private from the first response on.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from typing import Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 import discord
 from discord import app_commands
@@ -16,19 +20,45 @@ from discord import app_commands
 from bot.alerts.card import COUNTRY_NAMES
 from bot.attribution.vocab import KINDS
 from bot.chat.render import discord_embeds
-from bot.commands.handlers import ADMIN_ONLY, Commands
-from bot.commands.invocation import Invocation
+from bot.commands.countries import country_code
+from bot.commands.handlers import NOT_ALLOWED, Commands
 from bot.commands.reply import Reply, UserError
+from bot.commands.requests import (
+    Caller,
+    DigestNow,
+    DigestShow,
+    Gap,
+    Help,
+    Latest,
+    OrgInfo,
+    Request,
+    Search,
+    SourceAdd,
+    SourceRemove,
+    SourceResume,
+    SourcesList,
+    SourceStatus,
+    WatchAdd,
+    WatchList,
+    WatchRemove,
+    WatchTest,
+    Why,
+)
+from bot.commands.text import rule_fields, split_words
 
 log = logging.getLogger(__name__)
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
-COUNTRIES = {
-    code: COUNTRY_NAMES[code] for code in ("CN", "US", "FR", "GB", "JP", "KR", "AE", "CA", "DE")
-}
+PRIVATE = (Why, Help, WatchTest)
+CONDITIONS = 'field=value pairs, e.g. country=CN kind=model_release phrase="open weights"'
+
+
+def role_ids(user: discord.abc.User) -> set[str]:
+    """The member's role ids as the interaction payload gave them (no guild cache needed)."""
+    return {str(r) for r in getattr(user, "_roles", ())}
 
 
 class RaceCommands:
-    """Builds the ``/race`` group and answers its interactions."""
+    """Builds ``/race`` and ``/race-admin`` and answers their interactions."""
 
     def __init__(self, commands: Commands, name: str, admin_role: str | None) -> None:
         self.commands = commands
@@ -36,83 +66,97 @@ class RaceCommands:
         self.group = app_commands.Group(
             name=name, description="Ask racewatch about the US-China AI race"
         )
-        self._define()
+        self.admin_group = app_commands.Group(
+            name=f"{name}-admin",
+            description="Change racewatch's rules, sources and digests (admins)",
+            default_permissions=discord.Permissions(manage_guild=True),
+            guild_only=True,
+        )
+        self._define_reading()
+        self._define_admin()
 
     def is_admin(self, interaction: discord.Interaction) -> bool:
-        user = interaction.user
-        perms = getattr(user, "guild_permissions", None)
-        if perms is not None and perms.manage_guild:
+        perms = interaction.permissions
+        if perms.manage_guild or perms.administrator:
             return True
-        roles = {str(r.id) for r in getattr(user, "roles", [])}
-        return bool(self.admin_role and self.admin_role in roles)
+        return bool(self.admin_role and self.admin_role in role_ids(interaction.user))
 
-    async def answer(self, interaction: discord.Interaction, sub: str, args: list[str]) -> None:
-        private = (sub, args[0] if args else "") in ADMIN_ONLY or sub in ("why", "help")
-        await interaction.response.defer(ephemeral=private, thinking=True)
+    async def answer(self, interaction: discord.Interaction, build: Callable[[], Request]) -> None:
+        """Validate, then defer (privately when the answer will be private), then answer."""
         try:
-            reply = await self.commands.run(
-                Invocation(
-                    sub,
-                    args,
-                    user=f"discord:{interaction.user.id}",
-                    is_admin=self.is_admin(interaction),
-                )
-            )
+            request = build()
+        except UserError as exc:
+            await interaction.response.send_message(str(exc)[:2000], ephemeral=True)
+            return
+        admin = self.is_admin(interaction)
+        if request.admin and not admin:
+            log.info("refused %s for non-admin user %s", request.name, interaction.user.id)
+            await interaction.response.send_message(NOT_ALLOWED, ephemeral=True)
+            return
+        private = request.admin or isinstance(request, PRIVATE)
+        await interaction.response.defer(ephemeral=private, thinking=True)
+        caller = Caller(
+            f"discord:{interaction.user.id}",
+            is_admin=admin,
+            workspace=f"discord:{interaction.guild_id or 'dm'}",
+        )
+        try:
+            reply = await self.commands.run(request, caller)
         except UserError as exc:
             await interaction.followup.send(str(exc)[:2000], ephemeral=True)
             return
         except Exception:
-            log.exception("/%s %s failed", sub, " ".join(args)[:200])
+            log.exception("/%s %s failed", self.group.name, request.name)
             await interaction.followup.send(GENERIC, ephemeral=True)
             return
-        await self.send(interaction, reply)
+        await self.send(interaction, reply, private)
 
     @staticmethod
-    async def send(interaction: discord.Interaction, reply: Reply) -> None:
+    async def send(interaction: discord.Interaction, reply: Reply, private: bool) -> None:
         embeds = [discord.Embed.from_dict(e) for e in discord_embeds(reply)]
-        none = discord.AllowedMentions.none()
+        extra: dict[str, Any] = {}
         if reply.image is not None:
-            picture = discord.File(io.BytesIO(reply.image), filename=reply.image_name)
+            extra["file"] = discord.File(io.BytesIO(reply.image), filename=reply.image_name)
             embeds[0].set_image(url=f"attachment://{reply.image_name}")
-            await interaction.followup.send(
-                embeds=embeds, file=picture, ephemeral=reply.ephemeral, allowed_mentions=none
-            )
-        else:
-            await interaction.followup.send(
-                embeds=embeds, ephemeral=reply.ephemeral, allowed_mentions=none
-            )
+        await interaction.followup.send(
+            embeds=embeds,
+            ephemeral=private or reply.ephemeral,
+            allowed_mentions=discord.AllowedMentions.none(),
+            **extra,
+        )
 
-    def _define(self) -> None:
+    # -- autocomplete ----------------------------------------------------------------------
+    async def countries(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=f"{code} {name}", value=code)
+            for code, name in COUNTRY_NAMES.items()
+            if current.lower() in f"{code} {name}".lower()
+        ][:25]
+
+    async def kinds(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=label, value=key)
+            for key, label in KINDS.items()
+            if current.lower() in label.lower() or current.lower() in key
+        ][:25]
+
+    async def orgs(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+        hits = self.commands.registry.search(current)[:25]
+        return [app_commands.Choice(name=f"{o.name} ({o.country})"[:100], value=o.id) for o in hits]
+
+    def _define_reading(self) -> None:
         group, this = self.group, self
-
-        async def countries(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            return [
-                app_commands.Choice(name=f"{code} {name}", value=code)
-                for code, name in COUNTRIES.items()
-                if current.lower() in f"{code} {name}".lower()
-            ][:25]
-
-        async def kinds(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            return [
-                app_commands.Choice(name=label, value=key)
-                for key, label in KINDS.items()
-                if current.lower() in label.lower() or current.lower() in key
-            ][:25]
-
-        async def orgs(_: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-            hits = this.commands.registry.search(current)[:25]
-            return [
-                app_commands.Choice(name=f"{o.name} ({o.country})"[:100], value=o.id) for o in hits
-            ]
 
         @group.command(name="latest", description="The most recent flagged releases")
         @app_commands.describe(
-            country="ISO code, e.g. CN",
-            org="An organisation",
-            kind="Release kind",
-            n="How many (1-20)",
+            country="A country: its ISO code (CN, US) or name",
+            org="An organisation, e.g. Moonshot AI or DeepSeek",
+            kind="The kind of release, e.g. model release",
+            n="How many releases to show, from 1 to 20",
         )
-        @app_commands.autocomplete(country=countries, org=orgs, kind=kinds)
+        @app_commands.autocomplete(country=this.countries, org=this.orgs, kind=this.kinds)
         async def latest(
             interaction: discord.Interaction,
             country: str | None = None,
@@ -120,56 +164,128 @@ class RaceCommands:
             kind: str | None = None,
             n: app_commands.Range[int, 1, 20] = 5,
         ) -> None:
-            await this.answer(interaction, "latest", [a for a in (country, org, kind, str(n)) if a])
+            def build() -> Request:
+                code = country_code(country) if country else None
+                if country and code is None:
+                    raise UserError(f"'{country[:40]}' is not a country racewatch knows.")
+                if kind and kind not in KINDS:
+                    raise UserError(f"'{kind[:40]}' is not a kind; pick one from the list.")
+                return Latest(country=code, org=org, kind=kind, n=n)
+
+            await this.answer(interaction, build)
 
         @group.command(name="search", description="Full-text search over everything stored")
+        @app_commands.describe(query="Words to look for, e.g. qwen3 coder")
         async def search(interaction: discord.Interaction, query: str) -> None:
-            await this.answer(interaction, "search", query.split())
+            await this.answer(interaction, lambda: Search(text=query))
 
         @group.command(name="gap", description="The scoreboard, China against the US, with a chart")
+        @app_commands.describe(window="How many days back to count")
         async def gap(
             interaction: discord.Interaction, window: Literal["7d", "30d", "90d", "365d"] = "30d"
         ) -> None:
-            await this.answer(interaction, "gap", [window])
+            await this.answer(interaction, lambda: Gap(window=window))
 
         @group.command(
             name="org", description="An organisation's country, parent and recent releases"
         )
-        @app_commands.autocomplete(name=orgs)
+        @app_commands.describe(name="The organisation, in English or Chinese")
+        @app_commands.autocomplete(name=this.orgs)
         async def org_(interaction: discord.Interaction, name: str) -> None:
-            await this.answer(interaction, "org", [name])
+            await this.answer(interaction, lambda: OrgInfo(query=name))
 
         @group.command(name="why", description="Why an item was (or was not) flagged")
+        @app_commands.describe(item="The item's number (#123) or its link")
         async def why(interaction: discord.Interaction, item: str) -> None:
-            await this.answer(interaction, "why", [item])
+            await this.answer(interaction, lambda: Why(item=item.lstrip("#")))
 
-        @group.command(name="watch", description="Watch rules: list, add, remove, test")
-        @app_commands.describe(conditions="field=value pairs, e.g. country=CN kind=model_release")
-        async def watch(
-            interaction: discord.Interaction,
-            action: Literal["list", "add", "remove", "test"] = "list",
-            name: str | None = None,
-            conditions: str | None = None,
-        ) -> None:
-            args = [action] + ([name] if name else []) + (conditions.split() if conditions else [])
-            await this.answer(interaction, "watch", args)
+        @group.command(name="watch", description="The watch rules in force")
+        async def watch(interaction: discord.Interaction) -> None:
+            await this.answer(interaction, WatchList)
 
-        @group.command(name="sources", description="Sources: list, add, remove, status, resume")
-        async def sources(
-            interaction: discord.Interaction,
-            action: Literal["list", "add", "remove", "status", "resume"] = "list",
-            name: str | None = None,
-            url: str | None = None,
-        ) -> None:
-            await this.answer(interaction, "sources", [action] + [a for a in (name, url) if a])
+        @group.command(name="sources", description="Every source, or one source's status")
+        @app_commands.describe(name="A source's name, for its status")
+        async def sources(interaction: discord.Interaction, name: str | None = None) -> None:
+            await this.answer(
+                interaction, lambda: SourceStatus(source=name) if name else SourcesList()
+            )
 
-        @group.command(name="digest", description="Held digests; 'now' sends them")
-        async def digest(interaction: discord.Interaction, now: bool = False) -> None:
-            await this.answer(interaction, "digest", ["now"] if now else [])
+        @group.command(name="digest", description="How many alerts are held for digests")
+        async def digest(interaction: discord.Interaction) -> None:
+            await this.answer(interaction, DigestShow)
 
         @group.command(name="help", description="What racewatch can answer")
         async def help_(interaction: discord.Interaction) -> None:
-            await this.answer(interaction, "help", [])
+            await this.answer(interaction, Help)
+
+    def _define_admin(self) -> None:
+        this = self
+        watch = app_commands.Group(
+            name="watch", description="Add, remove or test watch rules", parent=self.admin_group
+        )
+        sources = app_commands.Group(
+            name="sources", description="Add, remove or resume sources", parent=self.admin_group
+        )
+
+        @watch.command(name="add", description="Add a watch rule")
+        @app_commands.describe(
+            name="The rule's name, e.g. cn-video",
+            conditions=CONDITIONS,
+            notify="Destination names, comma-separated (default: all)",
+            digest="A cron schedule for a digest instead of instant alerts, e.g. 0 9 * * 1-5",
+            priority="high skips quiet hours",
+        )
+        async def watch_add(
+            interaction: discord.Interaction,
+            name: str,
+            conditions: str,
+            notify: str | None = None,
+            digest: str | None = None,
+            priority: Literal["low", "normal", "high"] | None = None,
+        ) -> None:
+            def build() -> Request:
+                fields = rule_fields(split_words(conditions), "conditions")
+                if notify:
+                    fields["notify"] = [d.strip() for d in notify.split(",") if d.strip()]
+                if digest:
+                    fields["digest"], fields["mode"] = digest, "digest"
+                if priority:
+                    fields["priority"] = priority
+                return WatchAdd(rule=name, fields=fields)
+
+            await this.answer(interaction, build)
+
+        @watch.command(name="remove", description="Remove a watch rule added from chat")
+        @app_commands.describe(name="The rule's name")
+        async def watch_remove(interaction: discord.Interaction, name: str) -> None:
+            await this.answer(interaction, lambda: WatchRemove(rule=name))
+
+        @watch.command(name="test", description="Which of the last week's items would match")
+        @app_commands.describe(conditions=CONDITIONS)
+        async def watch_test(interaction: discord.Interaction, conditions: str) -> None:
+            await this.answer(
+                interaction,
+                lambda: WatchTest(fields=rule_fields(split_words(conditions), "conditions")),
+            )
+
+        @sources.command(name="add", description="Add a feed (public internet addresses only)")
+        @app_commands.describe(name="A short name for it", url="The feed's address (http or https)")
+        async def source_add(interaction: discord.Interaction, name: str, url: str) -> None:
+            await this.answer(interaction, lambda: SourceAdd(source=name, url=url.strip("<> ")))
+
+        @sources.command(name="remove", description="Remove a source added from chat")
+        @app_commands.describe(name="The source's name")
+        async def source_remove(interaction: discord.Interaction, name: str) -> None:
+            await this.answer(interaction, lambda: SourceRemove(source=name))
+
+        @sources.command(name="resume", description="Resume a paused source")
+        @app_commands.describe(name="The source's name")
+        async def source_resume(interaction: discord.Interaction, name: str) -> None:
+            await this.answer(interaction, lambda: SourceResume(source=name))
+
+        @self.admin_group.command(name="digest", description="Send every held digest now")
+        async def digest_now(interaction: discord.Interaction) -> None:
+            await this.answer(interaction, DigestNow)
 
 
 class RaceBot(discord.Client):
@@ -182,7 +298,12 @@ class RaceBot(discord.Client):
         self.tree = app_commands.CommandTree(self)
         self.race = RaceCommands(commands, name, admin_role)
         self.tree.add_command(self.race.group)
+        self.tree.add_command(self.race.admin_group)
 
     async def setup_hook(self) -> None:
         await self.tree.sync()
-        log.info("Discord commands registered: /%s", self.race.group.name)
+        log.info(
+            "Discord commands registered: /%s and /%s",
+            self.race.group.name,
+            self.race.admin_group.name,
+        )

@@ -1,55 +1,85 @@
 """Slack: the ``/race`` command and the alerts' "Why?" button, through a Bolt async app.
 
 Socket Mode by default (no public URL); HTTP mode serves Bolt behind racewatch's own
-endpoint, where Bolt verifies Slack's signature and rejects stale timestamps.
+endpoint (:mod:`bot.chat.slack_http` checks signatures, timestamps and replays first).
+Answers go only to ``response_url``s on Slack's own hooks host.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.chat.render import slack_reply
 from bot.commands.handlers import Commands
-from bot.commands.invocation import Invocation, parse_text
 from bot.commands.reply import Reply, UserError
+from bot.commands.requests import Caller, Request, Why
+from bot.commands.text import parse
 
 log = logging.getLogger(__name__)
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
+SLACK_HOOKS = "https://hooks.slack.com"
+GROUP_CACHE_SECONDS = 300.0
 
 IsAdmin = Callable[[AsyncWebClient, str], Awaitable[bool]]
 
 
-def admin_checker(users: list[str], groups: list[str]) -> IsAdmin:
+def admin_checker(
+    users: list[str],
+    groups: list[str],
+    ttl: float = GROUP_CACHE_SECONDS,
+    clock: Callable[[], float] = time.monotonic,
+) -> IsAdmin:
+    """Admins by user id, or by membership of a user group, read at most every ``ttl``."""
+    cache: dict[str, tuple[float, frozenset[str]]] = {}
+
+    async def members(client: AsyncWebClient, group: str) -> frozenset[str]:
+        held = cache.get(group)
+        if held is not None and clock() - held[0] < ttl:
+            return held[1]
+        try:
+            answer = await client.usergroups_users_list(usergroup=group)
+            found = frozenset(answer.get("users") or [])
+        except Exception:  # a misconfigured group id must not break commands
+            log.warning("cannot read Slack user group %s", group)
+            found = held[1] if held is not None else frozenset()
+        cache[group] = (clock(), found)
+        return found
+
     async def is_admin(client: AsyncWebClient, user_id: str) -> bool:
         if user_id in users:
             return True
         for group in groups:
-            try:
-                members = await client.usergroups_users_list(usergroup=group)
-            except Exception:  # a misconfigured group id must not break commands
-                log.warning("cannot read Slack user group %s", group)
-                continue
-            if user_id in (members.get("users") or []):
+            if user_id in await members(client, group):
                 return True
         return False
 
     return is_admin
 
 
+def response_url_allowed(url: str, origins: Iterable[str]) -> bool:
+    """Only https URLs on Slack's hooks host (or an origin the operator configured)."""
+    parts = urlsplit(url)
+    origin = f"{parts.scheme}://{parts.netloc}".lower()
+    return any(origin == o.rstrip("/").lower() for o in origins) and not parts.username
+
+
 def build_app(
     commands: Commands,
     *,
-    token: str | None,
     signing_secret: str | None,
     client: AsyncWebClient,
     command: str,
     is_admin: IsAdmin,
+    response_origins: Iterable[str] = (SLACK_HOOKS,),
 ) -> AsyncApp:
+    origins = tuple(response_origins)
     app = AsyncApp(
         signing_secret=signing_secret,
         client=client,
@@ -74,29 +104,37 @@ def build_app(
             except Exception:
                 log.exception("uploading the chart to Slack failed")
 
-    async def run(respond: Any, user: str, text: str, channel: str | None) -> None:
+    async def run(
+        respond: Any, body: dict[str, Any], user: str, channel: str | None, request: Request | str
+    ) -> None:
+        url = str(body.get("response_url") or "")
+        if not response_url_allowed(url, origins):
+            log.warning("ignored a Slack request whose response_url is not Slack's: %.80s", url)
+            return
         try:
-            sub, args = parse_text(text, command)
-            call = Invocation(
-                sub, args, user=f"slack:{user}", is_admin=await is_admin(client, user)
-            )
-            await answer(respond, await commands.run(call), channel)
+            if isinstance(request, str):
+                request = parse(request, command)
+            admin = await is_admin(client, user) if request.admin else False
+            team = str(body.get("team_id") or (body.get("team") or {}).get("id") or "")
+            caller = Caller(f"slack:{user}", is_admin=admin, workspace=f"slack:{team}")
+            await answer(respond, await commands.run(request, caller), channel)
         except UserError as exc:
-            await respond(response_type="ephemeral", text=str(exc))
+            await respond(response_type="ephemeral", text=str(exc)[:3000])
         except Exception:
-            log.exception("/%s %s failed", command, text[:200])
+            log.exception("/%s failed", command)
             await respond(response_type="ephemeral", text=GENERIC)
 
     @app.command(f"/{command}")
     async def race(ack: Any, body: dict[str, Any], respond: Any) -> None:
         await ack()  # within Slack's 3 seconds, before any work
-        await run(respond, body.get("user_id", ""), body.get("text", ""), body.get("channel_id"))
+        user, channel = body.get("user_id", ""), body.get("channel_id")
+        await run(respond, body, user, channel, str(body.get("text", "")))
 
     @app.action("racewatch_why")
     async def why(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
         await ack()
         user = (body.get("user") or {}).get("id", "")
-        await run(respond, user, f"why {action.get('value', '')}", None)
+        await run(respond, body, user, None, Why(item=str(action.get("value", ""))))
 
     @app.action({"action_id": "racewatch_open"})
     async def opened(ack: Any) -> None:

@@ -6,11 +6,13 @@ import asyncio
 import contextlib
 import logging
 import signal
+import sys
 
 import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
-from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx
+from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx, print_problems
+from bot.errors import ConfigError
 from bot.runtime.app import App
 from bot.runtime.poller import PollOutcome
 from bot.store.db import make_engine, upgrade
@@ -49,8 +51,12 @@ def run(ctx: Context) -> None:
     log.info(
         "database: %s", app.engine.url.render_as_string(hide_password=True) if app.engine else "?"
     )
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(_run(app))
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(_run(app))
+    except ConfigError as exc:  # e.g. Slack HTTP mode without its signing secret
+        print_problems(exc.problems)
+        sys.exit(2)
 
 
 @cli.command()

@@ -104,9 +104,12 @@ class PlatformSettings(Strict):
     slack_admin_users: list[str] = Field(default_factory=list)
     slack_admin_groups: list[str] = Field(default_factory=list)
     discord_admin_role: str | None = None
-    command: str = Field(default="race", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
+    # Discord also gets "<command>-admin": 32 characters at most in all
+    command: str = Field(default="race", pattern=r"^[a-z][a-z0-9_-]{0,25}$")
     chat_commands: bool = True  # answer /race when the tokens for it are set
     slack_mode: Literal["socket", "http"] = "socket"
+    max_chat_rules: int = Field(default=200, ge=0, le=100_000)  # per workspace or guild
+    max_chat_sources: int = Field(default=200, ge=0, le=100_000)
 
 
 class PollSettings(Strict):

@@ -7,12 +7,9 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-import regex
-
 from bot.rules.facts import Facts
 from bot.rules.model import Condition, Mute, Rule
-
-REGEX_TIMEOUT = 0.05  # seconds per pattern per item: a catastrophic pattern cannot hang the bot
+from bot.rules.regexes import RegexBudget
 
 
 @dataclass(frozen=True)
@@ -106,7 +103,7 @@ def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
     return checks
 
 
-def _text_checks(cond: Condition, facts: Facts) -> list[Outcome]:
+def _text_checks(cond: Condition, facts: Facts, budget: RegexBudget) -> list[Outcome]:
     checks: list[Outcome] = []
     text = (
         _text(cond, facts)
@@ -152,46 +149,40 @@ def _text_checks(cond: Condition, facts: Facts) -> list[Outcome]:
         hits = [p for p in cond.phrase if _word_pattern(p).search(text)]
         checks.append(Outcome(bool(hits), f"phrase {hits[0]!r}" if hits else "phrase not found"))
     if cond.regex is not None:
-        checks.append(_regex(cond.regex, text))
+        checks.append(_regex(cond.regex, text, budget))
     return checks
 
 
-def _regex(pattern: str, text: str) -> Outcome:
-    try:
-        found = _compiled(pattern).search(text, timeout=REGEX_TIMEOUT)
-    except TimeoutError:
+def _regex(pattern: str, text: str, budget: RegexBudget) -> Outcome:
+    found = budget.search(pattern, text)
+    if found is None:
         return Outcome(False, f"regex {pattern!r} took too long and was stopped")
-    return Outcome(
-        found is not None, f"regex {pattern!r} " + ("matched" if found else "did not match")
-    )
+    return Outcome(found, f"regex {pattern!r} " + ("matched" if found else "did not match"))
 
 
-@functools.lru_cache(maxsize=1024)
-def _compiled(pattern: str) -> regex.Pattern[str]:
-    return regex.compile(pattern, regex.IGNORECASE)
-
-
-def evaluate(cond: Condition, facts: Facts) -> Outcome:
-    """All fields of ``cond`` must hold; ``all``/``any``/``not`` nest."""
+def evaluate(cond: Condition, facts: Facts, budget: RegexBudget | None = None) -> Outcome:
+    """All fields of ``cond`` must hold; ``all``/``any``/``not`` nest. Regexes share
+    ``budget`` (by default, one item's)."""
+    budget = budget if budget is not None else RegexBudget()
     passed: list[str] = []
-    for outcome in _fields(cond, facts) + _text_checks(cond, facts):
+    for outcome in _fields(cond, facts) + _text_checks(cond, facts, budget):
         if not outcome.matched:
             return outcome
         passed.append(outcome.why)
     if cond.all is not None:
         for sub in cond.all:
-            outcome = evaluate(sub, facts)
+            outcome = evaluate(sub, facts, budget)
             if not outcome.matched:
                 return outcome
             passed.append(outcome.why)
     if cond.any is not None:
-        outcomes = [evaluate(sub, facts) for sub in cond.any]
+        outcomes = [evaluate(sub, facts, budget) for sub in cond.any]
         winners = [o for o in outcomes if o.matched]
         if not winners:
             return Outcome(False, "none of 'any' held: " + "; ".join(o.why for o in outcomes))
         passed.append(winners[0].why)
     if cond.not_ is not None:
-        outcome = evaluate(cond.not_, facts)
+        outcome = evaluate(cond.not_, facts, budget)
         if outcome.matched:
             return Outcome(False, f"'not' excluded it: {outcome.why}")
         passed.append(f"not ({outcome.why})")
@@ -199,12 +190,22 @@ def evaluate(cond: Condition, facts: Facts) -> Outcome:
 
 
 def run_rules(
-    rules: list[Rule], mutes: list[Mute], facts: Facts, now: datetime, default_max_age: float
+    rules: list[Rule],
+    mutes: list[Mute],
+    facts: Facts,
+    now: datetime,
+    default_max_age: float,
+    budget: RegexBudget | None = None,
 ) -> list[RuleResult]:
-    """Every rule's verdict for one item; a mute that holds turns every match off."""
+    """Every rule's verdict for one item; a mute that holds turns every match off.
+
+    Regexes get one item's time in all; pass a batch's ``budget`` to bound a whole batch."""
+    if budget is None:
+        budget = RegexBudget()
+    budget.next_item()
     muted_by = None
     for mute in mutes:
-        if evaluate(mute.when, facts).matched:
+        if evaluate(mute.when, facts, budget).matched:
             muted_by = mute.name
             break
     age = (now - facts.published_at).total_seconds()
@@ -225,7 +226,9 @@ def run_rules(
             )
             continue
         outcome = (
-            evaluate(rule.when, facts) if rule.when else Outcome(True, "rule matches everything")
+            evaluate(rule.when, facts, budget)
+            if rule.when
+            else Outcome(True, "rule matches everything")
         )
         if outcome.matched and muted_by:
             results.append(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-import regex
 from pydantic import (
     BaseModel,
     BeforeValidator,
@@ -17,6 +16,7 @@ from pydantic import (
 
 from bot.attribution.vocab import KINDS, MODALITIES, OPEN_WEIGHTS
 from bot.config.units import Duration
+from bot.rules.regexes import check_pattern
 from bot.rules.timing import parse_quiet_hours, zone
 
 
@@ -107,10 +107,7 @@ class Condition(BaseModel):
     @classmethod
     def _compiles(cls, v: str | None) -> str | None:
         if v is not None:
-            try:
-                regex.compile(v)
-            except regex.error as exc:
-                raise ValueError(f"invalid regular expression: {exc}") from None
+            check_pattern(v)
         return v
 
     @model_validator(mode="after")

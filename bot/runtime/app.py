@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from aiohttp import web
 from rich.console import Console
@@ -25,8 +26,10 @@ from bot.alerts.llm import Summariser
 from bot.attribution.classify import Classifier
 from bot.attribution.registry import Registry, load_registry
 from bot.chat.discord_app import RaceBot
-from bot.chat.slack_app import admin_checker
+from bot.chat.slack_app import SLACK_HOOKS, admin_checker
 from bot.chat.slack_app import build_app as build_slack_app
+from bot.chat.slack_http import SlackRequestGuard, Verdict, require_signing_secret
+from bot.commands.context import CommandContext
 from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
@@ -135,6 +138,9 @@ class App:
         self._election: Election | None = None
         self._scheduler: Scheduler | None = None
         self.slack_app: Any = None
+        self.slack_guard: SlackRequestGuard | None = None
+        self._commands: Commands | None = None
+        self._chat_started = False
         self.metrics = Metrics()
         self.server_port: int | None = None
 
@@ -222,15 +228,8 @@ class App:
         if server.metrics:
             app.router.add_get("/metrics", self._metrics_page)
             app.router.add_get("/healthz", self._health_page)
-        if self.slack_app is not None and self.config.settings.platforms.slack_mode == "http":
-            bolt = self.slack_app
-
-            async def slack_events(request: web.Request) -> web.Response:
-                # Bolt verifies the signature and the timestamp before any listener runs
-                response = await bolt.async_dispatch(await to_bolt_request(request))
-                return await to_aiohttp_response(response)
-
-            app.router.add_post("/slack/events", slack_events)
+        if self.slack_app is not None and self.slack_guard is not None:
+            app.router.add_post("/slack/events", self._slack_events)
         if secret:
             app.router.add_post(
                 server.webhook_path,
@@ -254,6 +253,18 @@ class App:
             self.server_port,
             server.webhook_path if secret else "",
         )
+
+    async def _slack_events(self, request: web.Request) -> web.Response:
+        """Slack HTTP mode: signature, timestamp and replay checked before Bolt sees it."""
+        assert self.slack_guard is not None
+        verdict = self.slack_guard.check(request.headers, await request.read())
+        if verdict is Verdict.REFUSED:
+            return web.Response(status=401, text="invalid request signature or timestamp")
+        if verdict is Verdict.REPLAY:
+            log.warning("ignored a replayed Slack request")
+            return web.Response(status=200)
+        response = await self.slack_app.async_dispatch(await to_bolt_request(request))
+        return await to_aiohttp_response(response)
 
     async def _metrics_page(self, request: web.Request) -> web.Response:
         body, content_type = self.metrics.render()
@@ -390,18 +401,26 @@ class App:
         self._schedule_new_digests()
 
     def commands(self) -> Commands:
+        """The command handlers (built once: they own the chat threads and rate limits)."""
         assert self.sessions is not None and self.outbox is not None
-        return Commands(
-            sessions=self.sessions,
-            registry=self.outbox.registry,
-            rules=self.rules_in_force,
-            max_age=self.config.settings.poll.max_item_age,
-            destinations=list(self.config.settings.destinations),
-            clock=self.clock,
-            command=self.config.settings.platforms.command,
-            rules_changed=self.refresh_chat_rules,
-            send_digests=self.send_all_digests,
-        )
+        if self._commands is None:
+            platforms = self.config.settings.platforms
+            self._commands = Commands(
+                CommandContext(
+                    sessions=self.sessions,
+                    registry=self.outbox.registry,
+                    rules=self.rules_in_force,
+                    max_age=self.config.settings.poll.max_item_age,
+                    destinations=list(self.config.settings.destinations),
+                    clock=self.clock,
+                    command=platforms.command,
+                    rules_changed=self.refresh_chat_rules,
+                    send_digests=self.send_all_digests,
+                    max_chat_rules=platforms.max_chat_rules,
+                    max_chat_sources=platforms.max_chat_sources,
+                )
+            )
+        return self._commands
 
     async def start_chat(self) -> None:
         """Connect to Slack (Socket Mode) and Discord (gateway) for slash commands, when their
@@ -415,11 +434,15 @@ class App:
         wants_discord = bool(os.environ.get("DISCORD_TOKEN"))
         if not (wants_slack or wants_discord):
             return
-        self._election = Election(self.engine, "chat")
+        if wants_slack and platforms.slack_mode == "http":
+            self.slack_guard = SlackRequestGuard(require_signing_secret(os.environ))
+        if self._election is None:
+            self._election = Election(self.engine, "chat")
         if not await asyncio.to_thread(self._election.try_acquire):
             log.info("another racewatch process answers chat commands; this one stands by")
             return
         commands = self.commands()
+        self._chat_started = True
         if wants_slack:
             await self._start_slack(commands)
         if wants_discord:
@@ -433,13 +456,18 @@ class App:
     async def _start_slack(self, commands: Commands) -> None:
         platforms = self.config.settings.platforms
         client = slack_web_client(os.environ.get("SLACK_BOT_TOKEN"), platforms.slack_api)
+        origins = [SLACK_HOOKS]
+        if platforms.slack_api.rstrip("/") != "https://slack.com/api":
+            # a Slack-compatible API the operator configured answers on its own host
+            parts = urlsplit(platforms.slack_api)
+            origins.append(f"{parts.scheme}://{parts.netloc}")
         app = build_slack_app(
             commands,
-            token=os.environ.get("SLACK_BOT_TOKEN"),
             signing_secret=os.environ.get("SLACK_SIGNING_SECRET"),
             client=client,
             command=platforms.command,
             is_admin=admin_checker(platforms.slack_admin_users, platforms.slack_admin_groups),
+            response_origins=origins,
         )
         self.slack_app = app
         if platforms.slack_mode == "socket":
@@ -472,7 +500,7 @@ class App:
         assert self.sessions is not None
         roles = (
             ["chat"]
-            if self._election is not None and self._election.held and self._chat_clients
+            if self._election is not None and self._election.held and self._chat_started
             else []
         )
 
@@ -491,7 +519,7 @@ class App:
 
         try:
             await asyncio.to_thread(self._in_session, beat)
-            if self._election is not None and not self._chat_clients:
+            if self._election is not None and not self._chat_started:
                 await self.start_chat()  # fail-over: the previous holder's lock is free again
         except Exception:
             log.exception("heartbeat failed; will try again")
@@ -559,6 +587,8 @@ class App:
                 await chat.close()
             except Exception:
                 log.warning("closing a chat connection failed", exc_info=True)
+        if self._commands is not None:
+            self._commands.close()
         if self._election is not None:
             await asyncio.to_thread(self._election.release)
         if self.sessions is not None:

@@ -1,26 +1,31 @@
 """Ingest: new items -> story -> rules -> outbox, in one transaction per source.
 
 Items arrive classified from the parser processes (see ``prepare``); hub items, which are
-parsed here, are classified here. Each table is written once per source batch. The rule
-match and its delivery rows are written in the same transaction as the item, so a crash
-can never leave a matched item without its delivery, or deliver an unstored item.
+parsed here, are classified here. Rules are judged before the transaction starts
+(:meth:`Ingestor.judge`), so no regex ever runs while a database lock is held; only an item
+classified here is judged inside, under the same per-item and per-batch regex budget. Each
+table is written once per source batch. The rule match and its delivery rows are written in
+the same transaction as the item, so a crash can never leave a matched item without its
+delivery, or deliver an unstored item.
 """
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.attribution.classify import Classification, Classifier
 from bot.attribution.registry import Registry
-from bot.items import NewItem
+from bot.items import HubFacts, NewItem
 from bot.rules.facts import Facts
-from bot.rules.match import run_rules
+from bot.rules.match import RuleResult, run_rules
 from bot.rules.model import Mute, Rule
+from bot.rules.regexes import RegexBudget
 from bot.rules.timing import quiet_until
 from bot.runtime.prepare import SourceFacts, subject_for
 from bot.store import items_repo, stories_repo
@@ -41,12 +46,14 @@ class IngestReport:
 
 
 def facts_for(
-    item: Item | StoredItem, cls: Classification, source_name: str, registry: Registry
+    item: Item | StoredItem | NewItem, cls: Classification, source_name: str, registry: Registry
 ) -> Facts:
     keys: set[str] = set()
     for org_id in cls.orgs:
         keys |= registry.rule_keys.get(org_id, frozenset())
-    hub = item.hub or {}
+    hub: dict[str, Any] = (
+        item.hub.as_dict() if isinstance(item.hub, HubFacts) else dict(item.hub or {})
+    )
     return Facts(
         title=item.title,
         summary=item.summary,
@@ -77,6 +84,14 @@ def disposition(rule: Rule, sent_last_hour: int, sent_last_day: int, now: dateti
         return Queued("held", now, rule.priority_rank, rule.name)
     quiet = None if rule.priority == "high" else quiet_until(now, rule.quiet_hours, rule.timezone)
     return Queued("pending", quiet or now, rule.priority_rank)
+
+
+@dataclass
+class Verdicts:
+    """Rule verdicts by guid, and the regex time budget of the batch they were judged in."""
+
+    results: dict[str, list[RuleResult]] = field(default_factory=dict)
+    budget: RegexBudget = field(default_factory=RegexBudget)
 
 
 class _Routing:
@@ -159,6 +174,32 @@ class Ingestor:
         org = self.registry.get(cls.primary_org)
         return self.registry.root(org).id if org else None
 
+    def judge(
+        self,
+        source_name: str,
+        items: Sequence[NewItem],
+        classified: Mapping[str, Classification],
+        now: datetime,
+    ) -> Verdicts:
+        """Every rule's verdict for each classified item, by guid: call it before the
+        transaction, so rules never run under a database lock."""
+        verdicts = Verdicts()
+        for item in items:
+            cls = classified.get(item.guid)
+            if cls is not None:
+                facts = facts_for(item, cls, source_name, self.registry)
+                verdicts.results[item.guid] = run_rules(
+                    self.rules, self.mutes, facts, now, self.max_item_age, verdicts.budget
+                )
+        if verdicts.budget.skipped:
+            log.warning(
+                "%s: %d regex searches stopped or skipped (time budget of %.1f s per batch)",
+                source_name,
+                verdicts.budget.skipped,
+                verdicts.budget.per_batch,
+            )
+        return verdicts
+
     def ingest(
         self,
         session: Session,
@@ -167,11 +208,13 @@ class Ingestor:
         now: datetime,
         baseline: bool,
         classified: Mapping[str, Classification] | None = None,
+        verdicts: Verdicts | None = None,
     ) -> IngestReport:
         """Store a source's new items and queue their alerts, in the caller's transaction.
 
         ``classified`` holds classifications made in the parser processes, by guid; any
-        item without one is classified here."""
+        item without one is classified here. ``verdicts`` holds the rules' verdicts judged
+        before the transaction; any item without one is judged here."""
         fresh = items_repo.unseen_items(session, source.id, items) if items else []
         if not fresh:
             return IngestReport(0, 0, 0)
@@ -202,9 +245,17 @@ class Ingestor:
         matches: list[dict[str, object]] = []
         alerted: list[int] = []
         by_rule = {r.name: r for r in self.rules}
+        verdicts = verdicts if verdicts is not None else Verdicts()
         for item, cls, new_story in placed:
-            facts = facts_for(item, cls, source.name, self.registry)
-            for result in run_rules(self.rules, self.mutes, facts, now, self.max_item_age):
+            results = verdicts.results.get(item.new.guid)
+            if results is None:
+                facts = facts_for(item, cls, source.name, self.registry)
+                results = run_rules(
+                    self.rules, self.mutes, facts, now, self.max_item_age, verdicts.budget
+                )
+            for result in results:
+                if result.rule not in by_rule:  # the rules changed since they were judged
+                    continue
                 if not result.matched:
                     continue
                 rule = by_rule[result.rule]

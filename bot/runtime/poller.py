@@ -269,12 +269,23 @@ class Poller:
         etag = response.headers.get("etag", source.etag)
         last_modified = response.headers.get("last-modified", source.last_modified)
         report = IngestReport(0, 0, 0)
+        baseline = not source.baseline_done
+        verdicts = (
+            self.ingestor.judge(source.name, prepared.feed.items, prepared.classified, now)
+            if prepared is not None and not baseline
+            else None
+        )
         with self._writer, self.sessions.begin() as session:
             content_hash = source.content_hash
             if prepared is not None:
-                baseline = not source.baseline_done
                 report = self.ingestor.ingest(
-                    session, source, prepared.feed.items, now, baseline, prepared.classified
+                    session,
+                    source,
+                    prepared.feed.items,
+                    now,
+                    baseline,
+                    prepared.classified,
+                    verdicts,
                 )
                 content_hash = hashlib.sha256(response.body).hexdigest()
                 if baseline:

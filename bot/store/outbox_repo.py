@@ -258,3 +258,10 @@ def outbox_depth(session: Session) -> dict[str, int]:
 def story_title(session: Session, story_id: int) -> str:
     story = session.get(Story, story_id)
     return story.title if story else ""
+
+
+def held_count(session: Session) -> int:
+    return int(
+        session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "held"))
+        or 0
+    )

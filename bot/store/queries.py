@@ -138,3 +138,18 @@ def search(session: Session, query_text: str, limit: int = 10) -> list[Row]:
 
 def org_recent(session: Session, org_ids: list[str], limit: int = 5) -> list[Row]:
     return latest(session, orgs=org_ids, limit=limit, flagged_only=False)
+
+
+def recent_classified(
+    session: Session, since: datetime, limit: int = 5000
+) -> list[tuple[Item, Classification, str]]:
+    """Items fetched since ``since`` with their classification and source, newest first
+    (what a rule dry run reads)."""
+    rows = [
+        (i, c, s)
+        for i, c, s in session.execute(
+            _base().where(Item.fetched_at >= since).order_by(Item.published_at.desc()).limit(limit)
+        )
+    ]
+    session.expunge_all()  # read after the session ends
+    return rows

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
+from typing import Any
 
 from pydantic import ValidationError
-from sqlalchemy import select
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.rules.model import Rule
@@ -24,3 +27,41 @@ def chat_rules(session: Session) -> list[Rule]:
         except ValidationError as exc:
             log.error("chat rule %s no longer validates and is ignored: %s", row.name, exc)
     return rules
+
+
+class RuleExists(Exception):
+    """A chat rule with this name is stored already (perhaps added a moment ago elsewhere)."""
+
+
+def chat_rule_names(session: Session) -> set[str]:
+    return set(session.scalars(select(ChatRule.name)))
+
+
+def count_chat_rules(session: Session, workspace: str) -> int:
+    """Chat rules created from one workspace or guild (``created_by`` starts with it)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(ChatRule)
+            .where(ChatRule.created_by.startswith(f"{workspace}/", autoescape=True))
+        )
+        or 0
+    )
+
+
+def add_chat_rule(
+    session: Session, name: str, body: dict[str, Any], created_by: str, now: datetime
+) -> None:
+    """Store a chat rule; ``RuleExists`` when the name is taken, even by a concurrent add."""
+    if session.scalar(select(ChatRule.name).where(ChatRule.name == name)) is not None:
+        raise RuleExists(name)
+    try:
+        with session.begin_nested():
+            session.add(ChatRule(name=name, body=body, created_by=created_by[:120], created_at=now))
+    except IntegrityError:
+        raise RuleExists(name) from None
+
+
+def remove_chat_rule(session: Session, name: str) -> bool:
+    result = session.execute(delete(ChatRule).where(ChatRule.name == name))
+    return bool(getattr(result, "rowcount", 0))

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, text, update
+from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config.settings import SourceSpec
@@ -308,4 +309,75 @@ def resume(session: Session, name: str | None, now: datetime) -> list[str]:
 def list_sources(session: Session) -> list[Source]:
     return list(
         session.scalars(select(Source).where(Source.status != "removed").order_by(Source.name))
+    )
+
+
+def find_source(session: Session, name: str) -> Source | None:
+    """A source by name, unless it was removed."""
+    return session.scalar(select(Source).where(Source.name == name, Source.status != "removed"))
+
+
+class SourceNameTaken(Exception):
+    """A source with this name exists (and is not removed)."""
+
+
+class NotFromChat(Exception):
+    """The source comes from the configuration file; chat cannot change it."""
+
+
+def add_chat_source(
+    session: Session, name: str, url: str, spec: dict[str, Any], interval_s: float, now: datetime
+) -> None:
+    """Add a source from chat, or bring back a removed one of the same name with this URL."""
+    row = session.scalar(select(Source).where(Source.name == name))
+    if row is not None and row.status != "removed":
+        raise SourceNameTaken(name)
+    try:
+        with session.begin_nested():
+            _fill_chat_source(session, row, name, url, spec, interval_s, now)
+    except IntegrityError:  # added at the same moment by someone else
+        raise SourceNameTaken(name) from None
+
+
+def _fill_chat_source(
+    session: Session,
+    row: Source | None,
+    name: str,
+    url: str,
+    spec: dict[str, Any],
+    interval_s: float,
+    now: datetime,
+) -> None:
+    if row is None:
+        row = Source(name=name, items_seen=0)
+        session.add(row)
+    row.type, row.url, row.spec, row.origin, row.trusted = "feed", url, spec, "chat", False
+    row.status, row.paused_reason, row.interval_s, row.next_poll_at = (
+        "active",
+        None,
+        interval_s,
+        now,
+    )
+    row.failure_count, row.last_error, row.etag, row.last_modified = 0, None, None, None
+    row.content_hash, row.lease_owner, row.lease_until = None, None, None
+    row.baseline_done = False  # a new address starts with a silent baseline again
+
+
+def remove_chat_source(session: Session, name: str) -> None:
+    row = find_source(session, name)
+    if row is None:
+        raise LookupError(name)
+    if row.origin != "chat":
+        raise NotFromChat(name)
+    row.status = "removed"
+
+
+def count_chat_sources(session: Session) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Source)
+            .where(Source.origin == "chat", Source.status != "removed")
+        )
+        or 0
     )

@@ -1,0 +1,125 @@
+"""Sources from chat: list and status (everyone); add, remove, resume (admins)."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+from urllib.parse import urlsplit
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from bot.commands.context import CommandContext
+from bot.commands.reply import Line, Reply, UserError
+from bot.commands.requests import SourceAdd, SourceRemove, SourceResume, SourcesList, SourceStatus
+from bot.config.settings import SourceSpec
+from bot.sources.netguard import is_public
+from bot.store import sources_repo
+
+CHAT_INTERVAL = 900.0
+
+
+class SourceCommands:
+    def __init__(self, ctx: CommandContext) -> None:
+        self.ctx = ctx
+
+    async def list(self, request: SourcesList) -> Reply:
+        rows = await self.ctx.db(sources_repo.list_sources)
+        lines = [
+            Line(
+                f"{'✅' if r.status == 'active' else '⏸️'} {r.name} ({r.type}) "
+                f"· {r.items_seen} items" + (f" · {r.last_error[:80]}" if r.last_error else "")
+            )
+            for r in rows
+        ]
+        return Reply(f"{len(rows)} sources", lines)
+
+    async def status(self, request: SourceStatus) -> Reply:
+        def read(session: Session) -> list[Line]:
+            row = sources_repo.find_source(session, request.source)
+            if row is None:
+                raise UserError(f"No source named '{request.source[:60]}'.")
+            return [
+                Line(f"{row.type} {row.url}"),
+                Line(
+                    f"status {row.status}" + (f": {row.paused_reason}" if row.paused_reason else "")
+                ),
+                Line(
+                    f"last success {row.last_success_at or 'never'}; "
+                    f"failures in a row {row.failure_count}"
+                ),
+                Line(f"last error {row.last_error or 'none'}"),
+                Line(f"{row.items_seen} items seen"),
+            ]
+
+        return Reply(request.source, await self.ctx.db(read))
+
+    async def resume(self, request: SourceResume) -> Reply:
+        now = self.ctx.clock()
+        resumed = await self.ctx.db(lambda s: sources_repo.resume(s, request.source, now))
+        if not resumed:
+            raise UserError(f"No paused source named '{request.source[:60]}'.")
+        return Reply("Resumed", [Line(", ".join(resumed))], ephemeral=True)
+
+    async def remove(self, request: SourceRemove) -> Reply:
+        try:
+            await self.ctx.db(lambda s: sources_repo.remove_chat_source(s, request.source))
+        except LookupError:
+            raise UserError(f"No source named '{request.source[:60]}'.") from None
+        except sources_repo.NotFromChat:
+            raise UserError(
+                f"'{request.source[:60]}' comes from the configuration file; change it there."
+            ) from None
+        return Reply("Source removed", [Line(request.source)], ephemeral=True)
+
+    async def add(self, request: SourceAdd) -> Reply:
+        ctx, name, url = self.ctx, request.source, request.url
+        try:
+            spec = SourceSpec(name=name, type="feed", url=url)
+        except ValidationError as exc:
+            raise UserError(
+                "That source has problems: "
+                + "; ".join(str(e["msg"]).removeprefix("Value error, ") for e in exc.errors())
+            ) from None
+        await refuse_private(url)
+        now = ctx.clock()
+
+        def add(session: Session) -> None:
+            if sources_repo.count_chat_sources(session) >= ctx.max_chat_sources:
+                raise UserError(
+                    f"There are {ctx.max_chat_sources} sources added from chat, the most "
+                    "allowed (platforms.max_chat_sources); remove one first."
+                )
+            sources_repo.add_chat_source(
+                session,
+                name,
+                url,
+                spec.model_dump(mode="json", exclude_none=True),
+                CHAT_INTERVAL,
+                now,
+            )
+
+        try:
+            await ctx.db(add)
+        except sources_repo.SourceNameTaken:
+            raise UserError(f"A source named '{name}' exists already; pick another name.") from None
+        return Reply(
+            "Source added",
+            [Line(f"{name}: {url} (first poll is a silent baseline)")],
+            ephemeral=True,
+        )
+
+
+async def refuse_private(url: str) -> None:
+    """Refuse a chat-added URL whose host is not on the public internet (checked again at
+    every fetch, so a later DNS change cannot get round it)."""
+    host = urlsplit(url).hostname or ""
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None)
+    except (OSError, UnicodeError):
+        raise UserError(f"Cannot resolve '{host[:80]}'. Check the address.") from None
+    addresses = {info[4][0] for info in infos if info[0] in (socket.AF_INET, socket.AF_INET6)}
+    if not addresses or not all(is_public(str(a)) for a in addresses):
+        raise UserError(
+            f"'{host[:80]}' is not a public internet address; racewatch only fetches public sites."
+        )

@@ -1,0 +1,138 @@
+"""Watch rules from chat: list (everyone); add, remove and dry runs (admins)."""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.orm import Session
+
+from bot.attribution.vocab import flag
+from bot.commands.context import CommandContext
+from bot.commands.reply import Line, Reply, UserError
+from bot.commands.requests import Caller, WatchAdd, WatchList, WatchRemove, WatchTest
+from bot.config.validate import problems_from
+from bot.config.yamlsrc import SourceText
+from bot.explain import to_classification
+from bot.rules.match import run_rules
+from bot.rules.model import Rule
+from bot.rules.regexes import RegexBudget
+from bot.runtime.ingest import facts_for
+from bot.store import queries, rules_repo
+
+DRY_RUN_DAYS = 7
+ANY_AGE = 10 * 365 * 86400.0
+
+
+def describe(rule: Rule) -> str:
+    when = rule.when.model_dump(by_alias=True, exclude_defaults=True) if rule.when else {}
+    text = ", ".join(f"{k}={v}" for k, v in when.items()) or "everything"
+    return text + (f" → {', '.join(rule.notify)}" if rule.notify else "")
+
+
+class WatchCommands:
+    def __init__(self, ctx: CommandContext) -> None:
+        self.ctx = ctx
+
+    def validate(self, data: dict[str, Any]) -> Rule:
+        try:
+            rule = Rule.model_validate(data)
+        except ValidationError as exc:
+            problems = problems_from(exc, SourceText("chat", data), Rule)
+            raise UserError(
+                "That rule has problems:\n"
+                + "\n".join(
+                    f"• {p.where}: {p.message}" + (f" ({p.hint})" if p.hint else "")
+                    for p in problems
+                )
+            ) from None
+        unknown = [d for d in rule.notify if d not in self.ctx.destinations]
+        if unknown:
+            raise UserError(
+                f"Unknown destination {', '.join(unknown)}; "
+                f"configured: {', '.join(self.ctx.destinations)}"
+            )
+        return rule
+
+    async def list(self, request: WatchList) -> Reply:
+        rules, mutes = self.ctx.rules()
+        chat = await self.ctx.db(rules_repo.chat_rule_names)
+        lines = [Line(f"{'💬' if r.name in chat else '📄'} {r.name}: {describe(r)}") for r in rules]
+        lines += [Line(f"🔇 {m.name}") for m in mutes]
+        return Reply("Watch rules (📄 file, 💬 chat)", lines or [Line("No rules.")])
+
+    async def add(self, request: WatchAdd, caller: Caller) -> Reply:
+        ctx = self.ctx
+        fields = dict(request.fields)
+        actions = {k: fields.pop(k) for k in list(fields) if k in Rule.model_fields and k != "when"}
+        actions.pop("name", None)
+        rule = self.validate({"name": request.rule, "when": fields or None, **actions})
+        if any(r.name == request.rule for r in ctx.rules()[0]):
+            raise UserError(
+                f"A rule named '{request.rule}' exists already; remove it first or pick "
+                "another name."
+            )
+        body = rule.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+
+        def save(session: Session) -> None:
+            if rules_repo.count_chat_rules(session, caller.workspace) >= ctx.max_chat_rules:
+                raise UserError(
+                    f"This workspace has {ctx.max_chat_rules} chat rules, the most allowed "
+                    "(platforms.max_chat_rules); remove one first."
+                )
+            rules_repo.add_chat_rule(
+                session, request.rule, body, f"{caller.workspace}/{caller.user}", ctx.clock()
+            )
+
+        try:
+            await ctx.db(save)
+        except rules_repo.RuleExists:
+            raise UserError(
+                f"A rule named '{request.rule}' was just added by someone else; pick another name."
+            ) from None
+        ctx.rules_changed()
+        return Reply("Rule added", [Line(f"{request.rule}: {describe(rule)}")], ephemeral=True)
+
+    async def remove(self, request: WatchRemove) -> Reply:
+        gone = await self.ctx.db(lambda s: rules_repo.remove_chat_rule(s, request.rule))
+        if not gone:
+            raise UserError(
+                f"No chat rule named '{request.rule[:60]}' (rules from files are changed in "
+                "the file)."
+            )
+        self.ctx.rules_changed()
+        return Reply("Rule removed", [Line(request.rule)], ephemeral=True)
+
+    async def test(self, request: WatchTest) -> Reply:
+        """A dry run over the last week's items, under one overall deadline."""
+        ctx = self.ctx
+        if not request.fields:
+            raise UserError("Give conditions to test, e.g. country=CN kind=model_release.")
+        rule = self.validate({"name": "test", "when": request.fields})
+        since = ctx.clock() - timedelta(days=DRY_RUN_DAYS)
+        deadline = ctx.dry_run_seconds
+
+        def work(session: Session) -> tuple[list[Line], int, int]:
+            started = time.monotonic()
+            budget = RegexBudget(per_batch=deadline)
+            rows = queries.recent_classified(session, since)
+            hits: list[Line] = []
+            done = 0
+            for item, cls, source in rows:
+                if time.monotonic() - started > deadline:
+                    break
+                facts = facts_for(item, to_classification(cls), source, ctx.registry)
+                done += 1
+                if run_rules([rule], [], facts, item.fetched_at, ANY_AGE, budget)[0].matched:
+                    hits.append(
+                        Line(f"{flag(cls.primary_country)} {item.title} · #{item.id}", item.url)
+                    )
+            return hits, done, len(rows)
+
+        hits, done, total = await ctx.db_heavy(work)
+        title = f"Would fire on {len(hits)} items from the last {DRY_RUN_DAYS} days"
+        if done < total:
+            title = f"Would fire on {len(hits)} of the first {done} of {total} items (time limit)"
+        return Reply(title, hits[:15], ephemeral=True)

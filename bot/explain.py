@@ -31,8 +31,9 @@ class Explanation:
 def find_item(session: Session, ref: str) -> Item | None:
     """An item by id, by its link (any spelling of it) or by its source's id for it."""
     ref = ref.strip()
-    if ref.isdigit():
-        return session.get(Item, int(ref))
+    if ref.isascii() and ref.isdigit():  # "²" is a digit to str.isdigit, not a number
+        number = int(ref)
+        return session.get(Item, number) if number < 2**63 else None  # ids are 64-bit
     canonical = canonical_url(ref)
     if canonical:
         hit = session.scalar(

@@ -252,6 +252,7 @@ class FakeSlack(FakePlatform):
     scopes: str = "chat:write,commands,files:write"
     delay: float = 0.0  # seconds between accepting a message and answering: a crash window
     history_reads: int = 0
+    group_reads: int = 0  # usergroups.users.list calls
     responses: list[dict[str, Any]] = field(default_factory=list)  # via response_url
     files: dict[str, bytes] = field(default_factory=dict)
     shared: list[dict[str, Any]] = field(default_factory=list)
@@ -339,6 +340,7 @@ class FakeSlack(FakePlatform):
         )
 
     async def _group(self, request: web.Request) -> web.Response:
+        self.group_reads += 1
         args = await self._args(request)
         return json_response(
             {"ok": True, "users": ["UADMIN2"] if args.get("usergroup") == "SADMINS" else []}

@@ -15,6 +15,7 @@ from bot.commands.requests import SourceAdd, SourceRemove, SourceResume, Sources
 from bot.config.settings import SourceSpec
 from bot.sources.netguard import is_public
 from bot.store import sources_repo
+from bot.text import normalise_url
 
 CHAT_INTERVAL = 900.0
 
@@ -73,7 +74,11 @@ class SourceCommands:
         return Reply("Source removed", [Line(request.source)], ephemeral=True)
 
     async def add(self, request: SourceAdd) -> Reply:
-        ctx, name, url = self.ctx, request.source, request.url
+        ctx, name = self.ctx, request.source
+        problem = url_problem(request.url)
+        if problem is not None:
+            raise UserError(f"That address cannot be added: {problem}.")
+        url = normalise_url(request.url) or request.url
         try:
             spec = SourceSpec(name=name, type="feed", url=url)
         except ValidationError as exc:
@@ -108,6 +113,39 @@ class SourceCommands:
             [Line(f"{name}: {url} (first poll is a silent baseline)")],
             ephemeral=True,
         )
+
+
+def url_problem(url: str) -> str | None:
+    """What is wrong with a feed address typed in chat, in words, or None."""
+    if any(c.isspace() or not c.isprintable() for c in url):
+        return "it contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "the port must be a number from 1 to 65535"
+    if parts.scheme.lower() not in ("http", "https"):
+        return "racewatch fetches http and https addresses only"
+    if parts.username is not None or parts.password is not None:
+        return "addresses with a user name or password are not accepted"
+    host = parts.hostname or ""
+    if not host:
+        return "it has no host name"
+    if port is not None and not 1 <= port <= 65535:
+        return "the port must be a number from 1 to 65535"
+    if ":" not in host:  # not an IPv6 literal
+        labels = host.rstrip(".").split(".")
+        if any(not label for label in labels):
+            return f"the host name '{host[:80]}' has an empty part between dots"
+        if any(
+            len(label.encode("idna") if not label.isascii() else label) > 63 for label in labels
+        ):
+            return "a part of the host name is longer than 63 characters"
+        if len(host) > 253:
+            return "the host name is longer than 253 characters"
+    if normalise_url(url) is None:
+        return "it is not a valid web address"
+    return None
 
 
 async def refuse_private(url: str) -> None:

@@ -58,6 +58,9 @@ def to_classification(row: ClassRow) -> Classification:
         row.confidence,
         tuple(row.reasons),
         row.derivative_of,
+        row.derivative,
+        row.base_model,
+        row.uploader,
     )
 
 

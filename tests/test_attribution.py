@@ -95,7 +95,7 @@ def test_hub_namespace_attributes_to_the_parent_with_a_reason(classifier: Classi
     assert result.kind == "model_release" and result.modalities[0] == "text"
 
 
-def test_a_third_party_quantisation_belongs_to_its_uploader_and_notes_the_base(
+def test_a_third_party_quantisation_is_about_its_base_model_and_is_no_release(
     classifier: Classifier,
 ) -> None:
     hub = HubFacts(
@@ -108,9 +108,14 @@ def test_a_third_party_quantisation_belongs_to_its_uploader_and_notes_the_base(
     result = classifier.classify(
         Subject(title="someone released Qwen3-8B-GGUF on Hugging Face", hub=hub)
     )
-    assert result.primary_country is None
-    assert result.derivative_of == "Qwen/Qwen3-8B"
-    assert any("quantized of Qwen/Qwen3-8B, from Alibaba (CN)" in r for r in result.reasons)
+    assert (result.primary_country, result.primary_org) == ("CN", "qwen")
+    assert (result.derivative, result.base_model, result.uploader) == (
+        "quantized",
+        "Qwen/Qwen3-8B",
+        "someone",
+    )
+    assert result.derivative_of == "Qwen/Qwen3-8B" and not result.release
+    assert any("not a release" in r for r in result.reasons)
 
 
 def test_the_source_domain_is_a_prior(classifier: Classifier) -> None:

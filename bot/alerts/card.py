@@ -123,7 +123,10 @@ def build_card(
         facts.append(("Based on", cls.derivative_of))
     summary = llm_summary or extract_summary(title, summary_text)
     if not summary and hub:
-        summary = _hub_summary(hub, org_label or hub.namespace)
+        # a re-upload is published by its uploader, though it is about the base model
+        summary = _hub_summary(
+            hub, hub.namespace if cls.derivative_of else org_label or hub.namespace
+        )
     links: list[tuple[str, str]] = []
     if url:
         links.append(("Open", url))

@@ -6,6 +6,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from bot.attribution.hub import HubJudge, HubVerdict
 from bot.attribution.kinds import KindResult, classify_kind
 from bot.attribution.matcher import Matcher, Mention
 from bot.attribution.registry import Org, Registry
@@ -14,6 +15,7 @@ from bot.items import HubFacts
 W_HUB, W_GITHUB, W_DOMAIN, W_TITLE, W_SUBJECT, W_SUMMARY = 10.0, 8.0, 4.0, 3.0, 2.0, 1.0
 W_REPEAT = 0.5  # a second mention of the same organisation in one field adds little
 W_WEAK_TITLE = 2.0  # "China", "US": enough to be involved, not to outweigh a named subject
+W_INVOLVED = 1.0  # a hub upload's uploader or base: named among the orgs, not a country
 
 
 @dataclass(frozen=True)
@@ -43,7 +45,15 @@ class Classification:
     params: float | None
     confidence: float
     reasons: tuple[str, ...]
-    derivative_of: str | None = None
+    derivative_of: str | None = None  # set only when the item re-publishes another's model
+    derivative: str | None = None  # quantized | adapter | merge | finetune | reupload
+    base_model: str | None = None
+    uploader: str | None = None  # the hub namespace that published it
+
+    @property
+    def release(self) -> bool:
+        """False for a derivative that only re-publishes someone else's model."""
+        return self.derivative_of is None
 
 
 @dataclass
@@ -86,6 +96,7 @@ class Classifier:
     def __init__(self, registry: Registry) -> None:
         self.registry = registry
         self.matcher = Matcher(registry)
+        self.hubs = HubJudge(registry, self.matcher)
         self._labels = {  # "Alibaba (CN)" for every org, prepared once
             o.id: f"{registry.root(o).name} ({registry.root(o).country})"
             for o in registry.orgs.values()
@@ -94,25 +105,16 @@ class Classifier:
     def _label(self, org: Org) -> str:
         return self._labels[org.id]
 
-    def _hub(self, hub: HubFacts, tally: _Tally, notes: list[str]) -> str | None:
-        hub_name = "Hugging Face" if hub.hub == "huggingface" else "ModelScope"
-        org = self.registry.by_namespace(hub.namespace)
-        if org is not None:
-            tally.add(org.id, W_HUB, f"{hub_name} namespace {hub.namespace} -> {self._label(org)}")
-        derivative_of = None
-        for base in hub.base_models[:3]:
-            base_org = self.registry.by_namespace(base.split("/", 1)[0])
-            if base_org is None or (
-                org is not None and self.registry.root(base_org) is self.registry.root(org)
-            ):
-                continue
-            derivative_of = base
-            root = self.registry.root(base_org)
-            notes.append(
-                f"{hub.derivative or 'derivative'} of {base}, from {root.name} ({root.country})"
-            )
-            break
-        return derivative_of
+    def _hub(self, hub: HubFacts, tally: _Tally) -> HubVerdict:
+        verdict = self.hubs.judge(hub)
+        for reason in verdict.reasons:
+            tally.reasons.append(reason)
+        if verdict.primary is not None:
+            tally.add(verdict.primary.id, W_HUB, None)
+        for involved in (verdict.uploader, verdict.base_org):
+            if involved is not None and involved is not verdict.primary:
+                tally.add(involved.id, W_INVOLVED, None)
+        return verdict
 
     def _mentions(
         self, text: str, weight: float, in_title: bool, tally: _Tally, where: str
@@ -145,7 +147,7 @@ class Classifier:
     def classify(self, subject: Subject) -> Classification:
         tally = _Tally()
         notes: list[str] = []
-        derivative_of = self._hub(subject.hub, tally, notes) if subject.hub else None
+        verdict = self._hub(subject.hub, tally) if subject.hub else None
         if subject.github_repo:
             owner = subject.github_repo.split("/", 1)[0]
             org = self.registry.by_github(owner)
@@ -154,7 +156,8 @@ class Classifier:
         for url in dict.fromkeys(u for u in (subject.url, subject.source_url) if u):
             host = _host(url)
             org = self.registry.by_domain(host)
-            if org is not None:
+            # a platform's domain (huggingface.co, github.com...) says where, not who
+            if org is not None and org.type != "platform":
                 tally.add(org.id, W_DOMAIN, f"published on {host} -> {self._label(org)}")
                 break
         versioned = None
@@ -165,7 +168,7 @@ class Classifier:
         kinds = classify_kind(
             subject.title, subject.summary, subject.hub, subject.source_type, versioned
         )
-        return self._decide(subject, tally, notes, kinds, derivative_of)
+        return self._decide(subject, tally, notes, kinds, verdict)
 
     def _decide(
         self,
@@ -173,7 +176,7 @@ class Classifier:
         tally: _Tally,
         notes: list[str],
         kinds: KindResult,
-        derivative_of: str | None,
+        verdict: HubVerdict | None,
     ) -> Classification:
         orgs = self.registry.orgs
         root_of = {o: self.registry.root(orgs[o]).id for o in tally.scores}
@@ -191,6 +194,9 @@ class Classifier:
             return not orgs[root_id].weak or root_id == tally.subject
 
         strong = {r: s for r, s in families.items() if candidate(r)}
+        if verdict is not None:  # a hub upload is about the model it carries, known or not
+            about = self.registry.root(verdict.primary).id if verdict.primary else None
+            strong = {r: s for r, s in strong.items() if r == about}
         if not strong and kinds.kind == "policy":
             strong = dict(families)
         primary_org = primary_country = None
@@ -214,8 +220,6 @@ class Classifier:
                 + (0.2 if tally.strongest >= W_DOMAIN else 0.0)
                 - (0.15 if runner_up >= top * 0.8 else 0.0),
             )
-        elif subject.hub is not None:
-            notes.append(f"uploader {subject.hub.namespace} is not a known organisation")
         ranked = tuple(
             o
             for o in sorted(tally.scores, key=lambda o: -tally.scores[o])
@@ -233,5 +237,12 @@ class Classifier:
             params=kinds.params,
             confidence=round(confidence, 2),
             reasons=tuple(tally.reasons + notes + list(kinds.reasons)),
-            derivative_of=derivative_of,
+            derivative_of=(
+                (verdict.base_model or "an unknown model")
+                if verdict is not None and not verdict.release
+                else None
+            ),
+            derivative=verdict.derivative if verdict else None,
+            base_model=verdict.base_model if verdict else None,
+            uploader=subject.hub.namespace if subject.hub else None,
         )

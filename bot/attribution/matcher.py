@@ -81,8 +81,8 @@ class Matcher:
             self._automaton.make_automaton()
         self._empty = not table
 
-    def _accept(self, term: Term, text: str, start: int, end: int) -> bool:
-        if term.case_sensitive and text[start:end] != term.text:
+    def _accept(self, term: Term, text: str, start: int, end: int, fold: bool) -> bool:
+        if term.case_sensitive and not fold and text[start:end] != term.text:
             return False
         if term.cjk:
             return True
@@ -96,8 +96,11 @@ class Matcher:
                 return False
         return True
 
-    def find(self, text: str) -> list[Mention]:
-        """Non-overlapping mentions, longest first at each place, in text order."""
+    def find(self, text: str, model_name: bool = False) -> list[Mention]:
+        """Non-overlapping mentions, longest first at each place, in text order.
+
+        ``model_name``: the text is a model's name ("qwen2.5-7b-gguf"), written in any case
+        and about AI by definition."""
         if self._empty or not text:
             return []
         lowered = ascii_lower(text)
@@ -106,7 +109,7 @@ class Matcher:
             end = end_index + 1
             for term in terms:
                 start = end - len(term.text)
-                if self._accept(term, text, start, end):
+                if self._accept(term, text, start, end, model_name):
                     candidates.append((start, end, term))
         candidates.sort(key=lambda c: (c[0], -(c[1] - c[0])))
         mentions: list[Mention] = []
@@ -116,7 +119,7 @@ class Matcher:
                 continue
             mentions.append(Mention(term.org_id, term.text, start, end, term.role, term.ambiguous))
             covered_to = end
-        if any(m.ambiguous for m in mentions):
+        if not model_name and any(m.ambiguous for m in mentions):
             # An unambiguous AI organisation in the same text is AI context too.
             sure = {m.org_id for m in mentions if not m.ambiguous}
             about_ai = bool(sure) or AI_CONTEXT.search(text) is not None

@@ -27,6 +27,9 @@ MODALITIES: dict[str, str] = {
 
 OPEN_WEIGHTS = ("yes", "no", "unknown")
 
+# How a hub repository derives from its base model.
+DERIVATIVES = ("quantized", "adapter", "merge", "finetune", "reupload")
+
 FLAGS: dict[str, str] = {
     "CN": "🇨🇳",
     "US": "🇺🇸",

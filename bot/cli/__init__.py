@@ -101,6 +101,7 @@ def main() -> None:
     from bot.cli import (  # noqa: F401  (each module registers its commands)
         bench_cmd,
         chat_cmd,
+        classify_cmd,
         config_cmd,
         demo,
         eval_cmd,

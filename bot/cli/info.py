@@ -9,16 +9,14 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bot.attribution.classify import Classifier, Subject
-from bot.attribution.vocab import KINDS, MODALITIES, flag
+from bot.attribution.vocab import flag
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
+from bot.cli.unknown_orgs import print_unknown_uploaders
 from bot.delivery.console import ago
 from bot.runtime.app import load_org_registry
-from bot.runtime.ingest import families_of
 from bot.store import sources_repo
 from bot.store.db import open_store
 from bot.store.stats import Scoreboard, scoreboard
-from bot.stories.keys import release_key
 from bot.text import terminal_line
 
 console = Console(highlight=False)
@@ -100,10 +98,19 @@ def sources_resume(ctx: Context, name: str | None) -> None:
 
 @cli.command()
 @click.argument("query", required=False, default="")
+@click.option(
+    "--unknown",
+    is_flag=True,
+    help="List the hub namespaces seen that no organisation claims, with their item counts.",
+)
 @pass_ctx
-def orgs(ctx: Context, query: str) -> None:
+@fail_on_store_error
+def orgs(ctx: Context, query: str, unknown: bool) -> None:
     """Show the organisation registry, or the entries matching QUERY."""
     registry = load_org_registry(ctx.config())
+    if unknown:
+        print_unknown_uploaders(ctx.config(), registry, console)
+        return
     hits = registry.search(query)
     table = Table(title=f"{len(hits)} of {len(registry)} organisations")
     for col in ("", "id", "name", "parent", "type", "names and products", "hubs"):
@@ -113,43 +120,6 @@ def orgs(ctx: Context, query: str) -> None:
         hubs = ", ".join([*(f"hf:{h}" for h in org.hf), *(f"gh:{g}" for g in org.github)][:5])
         table.add_row(flag(org.country), org.id, org.name, org.parent or "", org.type, names, hubs)
     console.print(table)
-
-
-@cli.command()
-@click.argument("text")
-@click.option("--summary", default="", help="Body text to classify along with the headline.")
-@click.option("--url", default=None, help="The item's link (its domain is evidence too).")
-@pass_ctx
-def classify(ctx: Context, text: str, summary: str, url: str | None) -> None:
-    """Classify a headline: organisations, countries, kind, and the reasons."""
-    classifier = Classifier(load_org_registry(ctx.config()))
-    result = classifier.classify(Subject(title=text, summary=summary, url=url))
-    org = classifier.registry.get(result.primary_org)
-    console.print(
-        f"[bold]{flag(result.primary_country)} country:[/] {result.primary_country or 'none'}"
-        f"   involved: {', '.join(result.countries) or 'none'}   confidence {result.confidence:.2f}"
-    )
-    console.print(
-        f"[bold]organisation:[/] {org.name if org else 'none'}"
-        + (f"   also: {', '.join(result.orgs[1:])}" if len(result.orgs) > 1 else "")
-    )
-    console.print(
-        f"[bold]kind:[/] {KINDS[result.kind]}   modality: "
-        f"{', '.join(MODALITIES[m] for m in result.modalities) or 'unknown'}   open weights: "
-        f"{result.open_weights}"
-        + (f" ({result.licence})" if result.licence else "")
-        + (f"   parameters: {result.params / 1e9:g}B" if result.params else "")
-    )
-    root = classifier.registry.root(org).id if org else None
-    key = release_key(text, families_of(classifier.registry), root)
-    console.print("[bold]release key:[/] ", end="")
-    console.print(
-        key.describe() if key else "none (no model family and version of its organisation)",
-        markup=False,
-    )
-    console.print("[bold]reasons:[/]")
-    for reason in result.reasons or ("no organisation, product or AI signal found",):
-        console.print(f"  - {reason}", markup=False)
 
 
 SHORT_KIND = {

@@ -48,6 +48,9 @@ def card_for(pending: PendingDelivery, registry: Registry) -> AlertCard:
         confidence=c.get("confidence", 0.0),
         reasons=tuple(c.get("reasons") or ()),
         derivative_of=c.get("derivative_of"),
+        derivative=c.get("derivative"),
+        base_model=c.get("base_model"),
+        uploader=c.get("uploader"),
     )
     card = build_card(
         story_id=pending.story_id,

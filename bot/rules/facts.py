@@ -23,3 +23,5 @@ class Facts:
     downloads: int | None
     likes: int | None
     published_at: datetime
+    derivative: str | None = None  # how a hub upload derives from its base model
+    release: bool = True  # False: a derivative re-publishing someone else's model

@@ -64,6 +64,18 @@ def _at_least(name: str, value: float | None, low: float | None, high: float | N
     return Outcome(True, f"{name} {value:g}")
 
 
+def _derivative(wanted: list[str], facts: Facts) -> Outcome:
+    have = facts.derivative
+    if have is None:
+        return Outcome(
+            "no" in wanted,
+            "not a derivative" + ("" if "no" in wanted else ", not " + " or ".join(wanted)),
+        )
+    if "yes" in wanted or have in wanted:
+        return Outcome(True, f"derivative {have}")
+    return Outcome(False, f"derivative is {have}, not {' or '.join(wanted)}")
+
+
 def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
     checks: list[Outcome] = []
     if cond.country is not None:
@@ -96,6 +108,8 @@ def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
                 cond.params_max,
             )
         )
+    if cond.derivative is not None:
+        checks.append(_derivative(cond.derivative, facts))
     if cond.downloads_min is not None:
         checks.append(_at_least("downloads", facts.downloads, cond.downloads_min, None))
     if cond.likes_min is not None:
@@ -222,6 +236,16 @@ def run_rules(
                     False,
                     f"item is {age / 3600:.0f} h old, over the "
                     f"{max_age / 3600:.0f} h limit for alerts",
+                )
+            )
+            continue
+        if not facts.release and not (rule.when and rule.when.watches_derivatives):
+            results.append(
+                RuleResult(
+                    rule.name,
+                    False,
+                    f"a {facts.derivative or 'copy'} of someone else's model, not a release "
+                    "(a rule watches these with derivative: yes)",
                 )
             )
             continue

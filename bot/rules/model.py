@@ -14,7 +14,7 @@ from pydantic import (
     model_validator,
 )
 
-from bot.attribution.vocab import KINDS, MODALITIES, OPEN_WEIGHTS
+from bot.attribution.vocab import DERIVATIVES, KINDS, MODALITIES, OPEN_WEIGHTS
 from bot.config.units import Duration
 from bot.rules.regexes import check_pattern
 from bot.rules.timing import parse_quiet_hours, zone
@@ -27,6 +27,9 @@ def _as_list(value: Any) -> Any:
 
 
 StrList = Annotated[list[str], BeforeValidator(_as_list)]
+
+
+DERIVATIVE_VALUES = ("yes", "no", *DERIVATIVES)
 
 
 def _check_vocab(
@@ -61,6 +64,7 @@ class Condition(BaseModel):
     params_max: float | None = Field(default=None, ge=0)
     downloads_min: int | None = Field(default=None, ge=0)
     likes_min: int | None = Field(default=None, ge=0)
+    derivative: StrList | None = None
     keywords_any: StrList | None = None
     keywords_all: StrList | None = None
     keywords_none: StrList | None = None
@@ -102,6 +106,26 @@ class Condition(BaseModel):
         if v is not None and str(v).lower() not in OPEN_WEIGHTS:
             raise ValueError("open_weights must be yes, no or unknown")
         return str(v).lower() if v is not None else None
+
+    @field_validator("derivative", mode="before")
+    @classmethod
+    def _derivative(cls, v: Any) -> Any:
+        if isinstance(v, bool):  # YAML reads a bare yes/no as a boolean
+            return ["yes" if v else "no"]
+        values = _as_list(v)
+        for value in values or []:
+            if str(value).lower() not in DERIVATIVE_VALUES:
+                raise ValueError(
+                    f"unknown derivative '{value}'; use yes, no or one of: "
+                    + ", ".join(DERIVATIVES)
+                )
+        return [str(value).lower() for value in values] if values is not None else None
+
+    @property
+    def watches_derivatives(self) -> bool:
+        """Whether this condition, or any nested in it, says what to do with derivatives."""
+        nested = [*(self.all or ()), *(self.any or ()), *([self.not_] if self.not_ else [])]
+        return self.derivative is not None or any(c.watches_derivatives for c in nested)
 
     @field_validator("regex")
     @classmethod

@@ -70,6 +70,8 @@ def facts_for(
         downloads=hub.get("downloads"),
         likes=hub.get("likes"),
         published_at=item.published_at,
+        derivative=cls.derivative,
+        release=cls.release,
     )
 
 
@@ -234,7 +236,9 @@ class Ingestor:
         stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
         placed = []
         for item, cls, key, org in zip(fresh, found, keys, orgs, strict=True):
-            _story, new_story, _how = stories.assign(item, key, org)
+            # a community GGUF of Qwen3 is not the Qwen3 release: sharing its key, it could
+            # start the release's story (and the gap counts a story by its first item)
+            _story, new_story, _how = stories.assign(item, key if cls.release else None, org)
             placed.append((item, cls, new_story))
         items_repo.write_batch(session, fresh, [cls for _, cls, _ in placed], now, baseline)
         if baseline:

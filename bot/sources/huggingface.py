@@ -86,6 +86,11 @@ def model_to_item(raw: dict[str, Any], endpoint: str, fetched_at: datetime) -> N
         bases = tuple(dict.fromkeys([*bases, *[b for b in extra if isinstance(b, str)]]))
         if base_models.get("relation") and not derivative:
             derivative = str(base_models["relation"])[:20]
+    card_base = card.get("base_model")
+    card_bases = card_base if isinstance(card_base, list) else [card_base]
+    bases = tuple(
+        dict.fromkeys([*bases, *[b for b in card_bases if isinstance(b, str) and "/" in b]])
+    )
     st_data = raw.get("safetensors")
     safetensors: dict[str, Any] = st_data if isinstance(st_data, dict) else {}
     params = safetensors.get("total")

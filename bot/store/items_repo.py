@@ -199,6 +199,9 @@ def write_batch(
                 "confidence": cls.confidence,
                 "reasons": list(cls.reasons),
                 "derivative_of": cls.derivative_of,
+                "derivative": cls.derivative,
+                "base_model": cls.base_model,
+                "uploader": cls.uploader,
             }
             for item, cls in zip(items, classifications, strict=True)
         ],

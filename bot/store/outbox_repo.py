@@ -25,6 +25,9 @@ CLASS_FIELDS = (
     "confidence",
     "reasons",
     "derivative_of",
+    "derivative",
+    "base_model",
+    "uploader",
 )
 
 

@@ -50,12 +50,16 @@ def latest(
     limit: int = 5,
     flagged_only: bool = True,
 ) -> list[Row]:
-    """Most recent items, one per story, newest first (only attributed ones by default)."""
+    """Most recent items, one per story, newest first (only attributed ones by default).
+
+    Hub uploads that re-publish someone else's model (a community GGUF of Qwen3) are not
+    releases: they never show here."""
     # Country and kind are compared through coalesce() so that no index on them is used:
     # walking the published-date index newest first stops at the limit, where starting
     # from the country index would sort every item of that country (organisations are
     # rare enough that their index is the better start).
     query = _base().order_by(Item.published_at.desc(), Item.id.desc())
+    query = query.where(Classification.derivative_of.is_(None))
     country_of = func.coalesce(Classification.primary_country, "")
     if country:
         query = query.where(country_of == country)
@@ -76,6 +80,20 @@ def latest(
         if len(out) >= limit:
             break
     return out
+
+
+def uploaders(session: Session, limit: int = 10_000) -> list[tuple[str, int, datetime]]:
+    """Hub namespaces that published stored items: (namespace, items, latest), most first."""
+    latest_at = func.max(Item.published_at)
+    query = (
+        select(Classification.uploader, func.count(), latest_at)
+        .join(Item, Item.id == Classification.item_id)
+        .where(Classification.uploader.is_not(None))
+        .group_by(Classification.uploader)
+        .order_by(func.count().desc(), Classification.uploader)
+        .limit(limit)
+    )
+    return [(str(ns), int(n), at) for ns, n, at in session.execute(query)]
 
 
 def fts_query(text_in: str) -> str:

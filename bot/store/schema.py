@@ -159,7 +159,11 @@ class Classification(Base):
     params: Mapped[float | None] = mapped_column(Float)
     confidence: Mapped[float] = mapped_column(Float)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
+    # the base model of a hub upload that only re-publishes it (not a release), else NULL
     derivative_of: Mapped[str | None] = mapped_column(Text)
+    derivative: Mapped[str | None] = mapped_column(String(20))  # quantized, adapter...
+    base_model: Mapped[str | None] = mapped_column(Text)
+    uploader: Mapped[str | None] = mapped_column(String(120), index=True)  # hub namespace
 
 
 class RuleMatch(Base):

@@ -149,7 +149,8 @@ class FakeDiscord(FakePlatform):
         return json_response(
             {
                 "id": message_id,
-                "channel_id": channel,
+                # a follow-up's message lives in the interaction's channel (a numeric id)
+                "channel_id": channel if channel.isdigit() else "111111111111111111",
                 "type": 0,
                 "content": payload.get("content") or "",
                 "author": {

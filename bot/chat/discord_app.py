@@ -22,6 +22,7 @@ from bot.attribution.vocab import KINDS
 from bot.chat.render import discord_embeds
 from bot.commands.countries import country_code
 from bot.commands.handlers import NOT_ALLOWED, Commands
+from bot.commands.paging import Paged
 from bot.commands.reply import Reply, UserError
 from bot.commands.requests import (
     Caller,
@@ -49,6 +50,7 @@ from bot.commands.text import rule_fields, split_words
 log = logging.getLogger(__name__)
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
 PRIVATE = (Why, Help, WatchTest)
+PAGE_PREFIX = "racewatch:page:"
 CONDITIONS = 'field=value pairs, e.g. country=CN kind=model_release phrase="open weights"'
 
 
@@ -111,10 +113,14 @@ class RaceCommands:
             return
         await self.send(interaction, reply, private)
 
-    @staticmethod
-    async def send(interaction: discord.Interaction, reply: Reply, private: bool) -> None:
+    async def send(self, interaction: discord.Interaction, reply: Reply, private: bool) -> None:
+        paged = self.commands.pager.first(reply)
+        reply = paged.reply
         embeds = [discord.Embed.from_dict(e) for e in discord_embeds(reply)]
         extra: dict[str, Any] = {}
+        view = page_view(paged)
+        if view is not None:
+            extra["view"] = view
         if reply.image is not None:
             extra["file"] = discord.File(io.BytesIO(reply.image), filename=reply.image_name)
             embeds[0].set_image(url=f"attachment://{reply.image_name}")
@@ -124,6 +130,21 @@ class RaceCommands:
             allowed_mentions=discord.AllowedMentions.none(),
             **extra,
         )
+
+    async def turn_page(self, interaction: discord.Interaction) -> None:
+        """A Previous / Next button: the message shows the page it asks for."""
+        data: dict[str, Any] = dict(interaction.data or {})
+        custom_id = str(data.get("custom_id", ""))
+        if not custom_id.startswith(PAGE_PREFIX):
+            return
+        paged = self.commands.pager.get(custom_id.removeprefix(PAGE_PREFIX))
+        if paged is None:
+            await interaction.response.send_message(
+                "This answer has expired; ask again for a fresh one.", ephemeral=True
+            )
+            return
+        embeds = [discord.Embed.from_dict(e) for e in discord_embeds(paged.reply)]
+        await interaction.response.edit_message(embeds=embeds, view=page_view(paged))
 
     # -- autocomplete ----------------------------------------------------------------------
     async def countries(
@@ -288,6 +309,24 @@ class RaceCommands:
             await this.answer(interaction, DigestNow)
 
 
+def page_view(paged: Paged) -> discord.ui.View | None:
+    """Previous / Next buttons for a reply of more than one page."""
+    if paged.count <= 1:
+        return None
+    view = discord.ui.View(timeout=None)
+    for label, index in (("◀ Previous", paged.index - 1), ("Next ▶", paged.index + 1)):
+        value = paged.button(index)
+        view.add_item(
+            discord.ui.Button(
+                label=label,
+                custom_id=f"{PAGE_PREFIX}{value or f'{paged.key}:{paged.index}:{label[-1]}'}",
+                disabled=value is None,
+                style=discord.ButtonStyle.secondary,
+            )
+        )
+    return view
+
+
 class RaceBot(discord.Client):
     """The gateway connection that receives slash commands (one per group of processes)."""
 
@@ -299,6 +338,10 @@ class RaceBot(discord.Client):
         self.race = RaceCommands(commands, name, admin_role)
         self.tree.add_command(self.race.group)
         self.tree.add_command(self.race.admin_group)
+
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        if interaction.type is discord.InteractionType.component:
+            await self.race.turn_page(interaction)
 
     async def setup_hook(self) -> None:
         await self.tree.sync()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from bot.commands.paging import Paged
 from bot.commands.reply import Line, Reply
 from bot.delivery.safe import discord_text, safe_url, slack_plain, slack_text
 
@@ -82,3 +83,26 @@ def discord_embeds(reply: Reply) -> list[dict[str, Any]]:
         embeds.append({"description": "—"})
     embeds[0]["title"] = discord_text(reply.title, 256)
     return embeds
+
+
+PAGE_ACTION = "racewatch_page"
+
+
+def slack_paged(paged: Paged) -> dict[str, Any]:
+    """A page of a reply, with Previous / Next buttons when there is more than one."""
+    body = slack_reply(paged.reply)
+    buttons = []
+    for label, index in (("◀ Previous", paged.index - 1), ("Next ▶", paged.index + 1)):
+        value = paged.button(index)
+        if value is not None:
+            buttons.append(
+                {
+                    "type": "button",
+                    "action_id": f"{PAGE_ACTION}_{'next' if index > paged.index else 'prev'}",
+                    "text": {"type": "plain_text", "text": label},
+                    "value": value,
+                }
+            )
+    if buttons:
+        body["blocks"].append({"type": "actions", "elements": buttons})
+    return body

@@ -8,6 +8,7 @@ Answers go only to ``response_url``s on Slack's own hooks host.
 from __future__ import annotations
 
 import logging
+import re
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
@@ -16,7 +17,7 @@ from urllib.parse import urlsplit
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.render import slack_reply
+from bot.chat.render import PAGE_ACTION, slack_paged
 from bot.commands.handlers import Commands
 from bot.commands.reply import Reply, UserError
 from bot.commands.requests import Caller, Request, Why
@@ -87,7 +88,7 @@ def build_app(
     )
 
     async def answer(respond: Any, reply: Reply, channel: str | None) -> None:
-        body = slack_reply(reply)
+        body = slack_paged(commands.pager.first(reply))
         await respond(
             response_type="ephemeral" if reply.ephemeral else "in_channel",
             replace_original=False,
@@ -135,6 +136,21 @@ def build_app(
         await ack()
         user = (body.get("user") or {}).get("id", "")
         await run(respond, body, user, None, Why(item=str(action.get("value", ""))))
+
+    @app.action(re.compile(f"^{PAGE_ACTION}_(next|prev)$"))
+    async def page(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Any) -> None:
+        await ack()
+        if not response_url_allowed(str(body.get("response_url") or ""), origins):
+            return
+        paged = commands.pager.get(str(action.get("value", "")))
+        if paged is None:
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                text="This answer has expired; ask again for a fresh one.",
+            )
+            return
+        await respond(replace_original=True, **slack_paged(paged))
 
     @app.action({"action_id": "racewatch_open"})
     async def opened(ack: Any) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from bot.commands.context import CommandContext
 from bot.commands.digest import DigestCommands
+from bot.commands.paging import Pager
 from bot.commands.read import ReadCommands
 from bot.commands.reply import Line, Reply, UserError
 from bot.commands.requests import (
@@ -55,6 +56,7 @@ class Commands:
     def __init__(self, ctx: CommandContext, rate: RateLimit | None = None) -> None:
         self.ctx = ctx
         self.rate = rate or RateLimit()
+        self.pager = Pager()  # long answers: the adapters send page 1 with buttons
         self.read = ReadCommands(ctx)
         self.watch = WatchCommands(ctx)
         self.sources = SourceCommands(ctx)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import click
 from rich.console import Console
@@ -204,6 +205,7 @@ def status(ctx: Context) -> None:
             str(p["deliveries_leased"]),
         )
     console.print(table)
+    console.print(chat_holder(report["processes"]))  # type: ignore[arg-type]
     queues = Table(title="Outbox")
     for col in ("destination", "pending", "held", "failed"):
         queues.add_column(col)
@@ -212,3 +214,12 @@ def status(ctx: Context) -> None:
     console.print(queues)
     sources_text = ", ".join(f"{n} {s}" for s, n in sorted(report["sources"].items()))  # type: ignore[attr-defined]
     console.print(f"sources: {sources_text or 'none'}; due now: {report['due_now']}")
+
+
+def chat_holder(processes: list[dict[str, Any]]) -> str:
+    """Which live process answers /race, and on which platforms."""
+    for p in processes:
+        if p["alive"] and "chat" in p["roles"]:
+            platforms = ", ".join(r for r in p["roles"] if r != "chat") or "starting"
+            return f"chat commands: answered by {p['owner']} ({platforms})"
+    return "chat commands: no live process answers them (no chat tokens, or none running)"

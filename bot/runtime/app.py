@@ -141,6 +141,7 @@ class App:
         self.slack_guard: SlackRequestGuard | None = None
         self._commands: Commands | None = None
         self._chat_started = False
+        self._chat_platforms: list[str] = []  # shown by racewatch status: "slack:http", ...
         self.metrics = Metrics()
         self.server_port: int | None = None
 
@@ -445,6 +446,7 @@ class App:
         self._chat_started = True
         if wants_slack:
             await self._start_slack(commands)
+            self._chat_platforms.append(f"slack:{platforms.slack_mode}")
         if wants_discord:
             bot = RaceBot(commands, platforms.command, platforms.discord_admin_role)
             task = asyncio.create_task(
@@ -452,6 +454,7 @@ class App:
             )
             self._background.add(task)
             self._chat_clients.append(bot)
+            self._chat_platforms.append("discord")
 
     async def _start_slack(self, commands: Commands) -> None:
         platforms = self.config.settings.platforms
@@ -499,7 +502,7 @@ class App:
         process that held it is gone."""
         assert self.sessions is not None
         roles = (
-            ["chat"]
+            ["chat", *self._chat_platforms]
             if self._election is not None and self._election.held and self._chat_started
             else []
         )

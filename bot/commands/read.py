@@ -74,14 +74,10 @@ class ReadCommands:
             raise UserError(f"'{request.window[:20]}' is not a window. {usage(ctx.command, 'gap')}")
         days = WINDOWS[request.window]
         now = ctx.clock()
-        weeks, series = await ctx.db(lambda s: stats.weekly(s, now, min(days, 182)))
+        weeks, series = await ctx.db(lambda s: stats.weekly(s, now, days))
         board, png = await asyncio.gather(
             ctx.db(lambda s: stats.scoreboard(s, now, days)),
-            ctx.work.run(
-                lambda: chart.weekly_chart(
-                    weeks, series, f"Weekly releases, last {len(weeks)} weeks"
-                )
-            ),
+            ctx.work.run(lambda: chart.weekly_chart(weeks, series)),
         )
         lines = []
         for line in board.lines:

@@ -105,6 +105,7 @@ def main() -> None:
         config_cmd,
         demo,
         eval_cmd,
+        gap_cmd,
         info,
         rules_cmd,
         run,

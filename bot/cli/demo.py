@@ -60,6 +60,7 @@ async def run_demo(console: Console, folder: Path) -> int:
             board = scoreboard(session, datetime.now(UTC), 30)
         assert app.outbox is not None
         print_scoreboard(board, console, {o.id: o.name for o in app.outbox.registry.orgs.values()})
+        show_capability_demo(app, console)
         console.print(
             "\nThat was the real pipeline (HTTP fetch, feedparser, attribution, rules, stories, "
             "outbox) on a bundled snapshot.\nNext: racewatch run   (polls the real sources; "
@@ -69,6 +70,35 @@ async def run_demo(console: Console, folder: Path) -> int:
     finally:
         await app.close()
         await server.stop()
+
+
+def show_capability_demo(app: App, console: Console) -> None:
+    """Step 4: the capability gap, from a bundled leaderboard history imported as a user
+    would (``racewatch leaderboard import``) into the demo's database."""
+    from bot.commands import capability
+    from bot.sources.board_files import read_board_file
+    from bot.store import boards_repo
+
+    assert app.sessions is not None and app.poller is not None
+    console.print(Rule("4. the capability gap: best US model against best Chinese model"))
+    folder = Path(__file__).resolve().parent.parent / "demo" / "boards"
+    with app.sessions.begin() as session:
+        for path in sorted(folder.glob("*.csv")):
+            for snapshot in read_board_file(path):
+                boards_repo.save_snapshot(session, snapshot, app.poller.resolve_board_row)
+    console.print(
+        "(an illustrative weekly leaderboard history shaped on LMArena's 2025 standings, "
+        "bundled with the demo; `racewatch leaderboard import` loads the real one)\n",
+        style="dim",
+    )
+    for arena in ("text", "video"):
+        with app.sessions.begin() as session:
+            query = capability.CapabilityQuery.parse(arena, "all")
+            answer = capability.load(session, query, datetime.now(UTC).date())
+        console.print(answer.title, style="bold", markup=False)
+        for line in capability.lines(answer):
+            console.print("  " + line, markup=False)
+        console.print()
 
 
 @cli.command()

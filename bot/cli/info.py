@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import click
@@ -168,10 +169,31 @@ def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | No
 
 @cli.command()
 @click.option("--days", type=click.IntRange(1, 3650), default=30, show_default=True)
+@click.option(
+    "--capability",
+    "arena",
+    is_flag=False,
+    flag_value="text",
+    default=None,
+    help="The capability gap on an arena instead: text, vision, image, video, webdev.",
+)
+@click.option("--window", default="90d", show_default=True, help="With --capability: 90d, 1y, all.")
+@click.option("--chart", type=click.Path(path_type=Path), help="With --capability: write a PNG.")
+@click.option("--json", "as_json", is_flag=True, help="With --capability: JSON on stdout.")
 @pass_ctx
 @fail_on_store_error
-def gap(ctx: Context, days: int) -> None:
-    """The scoreboard: releases by country and kind, against the previous window."""
+def gap(
+    ctx: Context, days: int, arena: str | None, window: str, chart: Path | None, as_json: bool
+) -> None:
+    """The scoreboard: releases by country and kind, against the previous window.
+
+    With --capability [ARENA]: the best US model's leaderboard score against the best
+    Chinese model's, over --window (the Stanford AI Index's measure)."""
+    if arena is not None:
+        from bot.cli.gap_cmd import show_capability
+
+        show_capability(ctx, arena, window, chart, as_json)
+        return
     config = ctx.config()
     _engine, sessions = open_store(config.database_url)
     with sessions.begin() as session:

@@ -139,6 +139,21 @@ class HubSettings(Strict):
     models_per_poll: int = Field(default=20, ge=1, le=100)
 
 
+class GapSettings(Strict):
+    """The capability gap: when China counts as "within reach", and which gap sizes alert."""
+
+    within: float = Field(default=20.0, gt=0, le=500)  # points
+    thresholds: list[float] = Field(default_factory=lambda: [10.0, 25.0, 50.0])
+    model_overrides: list[str] = Field(default_factory=list)  # YAML files: model -> org
+
+    @field_validator("thresholds")
+    @classmethod
+    def _thresholds(cls, v: list[float]) -> list[float]:
+        if any(t <= 0 or t > 1000 for t in v):
+            raise ValueError("thresholds are gap sizes in points, between 0 and 1000")
+        return sorted(set(v))
+
+
 class ServerSettings(Strict):
     """racewatch's own HTTP endpoint: Hugging Face webhooks (and, later, /metrics)."""
 
@@ -179,6 +194,7 @@ class Settings(Strict):
     organisations_files: list[str] = Field(default_factory=list)
     poll: PollSettings = Field(default_factory=PollSettings)
     hub: HubSettings = Field(default_factory=HubSettings)
+    gap: GapSettings = Field(default_factory=GapSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)

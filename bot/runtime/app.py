@@ -23,7 +23,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot import __version__
 from bot.alerts.llm import Summariser
+from bot.attribution.board_models import BoardResolver, load_overrides
 from bot.attribution.classify import Classifier
+from bot.attribution.matcher import Matcher
 from bot.attribution.registry import Registry, load_registry
 from bot.chat.discord_app import RaceBot
 from bot.chat.slack_app import SLACK_HOOKS, admin_checker
@@ -32,6 +34,7 @@ from bot.chat.slack_http import SlackRequestGuard, Verdict, require_signing_secr
 from bot.commands.context import CommandContext
 from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
+from bot.config.shipped import shipped_file
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
 from bot.delivery.discord_sender import DiscordBotSender, DiscordWebhookSender
@@ -71,6 +74,14 @@ def utcnow() -> datetime:
 def load_org_registry(config: Config) -> Registry:
     base = config.config_file.parent if config.config_file else Path.cwd()
     return load_registry([base / f for f in config.settings.organisations_files])
+
+
+def board_resolver(config: Config, registry: Registry, matcher: Matcher) -> BoardResolver:
+    """Leaderboard models -> organisations: the shipped overrides, then the user's files."""
+    base = config.config_file.parent if config.config_file else Path.cwd()
+    files = [shipped_file("leaderboard_models.yaml")]
+    files += [base / f for f in config.settings.gap.model_overrides]
+    return BoardResolver(registry, matcher, load_overrides(files, registry))
 
 
 def _ping(session: Session) -> None:
@@ -215,6 +226,8 @@ class App:
             clock=self.clock,
             notify=notify,
             metrics=self.metrics,
+            gap=settings.gap,
+            boards=board_resolver(self.config, registry, classifier.matcher),
         )
         await asyncio.to_thread(self.refresh_chat_rules)
 

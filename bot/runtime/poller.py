@@ -14,14 +14,17 @@ import os
 import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config.settings import HubSettings, PollSettings
+from bot.attribution.board_models import BoardResolver
+from bot.boards import BoardRow, BoardSnapshot, arena_page, arena_title
+from bot.config.settings import GapSettings, HubSettings, PollSettings
 from bot.errors import FetchError
+from bot.gap import capability
 from bot.items import NewItem, storable_item
 from bot.runtime.ingest import Ingestor, IngestReport
 from bot.runtime.metrics import Metrics
@@ -31,7 +34,7 @@ from bot.sources import huggingface, leaderboard, modelscope, trending
 from bot.sources.feeds import ParsedFeed
 from bot.sources.http import HttpClient, Response, cache_max_age
 from bot.sources.parsepool import ParserPool
-from bot.store import sources_repo
+from bot.store import boards_repo, sources_repo
 from bot.store.sources_repo import DueSource
 
 log = logging.getLogger(__name__)
@@ -66,12 +69,18 @@ class Poller:
         notify: Notify | None = None,
         metrics: Metrics | None = None,
         rng: random.Random | None = None,
+        gap: GapSettings | None = None,
+        boards: BoardResolver | None = None,
     ) -> None:
         self.http, self.parsers, self.sessions, self.ingestor = http, parsers, sessions, ingestor
         self.poll, self.hub, self.owner, self.clock = poll, hub, owner, clock
         self.notify = notify or (lambda text: None)
         self.metrics = metrics
         self.rng = rng or random.Random()
+        self.gap = gap or GapSettings()
+        self.boards = boards or BoardResolver(
+            ingestor.registry, ingestor.classifier.matcher, overrides=[]
+        )
         # SQLite takes one writer at a time; queueing this process's ingest transactions on a
         # lock is far cheaper than SQLite's busy handler, which sleeps and retries
         # each feed's guids at its last poll: the parsers need not classify those again
@@ -212,6 +221,19 @@ class Poller:
         if digest == source.content_hash:
             return response, None
         now = self.clock()
+        if source.type == "leaderboard":
+            rows = leaderboard.parse_rows(response.body)
+            config = source.spec.get("board", "text")
+            items = leaderboard.leaderboard_items(
+                rows,
+                config=config,
+                top_n=int(source.spec.get("top_n", 10)),
+                country_of=self.country_of,
+                now=now,
+                page_url=LMARENA_PAGE,
+            )
+            board = leaderboard.board_snapshot(rows, config, now.date())
+            return response, PreparedFeed(ParsedFeed(source.name, items), board=board)
         if source.type in HUB_PARSERS:
             items = [
                 storable_item(i) for i in HUB_PARSERS[source.type](self, source, response.body, now)
@@ -270,6 +292,10 @@ class Poller:
         last_modified = response.headers.get("last-modified", source.last_modified)
         report = IngestReport(0, 0, 0)
         baseline = not source.baseline_done
+        if prepared is not None and prepared.board is not None:
+            events = self.record_board(prepared.board, now)
+            feed = replace(prepared.feed, items=[*prepared.feed.items, *events])
+            prepared = replace(prepared, feed=feed)
         verdicts = (
             self.ingestor.judge(source.name, prepared.feed.items, prepared.classified, now)
             if prepared is not None and not baseline
@@ -326,6 +352,34 @@ class Poller:
             alerted=report.alerted,
         )
 
+    def record_board(self, board: BoardSnapshot, now: datetime) -> list[NewItem]:
+        """Keep a leaderboard snapshot (its own short transaction, before the items are
+        judged); the lead changing hands or the gap crossing a threshold that day becomes a
+        ``benchmark`` item. Their ids are stable, so a board seen again adds nothing."""
+        with self._writer, self.sessions.begin() as session:
+            saved = boards_repo.save_snapshot(session, board, self.resolve_board_row)
+        if saved.after is None:
+            return []
+        found = capability.events(
+            board.arena, arena_title(board.arena), saved.before, saved.after, self.gap.thresholds
+        )
+        return [
+            NewItem(
+                guid=event.key,
+                title=event.title,
+                url=arena_page(board.arena),
+                summary=event.summary,
+                published_at=now,
+                language="en",
+                tags=("leaderboard", "lmarena", "gap"),
+            )
+            for event in found
+        ]
+
+    def resolve_board_row(self, row: BoardRow) -> tuple[str | None, str | None]:
+        resolved = self.boards.resolve(row)
+        return resolved.org_id, resolved.country
+
     def _failed(self, source: DueSource, exc: FetchError) -> PollOutcome:
         now = self.clock()
         failures = source.failure_count + 1
@@ -369,15 +423,8 @@ HUB_PARSERS: dict[str, HubParser] = {
     "trending": lambda p, s, body, now: trending.parse_trending(
         body, p.hub.huggingface_endpoint, now
     ),
-    "leaderboard": lambda p, s, body, now: leaderboard.leaderboard_items(
-        leaderboard.parse_rows(body),
-        config=s.spec.get("board", "text"),
-        top_n=int(s.spec.get("top_n", 10)),
-        country_of=p.country_of,
-        now=now,
-        page_url="https://lmarena.ai/leaderboard",
-    ),
 }
+LMARENA_PAGE = "https://lmarena.ai/leaderboard"
 
 
 def _human(seconds: float) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 
 from bot.attribution.classify import Classification, Classifier, Subject
 from bot.attribution.registry import Registry
+from bot.boards import BoardSnapshot
 from bot.items import HubFacts, NewItem
 from bot.sources.feeds import ParsedFeed, parse_feed
 
@@ -78,6 +79,7 @@ class PreparedFeed:
 
     feed: ParsedFeed
     classified: Mapping[str, Classification] = field(default_factory=dict)
+    board: BoardSnapshot | None = None  # a leaderboard's standings, kept for the gap
 
 
 _classifier: Classifier | None = None  # one per worker process, built as it starts

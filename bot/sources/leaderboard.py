@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from bot.boards import BoardRow, BoardSnapshot, arena_of
 from bot.errors import FetchError
 from bot.items import NewItem
 from bot.sources.clean import clean_line
@@ -52,6 +53,42 @@ def parse_rows(body: bytes) -> list[dict[str, Any]]:
     return sorted(out, key=lambda r: (r["rank"], -float(r.get("rating") or 0)))
 
 
+def _float(value: Any) -> float | None:
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return None
+
+
+def board_snapshot(rows: list[dict[str, Any]], config: str, today: date) -> BoardSnapshot:
+    """The rows as one day's board: the day LMArena published them, or today when unsaid."""
+    days = sorted(
+        str(r["leaderboard_publish_date"])[:10]
+        for r in rows
+        if isinstance(r.get("leaderboard_publish_date"), str)
+    )
+    try:
+        day = date.fromisoformat(days[-1]) if days else today
+    except ValueError:
+        day = today
+    board: dict[str, BoardRow] = {}
+    for row in rows:
+        score = _float(row.get("rating"))
+        if score is None:
+            continue
+        votes = _float(row.get("vote_count"))
+        org = row.get("organization")
+        board[row["model_name"]] = BoardRow(
+            model=clean_line(row["model_name"], 200),
+            score=score,
+            organization=clean_line(org, 200) if isinstance(org, str) and org else None,
+            lower=_float(row.get("rating_lower")),
+            upper=_float(row.get("rating_upper")),
+            votes=int(votes) if votes is not None else None,
+            rank=row["rank"],
+        )
+    return BoardSnapshot(arena_of(config), day, tuple(board.values()))
+
+
 def _describe(row: dict[str, Any]) -> str:
     org = row.get("organization")
     return (
@@ -83,7 +120,7 @@ def leaderboard_items(
 ) -> list[NewItem]:
     """Items for the current standings; ids are stable, so only changes are new."""
     items: list[NewItem] = []
-    board = f"LMArena {config} leaderboard"
+    board = f"LMArena {config.replace('_', '-')} leaderboard"
 
     def item(guid: str, title: str, summary: str) -> None:
         items.append(

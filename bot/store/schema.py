@@ -112,6 +112,40 @@ class ReleaseDay(Base):
     stories: Mapped[int] = mapped_column(Integer)
 
 
+class BoardEntry(Base):
+    """One model's line on one arena's leaderboard as published on one day (LMArena)."""
+
+    __tablename__ = "board_entries"
+
+    arena: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    model: Mapped[str] = mapped_column(String(200), primary_key=True)
+    organization: Mapped[str | None] = mapped_column(String(200))  # as the board writes it
+    org_id: Mapped[str | None] = mapped_column(String(80))  # the registry's, when resolved
+    country: Mapped[str | None] = mapped_column(String(2))
+    score: Mapped[float] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)  # 95 % confidence interval
+    upper: Mapped[float | None] = mapped_column(Float)
+    votes: Mapped[int | None] = mapped_column(Integer)
+    rank: Mapped[int | None] = mapped_column(Integer)
+
+
+class BoardBest(Base):
+    """Each country's best entry per arena and day: all that the capability gap reads, so a
+    two-year chart is a few hundred rows whatever the size of the boards."""
+
+    __tablename__ = "board_best"
+
+    arena: Mapped[str] = mapped_column(String(40), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    model: Mapped[str] = mapped_column(String(200))
+    org_id: Mapped[str | None] = mapped_column(String(80))
+    score: Mapped[float] = mapped_column(Float)
+    lower: Mapped[float | None] = mapped_column(Float)
+    upper: Mapped[float | None] = mapped_column(Float)
+
+
 class Item(Base):
     __tablename__ = "items"
     __table_args__ = (

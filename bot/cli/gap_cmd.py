@@ -1,0 +1,160 @@
+"""``racewatch leaderboard import|list`` and the capability view of ``racewatch gap``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+from bot.attribution.board_models import BoardResolver
+from bot.boards import BoardRow, BoardSnapshot, arena_title
+from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx
+from bot.errors import UserError
+from bot.sources.board_files import BoardFileError, read_board_file
+from bot.store.db import open_store
+
+console = Console(highlight=False, soft_wrap=True)
+
+
+def show_capability(
+    ctx: Context, arena: str, window: str, chart: Path | None, as_json: bool
+) -> None:
+    """Print the capability gap on one arena (and write its chart when asked)."""
+    from bot.commands import capability
+
+    config = ctx.config()
+    try:
+        query = capability.CapabilityQuery.parse(arena, window, config.settings.gap.within)
+    except UserError as exc:
+        err_console.print(f"racewatch: {exc}")
+        sys.exit(2)
+    _engine, sessions = open_store(config.database_url)
+    with sessions.begin() as session:
+        answer = capability.load(session, query, datetime.now(UTC).date())
+    if as_json:
+        json.dump(capability.as_json(answer), sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+    else:
+        console.print(answer.title, style="bold", markup=False)
+        for line in capability.lines(answer):
+            console.print("  " + line, markup=False)
+    if chart is not None and answer.gap.series:
+        from bot.commands.capability_chart import capability_chart
+
+        chart.write_bytes(capability_chart(answer.gap, answer.title, answer.markers))
+        err_console.print(f"chart written to {chart}")
+
+
+@cli.group()
+def leaderboard() -> None:
+    """Leaderboard history for the capability gap: import and list."""
+
+
+@leaderboard.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--arena", help="The arena when a file does not say (text, vision, image, video…).")
+@click.option(
+    "--date",
+    "day",
+    type=click.DateTime(["%Y-%m-%d"]),
+    help="The publish date when neither the rows nor the file name give one.",
+)
+@pass_ctx
+@fail_on_store_error
+def import_boards(
+    ctx: Context, files: tuple[Path, ...], arena: str | None, day: datetime | None
+) -> None:
+    """Backfill history from LMArena's published tables (CSV) or dataset rows (JSON).
+
+    Importing the same file twice changes nothing: each arena's board of a day is stored
+    whole, replacing what was there for that day."""
+    from bot.attribution.classify import Classifier
+    from bot.runtime.app import board_resolver, load_org_registry
+    from bot.store import boards_repo
+
+    config = ctx.config()
+    registry = load_org_registry(config)
+    resolver = board_resolver(config, registry, Classifier(registry).matcher)
+    _engine, sessions = open_store(config.database_url)
+    failed = stored = unchanged = 0
+    boards: dict[tuple[str, date], dict[str, BoardRow]] = {}
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err_console,
+        transient=not err_console.is_terminal,
+    ) as progress:
+        reading = progress.add_task("reading", total=len(files))
+        for path in files:
+            progress.update(reading, description=f"reading {path.name[:40]}")
+            try:
+                snapshots = read_board_file(
+                    path, arena=arena, day=day.date() if day is not None else None
+                )
+            except BoardFileError as exc:
+                err_console.print(f"racewatch: {exc}", markup=False)
+                failed += 1
+                snapshots = []
+            for snapshot in snapshots:  # a board split over several files (pages) is one
+                rows = boards.setdefault((snapshot.arena, snapshot.day), {})
+                rows.update((r.model, r) for r in snapshot.rows)
+            progress.advance(reading)
+        saving = progress.add_task("storing boards", total=len(boards))
+        for (name, when), rows in sorted(boards.items(), key=lambda kv: kv[0][1]):
+            with sessions.begin() as session:
+                saved = boards_repo.save_snapshot(
+                    session,
+                    BoardSnapshot(name, when, tuple(rows.values())),
+                    lambda r: _resolved(resolver, r),
+                )
+            unchanged += saved.unchanged
+            stored += not saved.unchanged
+            progress.advance(saving)
+    console.print(
+        f"{_count(stored, 'board')} stored, {unchanged} already up to date, "
+        f"{_count(failed, 'file')} refused",
+        markup=False,
+    )
+    if failed:
+        sys.exit(1)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+def _resolved(resolver: BoardResolver, row: BoardRow) -> tuple[str | None, str | None]:
+    found = resolver.resolve(row)
+    return found.org_id, found.country
+
+
+@leaderboard.command("list")
+@pass_ctx
+@fail_on_store_error
+def list_boards(ctx: Context) -> None:
+    """The arenas with stored boards and the days they cover."""
+    from bot.store import boards_repo
+
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    with sessions.begin() as session:
+        spans = boards_repo.arenas(session)
+    if not spans:
+        console.print(
+            "no leaderboard data yet: racewatch records a board each time it polls LMArena; "
+            "`racewatch leaderboard import FILE` backfills history",
+            markup=False,
+        )
+        return
+    for span in spans:
+        console.print(
+            f"{span.arena:<15} {arena_title(span.arena)}: {span.days} days, "
+            f"{span.first} to {span.last}",
+            markup=False,
+        )

@@ -1,0 +1,1 @@
+"""The gap, as analysts measure it: capability from leaderboards (pure computations here)."""

@@ -12,11 +12,10 @@ from rich.console import Console
 from rich.rule import Rule
 
 from bot.cli import Context, cli, pass_ctx
-from bot.cli.info import print_scoreboard
+from bot.cli.info import print_gap
 from bot.config.loader import load_config
 from bot.demo.server import DemoServer
 from bot.runtime.app import App
-from bot.store.stats import scoreboard
 
 
 async def run_demo(console: Console, folder: Path) -> int:
@@ -56,10 +55,9 @@ async def run_demo(console: Console, folder: Path) -> int:
         )
         console.print(Rule("3. the gap, from everything stored"))
         assert app.sessions is not None
-        with app.sessions.begin() as session:
-            board = scoreboard(session, datetime.now(UTC), 30)
         assert app.outbox is not None
-        print_scoreboard(board, console, {o.id: o.name for o in app.outbox.registry.orgs.values()})
+        with app.sessions.begin() as session:
+            print_gap(session, app.outbox.registry, console, 30)
         show_capability_demo(app, console)
         console.print(
             "\nThat was the real pipeline (HTTP fetch, feedparser, attribution, rules, stories, "

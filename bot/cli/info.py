@@ -10,13 +10,17 @@ import click
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
+from sqlalchemy.orm import Session
 
+from bot.attribution.registry import Registry
 from bot.attribution.vocab import flag
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
 from bot.cli.unknown_orgs import print_unknown_uploaders
+from bot.commands.cadence import cadence_lines
 from bot.delivery.console import ago
 from bot.runtime.app import load_org_registry
 from bot.store import sources_repo
+from bot.store.cadence import cadence
 from bot.store.db import open_store
 from bot.store.stats import Scoreboard, scoreboard
 from bot.text import terminal_line
@@ -196,10 +200,19 @@ def gap(
         return
     config = ctx.config()
     _engine, sessions = open_store(config.database_url)
-    with sessions.begin() as session:
-        board = scoreboard(session, datetime.now(UTC), days)
     registry = load_org_registry(config)
-    print_scoreboard(board, console, {o.id: o.name for o in registry.orgs.values()})
+    with sessions.begin() as session:
+        print_gap(session, registry, console, days)
+
+
+def print_gap(session: Session, registry: Registry, out: Console, days: int) -> None:
+    """The scoreboard of the last ``days``, then cadence and openness over 12 months."""
+    now = datetime.now(UTC)
+    names = {o.id: o.name for o in registry.orgs.values()}
+    print_scoreboard(scoreboard(session, now, days), out, names)
+    out.print()
+    for line in cadence_lines(cadence(session, now, registry), lambda o: names.get(o, o)):
+        out.print(line, markup=False)
 
 
 @cli.command()

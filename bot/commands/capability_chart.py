@@ -3,6 +3,7 @@ policy events (export controls) as markers. A PNG from matplotlib, with no displ
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Sequence
 from datetime import date
@@ -17,10 +18,14 @@ SIZE = (9.0, 4.5)
 DPI = 100
 
 
+@functools.lru_cache(maxsize=16)
 def capability_chart(
-    gap: CapabilityGap, title: str, markers: Sequence[tuple[date, str]] = ()
+    gap: CapabilityGap, title: str, markers: tuple[tuple[date, str], ...] = ()
 ) -> bytes:
-    """A PNG of 900 x 450 pixels; blocking: call it off the event loop."""
+    """A PNG of 900 x 450 pixels; blocking: call it off the event loop.
+
+    The same figures give the same bytes, so recent charts are kept (the arguments are
+    frozen): a channel asking again before a new board arrives gets it at once."""
     figure = capability_figure(gap, title, markers)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=DPI, pil_kwargs={"compress_level": 1})

@@ -1,0 +1,163 @@
+"""Cadence and openness: monthly releases by country, the open-weights share, what the open
+releases weigh (median parameters), what they are (modalities), who makes them, and how
+many sources of each country racewatch polls, so a reader can tell a trend from a feed list.
+
+A release is a story of a release kind started by its primary organisation; derivatives
+(quantisations, re-uploads) never count. Monthly counts come from the daily totals
+(``release_days``); modalities and parameters from the stories of the window.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time
+from urllib.parse import urlsplit
+
+from sqlalchemy import and_, func, select
+from sqlalchemy.orm import Session
+
+from bot.attribution.registry import Registry
+from bot.store.schema import Classification, Item, ReleaseDay, Source, Story
+from bot.store.stats import MAIN, RELEASE_KINDS
+
+MODALITY_GROUPS = {
+    "text": "text",
+    "code": "code",
+    "vision": "image",
+    "image_gen": "image",
+    "multimodal": "image",
+    "video_gen": "video",
+    "audio": "audio",
+    "agents": "agents",
+    "robotics": "agents",
+}
+GROUP_ORDER = ("text", "image", "video", "audio", "code", "agents")
+
+
+@dataclass(frozen=True)
+class Month:
+    first: date
+    releases: dict[str, int]
+    open_weights: dict[str, int]
+
+    def open_share(self, country: str) -> float | None:
+        n = self.releases.get(country, 0)
+        return self.open_weights.get(country, 0) / n if n else None
+
+
+@dataclass(frozen=True)
+class Cadence:
+    months: tuple[Month, ...]  # the last 12 calendar months, oldest first; the last is partial
+    modalities: dict[str, dict[str, int]] = field(default_factory=dict)
+    median_params: dict[str, float | None] = field(default_factory=dict)  # open releases, B
+    sized: dict[str, int] = field(default_factory=dict)  # open releases with a known size
+    top_orgs: dict[str, list[tuple[str, int]]] = field(default_factory=dict)
+    coverage: dict[str, int] = field(default_factory=dict)  # sources polled per country
+
+    def total(self, country: str) -> int:
+        return sum(m.releases.get(country, 0) for m in self.months)
+
+    def open_total(self, country: str) -> int:
+        return sum(m.open_weights.get(country, 0) for m in self.months)
+
+
+def month_starts(today: date, count: int = 12) -> list[date]:
+    year, month = today.year, today.month
+    firsts = []
+    for _ in range(count):
+        firsts.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return firsts[::-1]
+
+
+def cadence(session: Session, now: datetime, registry: Registry) -> Cadence:
+    today = now.astimezone(UTC).date()
+    firsts = month_starts(today)
+    r = ReleaseDay
+    releases: dict[date, dict[str, int]] = {m: {} for m in firsts}
+    opened: dict[date, dict[str, int]] = {m: {} for m in firsts}
+    orgs: dict[str, dict[str, int]] = {}
+    for day, country, open_weights, org, n in session.execute(
+        select(r.day, r.country, r.open_weights, r.org, func.sum(r.stories))
+        .where(r.day >= firsts[0], r.kind.in_(RELEASE_KINDS), r.country.in_(MAIN))
+        .group_by(r.day, r.country, r.open_weights, r.org)
+    ):
+        month = date(day.year, day.month, 1)
+        if month not in releases:
+            continue
+        releases[month][country] = releases[month].get(country, 0) + int(n)
+        if open_weights == "yes":
+            opened[month][country] = opened[month].get(country, 0) + int(n)
+        if org:
+            orgs.setdefault(country, {})[org] = orgs.setdefault(country, {}).get(org, 0) + int(n)
+    months = tuple(Month(m, releases[m], opened[m]) for m in firsts)
+    modalities, params = _facets(session, datetime.combine(firsts[0], time(), UTC))
+    return Cadence(
+        months=months,
+        modalities=modalities,
+        median_params={c: statistics.median(v) if v else None for c, v in params.items()},
+        sized={c: len(v) for c, v in params.items()},
+        top_orgs={
+            c: sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:5]
+            for c, counts in orgs.items()
+        },
+        coverage=coverage(session, registry),
+    )
+
+
+def _facets(
+    session: Session, since: datetime
+) -> tuple[dict[str, dict[str, int]], dict[str, list[float]]]:
+    """Modalities of every release, and the sizes of the open ones, per main country."""
+    c = Classification
+    rows = session.execute(
+        select(c.primary_country, c.modalities, c.open_weights, c.params)
+        .select_from(Story)
+        .join(Item, and_(Item.id == Story.first_item_id))
+        .join(c, c.item_id == Item.id)
+        .where(
+            Story.created_at >= since,
+            c.primary_country.in_(MAIN),
+            c.kind.in_(RELEASE_KINDS),
+            c.derivative_of.is_(None),
+        )
+    )
+    modalities: dict[str, dict[str, int]] = {m: {} for m in MAIN}
+    params: dict[str, list[float]] = {m: [] for m in MAIN}
+    for country, kinds, open_weights, size in rows:
+        groups = {MODALITY_GROUPS.get(k, "text") for k in (kinds or ["text"])}
+        for group in groups:
+            modalities[country][group] = modalities[country].get(group, 0) + 1
+        if open_weights == "yes" and size:
+            params[country].append(float(size) / 1e9)  # stored as a count; shown in billions
+    return modalities, params
+
+
+def coverage(session: Session, registry: Registry) -> dict[str, int]:
+    """How many enabled sources racewatch polls per country: a hub or GitHub source counts
+    for its organisation's country, a feed for its site's, when the registry knows it."""
+    counts: dict[str, int] = {}
+    for kind, url, spec in session.execute(select(Source.type, Source.url, Source.spec)):
+        country = _source_country(kind, url, spec or {}, registry)
+        counts[country] = counts.get(country, 0) + 1
+    return counts
+
+
+def _source_country(kind: str, url: str, spec: dict[str, object], registry: Registry) -> str:
+    if isinstance(spec.get("country"), str):  # the catalogue says whose voice a source is
+        return str(spec["country"]) if spec["country"] in MAIN else "other"
+    org = None
+    if kind in ("huggingface", "modelscope") and isinstance(spec.get("org"), str):
+        org = registry.by_namespace(str(spec["org"]))
+    elif kind == "github" and isinstance(spec.get("repo"), str):
+        org = registry.by_github(str(spec["repo"]).split("/")[0])
+    elif kind == "feed":
+        host = (urlsplit(url).hostname or "").lower()
+        org = registry.by_domain(host)
+    if kind in ("leaderboard", "trending"):
+        return "global"
+    if org is None:
+        return "unknown"
+    country = registry.root(org).country
+    return country if country in MAIN else "other"

@@ -10,12 +10,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from bot.attribution.classify import Classifier
 from bot.attribution.registry import load_registry
+from bot.cli.story_eval import evaluate_stories
 from bot.config.loader import load_config
 from bot.runtime.app import App
 from bot.runtime.ingest import families_of
 from bot.store.schema import Item, Story
-from bot.stories.keys import release_key
+from bot.stories.evaluate import load_story_examples, pair_mistakes, pair_scores
+from bot.stories.keys import compatible, release_key
 from tests.conftest import LocalServer, rss
 from tests.test_cli import racewatch
 
@@ -29,7 +32,13 @@ SPELLINGS = [
     ("DeepSeek updates its V3.1 model", "deepseek", "deepseek-v3.1"),
     ("DeepSeek发布V3.1：混合推理架构，智能体能力大幅提升", "deepseek", "deepseek-v3.1"),
     ("深度求索发布DeepSeek-V3.1模型", "deepseek", "deepseek-v3.1"),
-    ("OpenAI launches o3-pro for Pro users", "openai", "o3"),
+    ("OpenAI launches o3-pro for Pro users", "openai", "o3-pro"),
+    ("Google ships Gemini 2.5 Flash", "google", "gemini-2.5-flash"),
+    ("DeepSeek-V4-Flash-MLX-Q4Q8", "deepseek", "deepseek-v4-flash"),
+    ("MoonshotAI: Kimi K2 Thinking", "moonshot", "kimi-k2-thinking"),
+    ("Kimi-VL-A3B-Thinking-2506-GGUF", "moonshot", "kimi-vl-thinking-2506"),
+    ("DeepSeek-R1-Distill-Qwen-7B-GGUF", "deepseek", "deepseek-r1"),
+    ("月之暗面开源了自家最新模型 K2", "moonshot", "kimi-k2"),
     ("OpenAI's GPT-5.1 is warmer and smarter", "openai", "gpt-5.1"),
     ("GPT-5 is here", "openai", "gpt-5"),
     ("Qwen3-235B-A22B", "alibaba", "qwen-3"),
@@ -77,6 +86,14 @@ def test_near_misses_of_one_organisation_are_different_releases() -> None:
     assert rel("Qwen3 is out", "alibaba") != rel("Qwen3-Coder is out", "alibaba")
     assert rel("GLM-4.5 is out", "zhipu") != rel("GLM-4.5V is out", "zhipu")
     assert rel("DeepSeek-R1-0528 update", "deepseek") != rel("DeepSeek-R1 launch", "deepseek")
+    assert rel("Kimi K2 Thinking", "moonshot") != rel("Kimi K2", "moonshot")
+
+
+def test_a_tier_of_its_own_can_join_coverage_of_the_bare_version_but_not_another_tier() -> None:
+    assert compatible("gemini-2.5-flash", "gemini-2.5")
+    assert compatible("gemini-2.5", "gemini-2.5-pro")
+    assert not compatible("gemini-2.5-flash", "gemini-2.5-pro")
+    assert not compatible("gemini-2.5", "gemini-3")
 
 
 def _item(title: str, guid: str, link: str, summary: str = "") -> dict[str, Any]:
@@ -166,3 +183,31 @@ def test_classify_shows_the_release_key(tmp_path: Path) -> None:
     result = racewatch("classify", "阿里发布Qwen3，全面开源", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "release key: 'qwen-3' (alibaba" in result.stdout
+
+
+def test_pairwise_scores_count_every_pair_once() -> None:
+    # gold: a a b; got: one story for all three -> 1 right pair, 2 wrong merges
+    merged = pair_scores(["a", "a", "b"], [1, 1, 1])
+    assert (merged.true_pairs, merged.false_pairs, merged.missed_pairs) == (1, 2, 0)
+    assert merged.precision == pytest.approx(1 / 3) and merged.recall == 1.0
+    split = pair_scores(["a", "a", "b"], [1, 2, 3])
+    assert split.precision == 1.0 and split.recall == 0.0
+
+
+REAL = Path(__file__).parent / "data" / "real"
+
+
+def test_stories_meet_the_targets_on_the_real_test_corpus() -> None:
+    """Real headlines (English, Chinese, Korean, ...) and hub ids of one release share a
+    story; different releases (near misses of one lab too) do not."""
+    examples = load_story_examples(REAL / "stories_test.jsonl")
+    scores, stories = evaluate_stories(Classifier(load_registry()), examples)
+    mistakes = pair_mistakes(examples, stories)
+    assert scores.precision >= 0.98, mistakes
+    assert scores.recall >= 0.90, mistakes
+
+
+def test_eval_command_reports_story_precision_and_recall(tmp_path: Path) -> None:
+    result = racewatch("eval", cwd=tmp_path)
+    assert "stories_test.jsonl" in result.stdout and "recall" in result.stdout
+    assert "story targets on the test half" in result.stdout

@@ -12,6 +12,7 @@ from rich.table import Table
 from bot.attribution.classify import Classifier
 from bot.attribution.evaluate import NONE, Report, Scores, evaluate, load_examples
 from bot.cli import Context, cli, pass_ctx
+from bot.cli.story_eval import print_story_eval, story_files
 from bot.runtime.app import load_org_registry
 
 CHECKOUT_DATA = Path(__file__).resolve().parents[2] / "tests" / "data"
@@ -51,7 +52,8 @@ def _confusion(title: str, report: Report, labels: list[str], which: str) -> Tab
 @click.option("--mistakes", is_flag=True, help="List every example classified wrongly.")
 @pass_ctx
 def eval_command(ctx: Context, data: Path | None, mistakes: bool) -> None:
-    """Precision, recall and F1 per country and per kind on the labelled set."""
+    """Precision, recall and F1 per country and per kind on the labelled set, and story
+    pairwise precision and recall on the story corpus."""
     folder = data or CHECKOUT_DATA
     files = sorted(folder.glob("attribution_*.yaml")) if folder.is_dir() else [folder]
     if not files:
@@ -59,7 +61,8 @@ def eval_command(ctx: Context, data: Path | None, mistakes: bool) -> None:
             f"no labelled files (attribution_*.yaml) in {folder}; pass --data"
         )
     examples = load_examples(files)
-    report = evaluate(Classifier(load_org_registry(ctx.config())), examples)
+    classifier = Classifier(load_org_registry(ctx.config()))
+    report = evaluate(classifier, examples)
     out = Console(highlight=False)
     out.print(f"{report.examples} labelled examples from {len(files)} files in {folder}")
     out.print(_score_table("Country (other = any third country)", report.country_scores))
@@ -81,5 +84,7 @@ def eval_command(ctx: Context, data: Path | None, mistakes: bool) -> None:
     if mistakes:
         for line in report.mistakes:
             out.print(f"  {line}", markup=False)
-    if not (ok_country and ok_kind and report.non_ai_with_country == 0):
+    corpus = story_files(folder if folder.is_dir() else folder.parent)
+    ok_stories = print_story_eval(out, classifier, corpus, mistakes) if corpus else True
+    if not (ok_country and ok_kind and report.non_ai_with_country == 0 and ok_stories):
         sys.exit(1)

@@ -146,11 +146,24 @@ def families_of(registry: Registry) -> Families:
 
 
 def item_release_key(
-    title: str, hub: Mapping[str, object] | None, org: str | None, families: Families
+    title: str,
+    hub: Mapping[str, object] | None,
+    org: str | None,
+    registry: Registry,
+    families: Families,
 ) -> ReleaseKey | None:
-    """The release an item is about: from a hub item's repository name, else its title."""
+    """The release an item is about: from a hub item's repository name, else its title.
+
+    A repository named after a family of the account's own organisation is its release;
+    any other (a quantisation, a mirror, a fine-tune) is keyed by the family its name
+    gives: ``unsloth/Kimi-K2-Thinking-GGUF`` covers Moonshot's release."""
     if hub and "/" in str(hub.get("repo_id", "")):
-        return release_key(str(hub["repo_id"]).split("/", 1)[1], families, org, repo=True)
+        namespace, name = str(hub["repo_id"]).split("/", 1)
+        known = registry.by_namespace(namespace)
+        owner = registry.root(known).id if known else org
+        return release_key(name, families, owner, repo=True) or release_key(
+            name, families, None, repo=True
+        )
     return release_key(title, families, org)
 
 
@@ -230,7 +243,7 @@ class Ingestor:
         ]
         orgs = [self.root_org(cls) for cls in found]
         keys = [
-            item_release_key(item.title, item.hub, org, self.families)
+            item_release_key(item.title, item.hub, org, self.registry, self.families)
             for item, org in zip(fresh, orgs, strict=True)
         ]
         stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)

@@ -170,7 +170,7 @@ class StoryAssigner:
                 refs = self.by_url.setdefault(str(url), [])
                 if all(r.id != story_id for r in refs):
                     refs.append(self._ref(story_id, org, key))
-        wanted = sorted({k.release for k in keys if k})
+        wanted = sorted({release for k in keys if k for release in k.compatible})
         self.by_key: dict[tuple[str | None, str], StoryRef] = {}
         for start in range(0, len(wanted), 500):
             for key, org, story_id in session.execute(
@@ -192,8 +192,11 @@ class StoryAssigner:
     def _candidates(self, item: StoredItem, key: ReleaseKey | None) -> list[tuple[StoryRef, str]]:
         """Stories the item could join, best reason first."""
         found: list[tuple[StoryRef, str]] = []
-        if key is not None and (ref := self.by_key.get((key.org, key.release))) is not None:
-            found.append((ref, f"same release {key.describe()} as story {ref.id or 'new'}"))
+        if key is not None:
+            for release in key.compatible:
+                if (ref := self.by_key.get((key.org, release))) is not None:
+                    reason = f"same release {key.describe()} as story {ref.id or 'new'}"
+                    found.append((ref, reason))
         for ref in self.by_url.get(item.canonical_url or "", []):
             found.append((ref, f"same article URL as an earlier item of story {ref.id or 'new'}"))
         if item.hub is None:

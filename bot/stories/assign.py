@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.stories.keys import ReleaseKey
+from bot.stories.keys import ReleaseKey, compatible
 
 
 @dataclass(frozen=True)
@@ -29,7 +29,7 @@ def conflict(story: StoryFacts, item: StoryFacts) -> str | None:
     """Why ``item`` cannot join ``story``, or None when nothing they say disagrees."""
     if story.org and item.org and story.org != item.org:
         return f"it is about {item.org}, the story about {story.org}"
-    if story.release and item.release and story.release != item.release:
+    if story.release and item.release and not compatible(story.release, item.release):
         return f"it is release '{item.release}', the story '{story.release}'"
     return None
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 # sizes and parameter counts: 7B, 1.5b, A22B, 8x7B, 16E, 400M
 _SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmkt]|\d+x\d+(?:\.\d+)?b|\d+e)$")
@@ -24,100 +24,42 @@ _DATE = re.compile(r"^(?:0[1-9]|1[0-2]|2[3-9])(?:[0-3]\d)$")  # 0528 (MMDD), 250
 _LONG_DATE = re.compile(r"^20\d{6}$")  # 20250805: a snapshot of a release, not a release
 _QUANT = re.compile(r"^(?:q\d(?:_[a-z0-9]+)*|\d+bit|w\d+a\d+|iq\d\w*|nf4|fp\d+|int\d+|bf16)$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")
+_HYPHENS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
+# after a name in another script: 千问3, 文心大模型 4.5, 通义万相2.2 (not 3个 or 2025年)
+_NATIVE_VERSION = re.compile(r"(?:大模型|模型)?\s?([vV]?\d+(?:\.\d+)?)(?![\d.%年月日个亿万])")
 
+# fmt: off
 # words that say how a release is packaged or run, never which release it is
 _PACKAGING = frozenset(
-    [
-        "instruct",
-        "base",
-        "chat",
-        "it",
-        "hf",
-        "gguf",
-        "awq",
-        "gptq",
-        "mlx",
-        "exl2",
-        "bnb",
-        "onnx",
-        "mnn",
-        "fp8",
-        "dynamic",
-        "quantized",
-        "thinking",
-        "reasoning",
-        "preview",
-        "exp",
-        "experimental",
-        "latest",
-        "high",
-        "low",
-        "medium",
-        "minimal",
-        "hybrid",
-        "release",
-        "model",
-        "models",
-        "weights",
-        "original",
-        "unsloth",
-        "hub",
-        "api",
-    ]
+    (
+        "instruct", "base", "chat", "it", "hf", "gguf", "awq", "gptq", "mlx", "exl2", "bnb", "onnx",
+        "mnn", "fp8", "dynamic", "quantized", "distill", "reasoning", "preview", "exp",
+        "experimental", "latest", "high", "low", "medium", "minimal", "hybrid", "release", "model",
+        "models", "weights", "original", "unsloth", "hub", "api"
+    )
 )
-# tiers shipped together as one release (or, where later, still the same release name)
-TIERS = frozenset(
-    [
-        "scout",
-        "maverick",
-        "behemoth",
-        "mini",
-        "nano",
-        "pro",
-        "flash",
-        "lite",
-        "air",
-        "small",
-        "large",
-        "max",
-        "plus",
-        "turbo",
-        "ultra",
-        "sonnet",
-        "opus",
-        "haiku",
-        "instant",
-        "fast",
-        "light",
-    ]
+# tiers shipped together as one release: Llama 4 Scout and Maverick are ``llama-4``
+TOGETHER = frozenset(
+    (
+        "scout", "maverick", "behemoth", "air", "mini", "nano", "sonnet", "opus", "haiku"
+    )
+)
+# tiers that are a release of their own (Gemini 2.5 Flash), yet what coverage of the bare
+# version (Gemini 2.5) may mean: a key with one and a key without are compatible
+OWN_TIERS = frozenset(
+    (
+        "pro", "flash", "lite", "instant", "turbo", "max", "plus", "ultra", "fast", "small", "large"
+    )
 )
 # product lines: a release of their own even with the same version number
 LINES = frozenset(
-    [
-        "coder",
-        "code",
-        "vl",
-        "omni",
-        "math",
-        "audio",
-        "image",
-        "video",
-        "vision",
-        "tts",
-        "asr",
-        "embedding",
-        "embed",
-        "reranker",
-        "guard",
-        "prover",
-        "distill",
-        "oss",
-        "edit",
-        "janus",
-        "ocr",
-        "vla",
-    ]
+    (
+        "coder", "code", "vl", "omni", "math", "audio", "image", "video", "vision", "tts", "asr",
+        "embedding", "embed", "reranker", "guard", "prover", "oss", "edit", "janus", "ocr", "vla",
+        "thinking"
+    )
 )
+# fmt: on
 
 
 @dataclass(frozen=True)
@@ -134,9 +76,19 @@ class ReleaseKey:
     """``release`` merges stories; ``name`` is the model as written, for people."""
 
     org: str
-    release: str  # "llama-4"
+    release: str  # "llama-4", "gemini-2.5-flash"
     name: str  # "llama-4-scout"
     how: str  # "family and version in the text" ...
+
+    @property
+    def compatible(self) -> tuple[str, ...]:
+        """Release keys a story may carry for this item to join it: its own; the bare
+        version for a tier of its own (``gemini-2.5`` for ``gemini-2.5-flash``); and
+        for a bare version, each such tier of it."""
+        base = base_release(self.release)
+        if base != self.release:
+            return (self.release, base)
+        return (self.release, *(f"{self.release}-{t}" for t in sorted(OWN_TIERS)))
 
     def describe(self) -> str:
         named = "" if self.name == self.release else f", named {self.name}"
@@ -147,29 +99,45 @@ class Families:
     """Family stems by lower-case spelling, built once from the registry's names."""
 
     def __init__(self, entries: Iterable[tuple[str, Sequence[str], Sequence[str]]]) -> None:
-        """``entries``: (root organisation id, product names, organisation names)."""
+        """``entries``: (root organisation id, product names, organisation names), one per
+        organisation of the registry."""
         self.by_stem: dict[str, Family | None] = {}  # None: two organisations claim it
         self.default: dict[str, str] = {}  # root org -> the family its bare versions are of
-        aliases: list[tuple[str, str]] = []
+        self.native: dict[str, Family] = {}  # 文心, 千问, 通义万相: names in other scripts
+        aliases: list[tuple[str, Family]] = []
         for org, products, names in entries:
             stems = [(s, p) for p in products if (s := _stem(p)) is not None]
             for stem, _product in stems:
                 self._claim(Family(stem, org))
             # a family the registry writes with a version (Kimi K2, Llama 3) is the one a
-            # bare "K2" means; else the organisation's own name (Mistral), else its first
+            # bare "K2" means; else the first product (ERNIE), else the name (Mistral)
             versioned = [s for s, p in stems if any(c.isdigit() for c in p)]
-            own = [s for n in names if (s := _stem(n)) is not None]
-            if choice := (versioned or own or [s for s, _ in stems])[:1]:
-                self.default.setdefault(org, choice[0])
-            aliases += [(org, s) for s in own]
-        for org, stem in aliases:
-            if stem not in self.by_stem and org in self.default:
-                alias = stem != self.default[org]
-                self._claim(Family(self.default[org], org, alias=alias), stem)
-        for org, family in self.default.items():
-            if family not in self.by_stem:  # an organisation's own name as its family
-                self._claim(Family(family, org), family)
+            # one-word names only: "Thinking Machines" is no "thinking" family
+            own = [s for n in names if " " not in n.strip() and (s := _stem(n)) and len(s) > 2]
+            usual = (versioned or [s for s, _ in stems] or own)[:1]
+            if usual:
+                self.default.setdefault(org, usual[0])
+                for name in (*products, *names):
+                    if not name.isascii() and len(name) > 1:
+                        self.native.setdefault(name, Family(usual[0], org))
+            # "Moonshot K2" is Kimi K2; "Mistral 7B" is Mistral's own family
+            aliases += [(s, Family(versioned[0] if versioned else s, org)) for s in own]
+        for stem, family in aliases:
+            if stem not in self.by_stem:
+                self._claim(replace(family, alias=family.name != stem), stem)
         self._longest = sorted((s for s in self.by_stem if len(s) > 1), key=len, reverse=True)
+        self._native = sorted(self.native, key=len, reverse=True)
+
+    def native_versions(self, text: str) -> Iterable[tuple[Family, str]]:
+        """(family, version) for a name in another script followed by a version:
+        ``千问3``, ``文心大模型 4.5``, ``通义万相2.2``."""
+        for name in self._native:
+            start = text.find(name)
+            while start >= 0:
+                m = _NATIVE_VERSION.match(text, start + len(name))
+                if m:
+                    yield self.native[name], m.group(1).lower()
+                start = text.find(name, start + 1)
 
     def _claim(self, family: Family, stem: str | None = None) -> None:
         stem = stem or family.name
@@ -190,6 +158,17 @@ class Families:
         return None
 
 
+def base_release(release: str) -> str:
+    """``gemini-2.5-flash`` -> ``gemini-2.5``: a release key without its own tier."""
+    head, _, last = release.rpartition("-")
+    return head if head and last in OWN_TIERS else release
+
+
+def compatible(a: str, b: str) -> bool:
+    """Whether two release keys can be one release: equal, or one the other's bare version."""
+    return a == b or base_release(a) == b or base_release(b) == a
+
+
 def _stem(name: str) -> str | None:
     """The family stem of a registry name: ``DeepSeek-V3`` -> ``deepseek``, ``o1`` -> ``o``."""
     if not name.isascii():
@@ -201,6 +180,8 @@ def _stem(name: str) -> str | None:
     if letters is None or len(letters.group(0)) < 2:
         return None
     stem = letters.group(0)
+    if len(stem) < 3 and first != name.strip().lower():
+        return None  # "Le Chat", "SAM 2": no family "le"
     return stem if first[len(stem) :] == "" or _VERSION.match(first[len(stem) :]) else None
 
 
@@ -211,6 +192,7 @@ class _Tok:
 
 
 def _tokens(text: str) -> list[_Tok]:
+    text = text.translate(_HYPHENS)
     out: list[_Tok] = []
     end = 0
     for m in _TOKEN.finditer(text):
@@ -239,27 +221,33 @@ def _version(toks: list[_Tok], j: int) -> tuple[str, int] | None:
     return word, j + 1
 
 
-def _tail(toks: list[_Tok], j: int, families: Families) -> tuple[list[str], str | None, str | None]:
-    """Words after a version: product lines, the first tier and the first dated update."""
+def _tail(toks: list[_Tok], j: int, families: Families) -> tuple[list[str], str | None]:
+    """Words after a version: the parts of the release key (product lines, a dated update,
+    then a tier of its own: ``coder``, ``0528``, ``flash``), and a tier shipped together."""
     lines: list[str] = []
-    tier = date = None
+    together = date = own = None
+    skipped = False  # past sizes and packaging, unknown words are a repository's own
     for tok in toks[j : j + 8]:
         word = tok.text
-        if tok.gap not in ("-", " ") or families.split(word) is not None:
+        if tok.gap not in ("-", " "):
             break
-        if _SIZE.match(word) or _QUANT.match(word) or word in _PACKAGING:
-            continue
-        if _LONG_DATE.match(word):
-            continue
-        if _DATE.match(word):
+        if word not in LINES and word not in TOGETHER and families.split(word) is not None:
+            break
+        if _SIZE.match(word) or _QUANT.match(word) or _LONG_DATE.match(word) or word in _PACKAGING:
+            skipped = True
+        elif _DATE.match(word):
             date = date or word
-        elif word in TIERS:
-            tier = tier or word
-        elif word in LINES or (tok.gap == "-" and word.isalpha() and len(word) > 2):
-            lines.append(word)  # "-Terminus", "-Coder": a release line of its own
+        elif word in TOGETHER:
+            together = together or word
+        elif word in OWN_TIERS:
+            own = own or word
+        elif word in LINES:
+            lines.append(word)
+        elif not skipped and tok.gap == "-" and word.isalpha() and len(word) > 2:
+            lines.append(word)  # "-Terminus", "-Next": a release line, right after a name
         else:
             break
-    return lines, tier, date
+    return [*lines, *([date] if date else []), *([own] if own else [])], together
 
 
 def _join(family: str, version: str) -> str:
@@ -275,30 +263,42 @@ def _key_at(
     if glued:
         version: str | None = glued
     else:
+        if j < len(toks) and toks[j].text in TOGETHER | OWN_TIERS | LINES:
+            before, j = toks[j].text, j + 1  # Claude Opus 4.1, Nemotron-Nano-9B-v2
         while (
             j < len(toks)
             and toks[j].gap == "-"
             and (_SIZE.match(toks[j].text) or toks[j].text in _PACKAGING)
         ):
-            j += 1  # Mistral-7B-v0.1
+            j += 1  # Mistral-7B-Instruct-v0.3
         found = _version(toks, j)
-        if found is None and j < len(toks) and toks[j].text in TIERS | LINES:
-            before, found = toks[j].text, _version(toks, j + 1)  # Claude Opus 4.1
         version, j = found if found else (None, j)
     if version is None:
-        lines, _tier, date = _tail(toks, i + 1, families)
-        if not fam.alias and toks[i + 1 : i + 2] and toks[i + 1].gap == "-" and lines:
-            release = "-".join([fam.name, *lines, *([date] if date else [])])
+        parts, _together = _tail(toks, i + 1, families)
+        if not fam.alias and toks[i + 1 : i + 2] and toks[i + 1].gap == "-" and parts:
+            release = "-".join([fam.name, *parts])
             return release, release  # Qwen-Image, gpt-oss
         return None
-    lines, tier, date = _tail(toks, j, families)
+    parts, together = _tail(toks, j, families)
     if before in LINES:
-        lines.insert(0, before)
-    elif before in TIERS:
-        tier = before
-    release = "-".join([_join(fam.name, version), *lines, *([date] if date else [])])
-    name = "-".join([_join(fam.name, version), *lines, *([tier] if tier else [])])
-    return release, name + (f"-{date}" if date else "")
+        parts.insert(0, before)
+    elif before in TOGETHER:
+        together = together or before
+    elif before in OWN_TIERS and not any(p in OWN_TIERS for p in parts):
+        parts.append(before)
+    release = "-".join([_join(fam.name, version), *parts])
+    return release, release + (f"-{together}" if together else "")
+
+
+def _prefix(toks: list[_Tok], i: int, families: Families) -> list[str]:
+    """Words joined to a family from before in a repository name: ``OpenReasoning-Nemotron``."""
+    out: list[str] = []
+    while i > 0 and toks[i].gap == "-" and toks[i - 1].text.isalpha():
+        if families.split(toks[i - 1].text) is not None or toks[i - 1].text in _PACKAGING:
+            break
+        out.insert(0, toks[i - 1].text)
+        i -= 1
+    return out
 
 
 def release_key(
@@ -308,32 +308,39 @@ def release_key(
 
     Only a family of that organisation gives a key (another lab's model named in passing
     never does). With no family and version in the text, a bare version (``V3.1``, ``R1``,
-    ``K2``) is read as the organisation's: the family named in the text, else its first.
+    ``K2``) is read as the organisation's: the family named in the text, else its usual one.
     ``repo`` says ``text`` is a hub repository name: a family alone (``QwQ-32B``) is a key.
+    With ``org`` None (no organisation known), a family and version of any organisation
+    says whose release it is: ``someone/DeepSeek-R1-GGUF`` packages DeepSeek's.
     """
-    if org is None:
-        return None
     toks = _tokens(text)
     named: str | None = None
     for i, tok in enumerate(toks):
         found = families.split(tok.text)
-        if found is None or found[0].org != org:
+        if found is None or (found[0].org != org and (org is not None or found[0].alias)):
             continue
         fam, glued = found
-        named = named or fam.name
+        named = named or (fam.name if fam.org == org else None)
         key = _key_at(fam, glued, toks, i, families)
         if key is not None:
-            return ReleaseKey(org, key[0], key[1], "family and version in the text")
+            return ReleaseKey(fam.org, key[0], key[1], "family and version in the text")
         if not fam.alias and (repo or (i + 1 < len(toks) and _SIZE.match(toks[i + 1].text))):
-            return ReleaseKey(org, fam.name, fam.name, "family named with a size")
-    family = named or families.default.get(org)
-    if family is None:
+            if org is None and not repo:
+                continue  # a family alone says too little of an item of no known organisation
+            release = "-".join([*(_prefix(toks, i, families) if repo else []), fam.name])
+            return ReleaseKey(fam.org, release, release, "family named with a size")
+    for fam, version in families.native_versions(text):
+        if fam.org == org:
+            release = _join(fam.name, version)
+            return ReleaseKey(fam.org, release, release, f"{fam.name} {version} in its own script")
+    family = named or (families.default.get(org) if org else None)
+    if family is None or org is None:
         return None
     for i, tok in enumerate(toks):
         if _LETTER_VERSION.match(tok.text) and (i == 0 or tok.gap in (" ", "x")):
-            lines, tier, date = _tail(toks, i + 1, families)
-            release = "-".join([f"{family}-{tok.text}", *lines, *([date] if date else [])])
-            name = release if not tier else f"{release}-{tier}"
+            parts, together = _tail(toks, i + 1, families)
+            release = "-".join([f"{family}-{tok.text}", *parts])
+            name = release + (f"-{together}" if together else "")
             how = f"bare version '{tok.text}' read as {org}'s {family}"
             return ReleaseKey(org, release, name, how)
     return None

@@ -249,9 +249,9 @@ class Ingestor:
         stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
         placed = []
         for item, cls, key, org in zip(fresh, found, keys, orgs, strict=True):
-            # a community GGUF of Qwen3 is not the Qwen3 release: sharing its key, it could
-            # start the release's story (and the gap counts a story by its first item)
-            _story, new_story, _how = stories.assign(item, key if cls.release else None, org)
+            # a community GGUF of Qwen3 joins the Qwen3 story, but is not the release: it
+            # never starts the release's story (the gap counts a story by its first item)
+            _story, new_story, _how = stories.assign(item, key, org, may_start=cls.release)
             placed.append((item, cls, new_story))
         items_repo.write_batch(session, fresh, [cls for _, cls, _ in placed], now, baseline)
         if baseline:

@@ -208,11 +208,18 @@ class StoryAssigner:
         return found
 
     def assign(
-        self, item: StoredItem, key: ReleaseKey | None, org: str | None = None
+        self,
+        item: StoredItem,
+        key: ReleaseKey | None,
+        org: str | None = None,
+        *,
+        may_start: bool = True,
     ) -> tuple[StoryRef, bool, str]:
         """The item's story, whether this item starts it, and how that was decided.
 
-        ``org`` is the root of the item's primary organisation. Nothing is written here:
+        ``org`` is the root of the item's primary organisation. An item that is not the
+        release itself (``may_start`` False: a quantisation, a mirror) joins the release's
+        story but never starts one under the release key. Nothing is written here:
         :func:`write_batch` writes the whole batch."""
         mine = StoryFacts.of(org, key)
         refused: list[str] = []
@@ -226,8 +233,12 @@ class StoryAssigner:
             refused.append(f"story {ref.id} ({reason.split(' as ')[0]}): {why_not}")
         created = story is None
         if story is None:
-            story = StoryRef(None, item.title, mine.release, mine.org, first=item)
-            how = new_story_reason(key, refused)
+            started = mine.release if may_start else None
+            story = StoryRef(None, item.title, started, mine.org, first=item)
+            how = new_story_reason(key, refused) + (
+                "" if may_start else "; a derivative, so the story takes no release key"
+            )
+            key = key if may_start else None
         story.added += 1
         story.release_key = story.release_key or mine.release
         story.org = story.org or mine.org

@@ -146,3 +146,10 @@ async def test_rules_are_judged_outside_the_database_lock(
         assert took < 3.0 + 6.0, took  # the batch budget (3 s) plus fetching and writing
     finally:
         await app.close()
+
+
+async def test_the_rules_benchmark_reports_matching_at_the_cap() -> None:
+    from bot.bench.rules_cap import rules_at_cap
+
+    [(measure, figure, target, _verdict)] = await rules_at_cap(cap=40, items=30, rounds=1)
+    assert "40 chat" in measure and "ms of CPU" in figure and target == "< 2 ms"

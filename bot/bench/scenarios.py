@@ -734,6 +734,8 @@ async def capability(
     return rows
 
 
+from bot.bench.rules_cap import rules_at_cap  # noqa: E402 (a scenario of its own module)
+
 SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
     "attribution": attribution,
     "ingest": ingest,
@@ -743,4 +745,5 @@ SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
     "burst": burst,
     "scale": scale,
     "capability": capability,
+    "rules": rules_at_cap,
 }

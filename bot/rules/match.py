@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -42,15 +44,20 @@ def _text(cond: Condition, facts: Facts) -> str:
     return f"{facts.title}\n{facts.summary}"
 
 
+@functools.lru_cache(maxsize=4096)
+def _folded(wanted: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(w.lower() for w in wanted)
+
+
 def _one_of(
     name: str, wanted: list[str], have: set[str] | frozenset[str], fold: bool = True
 ) -> Outcome:
-    want = {w.lower() for w in wanted} if fold else set(wanted)
-    got = {h.lower() for h in have} if fold else set(have)
+    want = _folded(tuple(wanted)) if fold else frozenset(wanted)
+    got = {h.lower() for h in have} if fold else have
     hit = want & got
-    shown = ", ".join(sorted(have)) or "none"
     if hit:
         return Outcome(True, f"{name} {', '.join(sorted(hit))}")
+    shown = ", ".join(sorted(have)) or "none"
     return Outcome(False, f"{name} is {shown}, not {' or '.join(wanted)}")
 
 
@@ -76,31 +83,29 @@ def _derivative(wanted: list[str], facts: Facts) -> Outcome:
     return Outcome(False, f"derivative is {have}, not {' or '.join(wanted)}")
 
 
-def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
-    checks: list[Outcome] = []
+def _fields(cond: Condition, facts: Facts) -> Iterator[Outcome]:
+    """Each set field's check in order, computed only as far as the caller reads."""
     if cond.country is not None:
-        checks.append(_one_of("country", cond.country, {facts.country} if facts.country else set()))
+        yield _one_of("country", cond.country, {facts.country} if facts.country else set())
     if cond.countries_involved is not None:
-        checks.append(_one_of("countries involved", cond.countries_involved, facts.countries))
+        yield _one_of("countries involved", cond.countries_involved, facts.countries)
     if cond.org is not None:
-        checks.append(_one_of("organisation", cond.org, facts.org_keys))
+        yield _one_of("organisation", cond.org, facts.org_keys)
     if cond.kind is not None:
-        checks.append(_one_of("kind", cond.kind, {facts.kind}))
+        yield _one_of("kind", cond.kind, {facts.kind})
     if cond.modality is not None:
-        checks.append(_one_of("modality", cond.modality, facts.modalities))
+        yield _one_of("modality", cond.modality, facts.modalities)
     if cond.open_weights is not None:
-        checks.append(_one_of("open weights", [cond.open_weights], {facts.open_weights}))
+        yield _one_of("open weights", [cond.open_weights], {facts.open_weights})
     if cond.licence is not None:
-        checks.append(_one_of("licence", cond.licence, {facts.licence} if facts.licence else set()))
+        yield _one_of("licence", cond.licence, {facts.licence} if facts.licence else set())
     if cond.source is not None:
-        checks.append(_one_of("source", cond.source, {facts.source}))
+        yield _one_of("source", cond.source, {facts.source})
     if cond.language is not None:
-        checks.append(
-            _one_of("language", cond.language, {facts.language} if facts.language else set())
-        )
+        yield _one_of("language", cond.language, {facts.language} if facts.language else set())
     if cond.params_min is not None or cond.params_max is not None:
         scale = 1e9  # rules speak in billions: params_min: 7 means 7B
-        checks.append(
+        yield (
             _at_least(
                 "parameters (B)",
                 facts.params / scale if facts.params else None,
@@ -109,33 +114,26 @@ def _fields(cond: Condition, facts: Facts) -> list[Outcome]:
             )
         )
     if cond.derivative is not None:
-        checks.append(_derivative(cond.derivative, facts))
+        yield _derivative(cond.derivative, facts)
     if cond.downloads_min is not None:
-        checks.append(_at_least("downloads", facts.downloads, cond.downloads_min, None))
+        yield _at_least("downloads", facts.downloads, cond.downloads_min, None)
     if cond.likes_min is not None:
-        checks.append(_at_least("likes", facts.likes, cond.likes_min, None))
-    return checks
+        yield _at_least("likes", facts.likes, cond.likes_min, None)
 
 
-def _text_checks(cond: Condition, facts: Facts, budget: RegexBudget) -> list[Outcome]:
-    checks: list[Outcome] = []
-    text = (
-        _text(cond, facts)
-        if any(
-            v is not None
-            for v in (
-                cond.keywords_any,
-                cond.keywords_all,
-                cond.keywords_none,
-                cond.phrase,
-                cond.regex,
-            )
-        )
-        else ""
-    )
+def _text_checks(cond: Condition, facts: Facts, budget: RegexBudget) -> Iterator[Outcome]:
+    if (
+        cond.keywords_any is None
+        and cond.keywords_all is None
+        and cond.keywords_none is None
+        and cond.phrase is None
+        and cond.regex is None
+    ):
+        return
+    text = _text(cond, facts)
     if cond.keywords_any is not None:
         hits = [k for k in cond.keywords_any if _word_pattern(k).search(text)]
-        checks.append(
+        yield (
             Outcome(
                 bool(hits),
                 f"keyword {hits[0]!r}"
@@ -145,7 +143,7 @@ def _text_checks(cond: Condition, facts: Facts, budget: RegexBudget) -> list[Out
         )
     if cond.keywords_all is not None:
         missing = [k for k in cond.keywords_all if not _word_pattern(k).search(text)]
-        checks.append(
+        yield (
             Outcome(
                 not missing,
                 "all keywords present" if not missing else f"keyword {missing[0]!r} missing",
@@ -153,7 +151,7 @@ def _text_checks(cond: Condition, facts: Facts, budget: RegexBudget) -> list[Out
         )
     if cond.keywords_none is not None:
         found = [k for k in cond.keywords_none if _word_pattern(k).search(text)]
-        checks.append(
+        yield (
             Outcome(
                 not found,
                 "no excluded keyword" if not found else f"excluded keyword {found[0]!r} present",
@@ -161,10 +159,9 @@ def _text_checks(cond: Condition, facts: Facts, budget: RegexBudget) -> list[Out
         )
     if cond.phrase is not None:
         hits = [p for p in cond.phrase if _word_pattern(p).search(text)]
-        checks.append(Outcome(bool(hits), f"phrase {hits[0]!r}" if hits else "phrase not found"))
+        yield Outcome(bool(hits), f"phrase {hits[0]!r}" if hits else "phrase not found")
     if cond.regex is not None:
-        checks.append(_regex(cond.regex, text, budget))
-    return checks
+        yield _regex(cond.regex, text, budget)
 
 
 def _regex(pattern: str, text: str, budget: RegexBudget) -> Outcome:
@@ -179,7 +176,7 @@ def evaluate(cond: Condition, facts: Facts, budget: RegexBudget | None = None) -
     ``budget`` (by default, one item's)."""
     budget = budget if budget is not None else RegexBudget()
     passed: list[str] = []
-    for outcome in _fields(cond, facts) + _text_checks(cond, facts, budget):
+    for outcome in itertools.chain(_fields(cond, facts), _text_checks(cond, facts, budget)):
         if not outcome.matched:
             return outcome
         passed.append(outcome.why)

@@ -36,6 +36,10 @@ def test_demo_shows_chinese_and_us_alerts_and_the_gap(tmp_path: Path) -> None:
     assert "Kimi K2" in out and "Introducing GPT-5" in out
     assert out.count("Qwen3") >= 1 and "also reported by" in out
     assert "The gap" in out and "releases" in out
+    # the breakdown adds up to the table and labels its numbers
+    flat = " ".join(out.split())
+    assert "CN: 5 releases = 5 model releases + 0 product launches" in flat
+    assert "open-weights share" in flat and "not releases: 1 business story" in flat
     assert "GGUF" not in out  # the shipped mute keeps re-uploads out
     cards = out.split("╭─")[1:]
     for release in ("V3.1", "Llama 4", "Llama-4", "Qwen3"):  # one alert per release

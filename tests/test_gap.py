@@ -102,6 +102,11 @@ async def test_gap_counts_equal_a_count_from_the_stories(
             kinds = {k: n for (c, k), n in current.items() if c == line.country}
             assert line.by_kind == dict(sorted(kinds.items(), key=lambda kv: -kv[1]))
             assert line.releases == sum(n for k, n in kinds.items() if k in RELEASE_KINDS)
+            # the breakdown under the table adds up to the total, every number labelled
+            total, parts = line.breakdown().split(";")[0].split(" = ")
+            assert total == f"{line.releases} releases"
+            assert sum(int(p.split()[0]) for p in parts.split(" + ")) == line.releases
+            assert all(p.split(maxsplit=1)[1] for p in parts.split(" + "))
             assert line.previous == sum(
                 n for (c, k), n in before.items() if c == line.country and k in RELEASE_KINDS
             )

@@ -128,32 +128,21 @@ def orgs(ctx: Context, query: str, unknown: bool) -> None:
     console.print(table)
 
 
-SHORT_KIND = {
-    "model_release": "models",
-    "product_launch": "products",
-    "open_source": "open source",
-    "benchmark": "benchmarks",
-    "research": "papers",
-    "policy": "policy",
-    "business": "business",
-    "other": "other",
-}
-
-
 def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | None = None) -> None:
     """Releases are stories (models, open-source and product launches), not articles."""
     names = names or {}
     table = Table(
         title=f"The gap: last {board.days} days ({board.span})",
-        caption=f"{board.total_items} items stored "
-        "in the window; a release covered by ten outlets counts once",
+        caption=f"releases: models and products, each once however many outlets cover it "
+        f"(re-uploads never count); vs prev.: change from the {board.days} days before; open "
+        f"weights: share of releases; {board.total_items} items stored in the window",
     )
     for col, justify in (
         ("", "left"),
         ("releases", "right"),
-        ("change", "right"),
-        ("open", "right"),
-        ("leading", "left"),
+        (f"vs prev. {board.days}d", "right"),
+        ("open weights", "right"),
+        ("leading (releases)", "left"),
     ):
         table.add_column(col, justify=justify)  # type: ignore[arg-type]
     for line in board.lines:
@@ -167,8 +156,7 @@ def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | No
     out.print(table)
     for line in board.lines:
         if line.by_kind:
-            kinds = ", ".join(f"{n} {SHORT_KIND.get(k, k)}" for k, n in line.by_kind.items())
-            out.print(f"  {line.country}: {kinds}", highlight=False)
+            out.print(f"  {line.country}: {line.breakdown()}", highlight=False)
 
 
 @cli.command()

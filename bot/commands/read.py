@@ -86,9 +86,8 @@ class ReadCommands:
             lines.append(
                 Line(
                     f"{flag(line.country) if line.country != 'other' else '🌐'} {line.country}: "
-                    f"{line.releases} releases ({change:+d} vs previous {days} days), "
-                    f"{line.open_share:.0%} open weights"
-                    + (f"; leading: {leading}" if leading else "")
+                    f"{line.breakdown()}; change {change:+d} releases vs previous {days} days"
+                    + (f"; leading organisations (releases): {leading}" if leading else "")
                 )
             )
         for country, (rank, model) in sorted(board.best_rank.items()):

@@ -17,7 +17,27 @@ from sqlalchemy.orm import Session
 from bot.attribution.classify import Classification as Classified
 from bot.store.schema import Classification, Item, ReleaseDay, Source, Story
 
-RELEASE_KINDS = ("model_release", "open_source", "product_launch")
+# a release is a model or a product; code, datasets and tools (open_source), papers, money
+# and policy are stories too, shown beside the releases but never counted as them
+RELEASE_KINDS = ("model_release", "product_launch")
+_KIND_WORDS = {
+    "model_release": ("model release", "model releases"),
+    "product_launch": ("product launch", "product launches"),
+    "open_source": ("open-source code or data story", "open-source code or data stories"),
+    "research": ("research story", "research stories"),
+    "business": ("business story", "business stories"),
+    "policy": ("policy story", "policy stories"),
+    "benchmark": ("benchmark story", "benchmark stories"),
+    "other": ("other story", "other stories"),
+}
+
+
+def counted(n: int, kind: str) -> str:
+    """``1 model release``, ``3 business stories``."""
+    one, many = _KIND_WORDS.get(kind, (kind, kind))
+    return f"{n} {one if n == 1 else many}"
+
+
 MAIN = ("CN", "US")
 
 
@@ -33,6 +53,21 @@ class CountryLine:
     @property
     def open_share(self) -> float:
         return self.open_weights / self.releases if self.releases else 0.0
+
+    def breakdown(self) -> str:
+        """The releases split by kind, adding up to ``releases``, every number labelled;
+        then the stories of other kinds, which are not releases."""
+        parts = [counted(self.by_kind.get(k, 0), k) for k in RELEASE_KINDS]
+        text = f"{self.releases} releases = {' + '.join(parts)}"
+        if self.releases:
+            text += (
+                f"; {self.open_weights} with open weights "
+                f"({self.open_share:.0%} open-weights share)"
+            )
+        others = [counted(n, k) for k, n in self.by_kind.items() if k not in RELEASE_KINDS]
+        if others:
+            text += f"; not releases: {', '.join(others)}"
+        return text
 
 
 @dataclass(frozen=True)

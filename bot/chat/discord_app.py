@@ -29,6 +29,7 @@ from bot.commands.requests import (
     DigestNow,
     DigestShow,
     Gap,
+    GapCapability,
     Help,
     Latest,
     OrgInfo,
@@ -200,12 +201,33 @@ class RaceCommands:
         async def search(interaction: discord.Interaction, query: str) -> None:
             await this.answer(interaction, lambda: Search(text=query))
 
-        @group.command(name="gap", description="The scoreboard, China against the US, with a chart")
+        gap_group = app_commands.Group(
+            name="gap", description="The gap between China and the US", parent=group
+        )
+
+        @gap_group.command(
+            name="releases", description="Releases by country, open-weights share, with a chart"
+        )
         @app_commands.describe(window="How many days back to count")
         async def gap(
             interaction: discord.Interaction, window: Literal["7d", "30d", "90d", "365d"] = "30d"
         ) -> None:
             await this.answer(interaction, lambda: Gap(window=window))
+
+        @gap_group.command(
+            name="capability",
+            description="Best US model against best Chinese model on an LMArena arena",
+        )
+        @app_commands.describe(
+            arena="The LMArena arena: text, vision, image, video or webdev",
+            window="How far back the chart and the figures go",
+        )
+        async def gap_capability(
+            interaction: discord.Interaction,
+            arena: Literal["text", "vision", "image", "video", "webdev"] = "text",
+            window: Literal["90d", "1y", "all"] = "90d",
+        ) -> None:
+            await this.answer(interaction, lambda: GapCapability(arena=arena, window=window))
 
         @group.command(
             name="org", description="An organisation's country, parent and recent releases"

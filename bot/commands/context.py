@@ -31,6 +31,7 @@ class CommandContext:
     max_chat_rules: int = 200
     max_chat_sources: int = 200
     dry_run_seconds: float = 10.0
+    gap_within: float = 20.0  # the capability gap's "within reach", in points
 
     async def db(self, fn: Callable[[Session], T]) -> T:
         """``fn`` in one transaction, on a chat thread."""

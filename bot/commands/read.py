@@ -8,14 +8,17 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.attribution.vocab import KINDS, flag
-from bot.commands import chart
+from bot.commands import capability, chart
+from bot.commands.cadence import cadence_lines
+from bot.commands.capability_chart import capability_chart
 from bot.commands.context import CommandContext
 from bot.commands.orgs import OrgLookup
 from bot.commands.reply import Line, Reply, UserError
-from bot.commands.requests import WINDOWS, Gap, Latest, OrgInfo, Search, Why
+from bot.commands.requests import WINDOWS, Gap, GapCapability, Latest, OrgInfo, Search, Why
 from bot.commands.text import usage
 from bot.explain import explain, find_item
 from bot.store import queries, stats
+from bot.store.cadence import cadence
 
 
 def item_line(row: queries.Row, now: datetime | None = None) -> Line:
@@ -92,12 +95,26 @@ class ReadCommands:
             )
         for country, (rank, model) in sorted(board.best_rank.items()):
             lines.append(Line(f"{flag(country)} best on LMArena: #{rank} {model}"))
+        months = await ctx.db(lambda s: cadence(s, now, ctx.registry))
+        lines += [Line(text) for text in cadence_lines(months, ctx.name_of)]
         return Reply(
             f"The gap, last {days} days ({board.span})",
             lines,
             image=png,
             image_name=f"gap-{request.window}.png",
         )
+
+    async def gap_capability(self, request: GapCapability) -> Reply:
+        """The best US model's LMArena score against the best Chinese model's, with a chart."""
+        ctx = self.ctx
+        query = capability.CapabilityQuery.parse(request.arena, request.window, ctx.gap_within)
+        today = ctx.clock().date()
+        answer = await ctx.db(lambda s: capability.load(s, query, today))
+        lines = [Line(text) for text in capability.lines(answer)]
+        if not answer.gap.series:
+            return Reply(answer.title, lines)
+        png = await ctx.work.run(lambda: capability_chart(answer.gap, answer.title, answer.markers))
+        return Reply(answer.title, lines, image=png, image_name=f"gap-{query.arena}.png")
 
     async def org(self, request: OrgInfo) -> Reply:
         ctx = self.ctx

@@ -62,6 +62,16 @@ class Gap(Request):
 
 
 @dataclass(frozen=True)
+class GapCapability(Request):
+    """The capability gap on one LMArena arena: best US model against best Chinese model."""
+
+    name: ClassVar[str] = "gap capability"
+    expensive: ClassVar[bool] = True
+    arena: str = "text"
+    window: str = "90d"
+
+
+@dataclass(frozen=True)
 class OrgInfo(Request):
     name: ClassVar[str] = "org"
     query: str = ""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot.attribution.vocab import KINDS
+from bot.commands.capability import WINDOWS as CAPABILITY_WINDOWS
 from bot.commands.countries import country_code
 from bot.commands.reply import UserError
 from bot.commands.requests import (
@@ -22,6 +23,7 @@ from bot.commands.requests import (
     DigestNow,
     DigestShow,
     Gap,
+    GapCapability,
     Help,
     Latest,
     OrgInfo,
@@ -42,7 +44,8 @@ from bot.commands.requests import (
 USAGE = {
     "latest": "latest [COUNTRY] [ORG] [KIND] [N]   e.g. latest CN model_release 5",
     "search": "search WORDS   e.g. search qwen3 coder",
-    "gap": "gap [7d|30d|90d|365d]",
+    "gap": "gap [releases] [7d|30d|90d|365d]  |  gap capability [text|vision|image|video|webdev] "
+    "[90d|1y|all]",
     "org": "org NAME   e.g. org moonshot",
     "why": "why ITEM   (an item id or its link)",
     "watch": "watch list | add NAME FIELD=VALUE... | remove NAME | test FIELD=VALUE...   "
@@ -213,6 +216,15 @@ def _search(rest: str, command: str) -> Request:
 
 
 def _gap(rest: str, command: str) -> Request:
+    words = rest.lower().split()
+    if words and words[0] == "capability":
+        arena = next((w for w in words[1:] if w not in CAPABILITY_WINDOWS), "text")
+        window = next((w for w in words[1:] if w in CAPABILITY_WINDOWS), "90d")
+        if len(words) > 3:
+            raise UserError(usage(command, "gap"))
+        return GapCapability(arena=arena, window=window)
+    if words and words[0] == "releases":
+        rest = " ".join(words[1:])
     window = (rest or "30d").lower().strip()
     if window.isdigit():
         window += "d"

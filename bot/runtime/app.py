@@ -432,6 +432,7 @@ class App:
                     send_digests=self.send_all_digests,
                     max_chat_rules=platforms.max_chat_rules,
                     max_chat_sources=platforms.max_chat_sources,
+                    gap_within=self.config.settings.gap.within,
                 )
             )
         return self._commands

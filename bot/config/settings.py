@@ -122,13 +122,14 @@ class PollSettings(Strict):
     concurrency: int = Field(default=16, ge=1, le=256)
     per_host: int = Field(default=2, ge=1, le=32)
     host_delay: Duration = 0.0
-    connect_timeout: Duration = 10
-    read_timeout: Duration = 30
+    connect_timeout: Duration = Field(default=10, gt=0)
+    read_timeout: Duration = Field(default=30, gt=0)
     max_body: Size = 10 * 1024 * 1024
     max_redirects: int = Field(default=5, ge=0, le=20)
-    parse_timeout: Duration = 10
+    parse_timeout: Duration = Field(default=10, gt=0)
     allow_private_networks: bool = False
-    tick: Duration = 5.0  # how often each process asks the database what is due
+    # how often each process asks the database what is due
+    tick: Duration = Field(default=5.0, gt=0)
     lease: Duration = 300.0  # a polling process that dies holds its sources this long
 
 

@@ -140,6 +140,7 @@ class App:
         self.senders: dict[str, Sender] = {}
         self.summariser: Summariser | None = None
         self._tasks: set[asyncio.Task[list[PollOutcome]]] = set()
+        self._in_flight = 0  # sources claimed by _tick and not yet done
         self._drain_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -332,9 +333,9 @@ class App:
         if self.clock() - self._rules_read_at > timedelta(seconds=60):
             self._rules_read_at = self.clock()
             await asyncio.to_thread(self.refresh_chat_rules)
-        if len(self._tasks) >= 2:  # two batches in flight are enough to keep every slot busy
-            return
-        free = self.config.settings.poll.concurrency * 2
+        # Sources, not batches, hold the slots: a slow source holds its own slot until its
+        # deadline, and the next tick claims more for the free ones.
+        free = self.config.settings.poll.concurrency * 2 - self._in_flight
         if free <= 0:
             return
         try:
@@ -344,9 +345,21 @@ class App:
             return
         if not claimed:
             return
+        self._in_flight += len(claimed)
+        remaining = [len(claimed)]
+
+        def done(_outcome: PollOutcome) -> None:
+            remaining[0] -= 1
+            self._in_flight -= 1
+
+        def finished(_task: asyncio.Task[list[PollOutcome]]) -> None:
+            self._in_flight -= remaining[0]  # sources of a batch that was cancelled
+            remaining[0] = 0
+
         task = asyncio.create_task(
-            self.poller.poll_many(claimed), name=f"poll:{len(claimed)} sources"
+            self.poller.poll_many(claimed, done), name=f"poll:{len(claimed)} sources"
         )
+        task.add_done_callback(finished)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(self._summarise_later)

@@ -160,9 +160,19 @@ class Poller:
     async def poll_source(
         self, source: DueSource, unchanged: list[dict[str, object]] | None = None
     ) -> PollOutcome:
-        """Fetch, parse and ingest one source; every failure becomes a recorded outcome."""
+        """Fetch, parse and ingest one source; every failure becomes a recorded outcome.
+
+        Each source has its own deadline for fetching and parsing, so a server that drips
+        its answer a byte at a time costs its own source, never the others' turn."""
+        deadline = (
+            self.poll.connect_timeout + 2 * self.poll.read_timeout + 2 * self.poll.parse_timeout
+        )
         try:
-            fetched = await self._fetch(source)
+            async with asyncio.timeout(deadline):
+                fetched = await self._fetch(source)
+        except TimeoutError:
+            exc = FetchError(f"no complete answer and parse within {deadline:.0f} s")
+            return await asyncio.to_thread(self._failed, source, exc)
         except FetchError as exc:
             return await asyncio.to_thread(self._failed, source, exc)
         except Exception as exc:  # a bug must cost one source, not the loop

@@ -1,21 +1,33 @@
-"""Parsing off the event loop, in worker processes, with a hard time limit.
+"""Parsing off the event loop, in worker processes, with a hard time limit per task.
 
 A thread cannot be stopped, and feedparser has inputs that take seconds (its author-email
-regex) or that a hostile server can craft; so parsing runs in a small process pool, and a
-parse that overruns its limit gets its pool killed and replaced.
+regex) or that a hostile server can craft; so parsing runs in a few worker processes of our
+own. Each task goes to an idle worker and its time limit runs from that moment (waiting
+for a worker is not counted); a task that overruns costs its own worker, which is killed
+and replaced, and no other task is touched. At most one task per worker is ever handed
+out; callers beyond that wait their turn on the event loop.
+
+Workers ignore SIGINT and SIGTERM: Ctrl-C in a terminal and ``systemctl stop`` signal the
+whole process group, and a worker dying mid-task under its owner must not be how shutdown
+happens. The owner stops them (:meth:`ParserPool.close`, and at interpreter exit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
 import contextlib
 import logging
 import multiprocessing
-import multiprocessing.pool
+import multiprocessing.util  # its exit hook is registered first, so ours runs before it
 import os
+import signal
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from typing import Any
 
 from bot.errors import FetchError
@@ -23,19 +35,56 @@ from bot.sources.feeds import ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
 
-
 WORKER_NICENESS = 5
+TASKS_PER_WORKER = 500  # then the worker is retired and a fresh one started (memory)
+START_LIMIT = 60.0  # seconds a new worker may take to start (imports, initializer)
+STOP_GRACE = 0.5  # seconds a worker gets to leave on its own at close before it is killed
 
 
-def _start_worker(initializer: Callable[..., None] | None, initargs: tuple[Any, ...]) -> None:
-    """Each worker starts at a lower priority than the process that owns it: parsing is
-    batch work, and the owner answers chat commands, sends alerts and writes what the
-    workers produce, so when the cores are busy the owner goes first. The workers still
-    get every cycle the owner does not need."""
+def _serve(
+    conn: Connection, initializer: Callable[..., None] | None, initargs: tuple[Any, ...]
+) -> None:
+    """A worker's life: run each ``(fn, args)`` received and send back ``(ok, value)``,
+    until ``None`` arrives or the owner's end of the pipe closes.
+
+    It runs at a lower priority than the process that owns it: parsing is batch work, and
+    the owner answers chat commands, sends alerts and writes what the workers produce."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # not permitted, or not POSIX
         os.nice(WORKER_NICENESS)
     if initializer is not None:
         initializer(*initargs)
+    conn.send("ready")  # the owner starts a task's clock only once the worker can run it
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError):  # the owner is gone
+            return
+        if job is None:
+            return
+        fn, args = job
+        try:
+            reply: tuple[bool, Any] = (True, fn(*args))
+        except Exception as exc:
+            reply = (False, exc)
+        try:
+            conn.send(reply)
+        except Exception as exc:  # the result or the exception would not pickle
+            conn.send((False, RuntimeError(f"{type(exc).__name__}: {exc}")))
+
+
+@dataclass(eq=False)  # each worker is itself, whatever its fields
+class _Worker:
+    process: BaseProcess
+    conn: Connection
+    tasks: int = 0
+
+    def kill(self) -> None:
+        with contextlib.suppress(OSError, ValueError):
+            self.process.kill()
+        self.process.join(5)
+        self.conn.close()
 
 
 class ParserPool:
@@ -55,26 +104,49 @@ class ParserPool:
         self.workers = max(1, workers)
         self.timeout = timeout
         self.initializer, self.initargs = initializer, initargs
-        self._pool: multiprocessing.pool.Pool | None = None
+        self._idle: list[_Worker] = []
+        self._live: set[_Worker] = set()
         self._lock = threading.Lock()
+        self._slots: asyncio.Semaphore | None = None
+        self._closed = False
+        self.started = 0  # worker processes started, ever
+        self.replaced = 0  # workers killed for overrunning their task's time limit
+        atexit.register(self.close)
 
-    def _get_pool(self) -> multiprocessing.pool.Pool:
+    def _spawn(self) -> _Worker:
+        ctx = multiprocessing.get_context("spawn")
+        mine, theirs = ctx.Pipe(duplex=True)
+        process = ctx.Process(
+            target=_serve,
+            args=(theirs, self.initializer, self.initargs),
+            name="racewatch-parser",
+            daemon=True,
+        )
+        process.start()
+        theirs.close()
+        worker = _Worker(process, mine)
+        self.started += 1
+        try:
+            ready = mine.poll(START_LIMIT) and mine.recv() == "ready"
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            worker.kill()
+            raise FetchError(
+                f"a parser process did not start within {START_LIMIT:.0f} s "
+                f"(exit code {process.exitcode})"
+            )
         with self._lock:
-            if self._pool is None:
-                ctx = multiprocessing.get_context("spawn")
-                self._pool = ctx.Pool(
-                    self.workers,
-                    _start_worker,
-                    (self.initializer, self.initargs),
-                    maxtasksperchild=500,
-                )
-            return self._pool
+            if self._closed:
+                worker.kill()
+                raise FetchError("racewatch is stopping; the feed was not parsed")
+            self._live.add(worker)
+        return worker
 
-    def _kill(self, pool: multiprocessing.pool.Pool) -> None:
+    def _discard(self, worker: _Worker) -> None:
         with self._lock:
-            if self._pool is pool:
-                self._pool = None
-        pool.terminate()
+            self._live.discard(worker)
+        worker.kill()
 
     async def parse(
         self, body: bytes, content_type: str | None, url: str, fetched_at: datetime
@@ -84,45 +156,72 @@ class ParserPool:
         return result
 
     async def run(self, label: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` in a worker. The event loop is woken by the pool's own result
-        thread, so a wait holds no thread of ours; ``label`` names the work in messages."""
-        loop = asyncio.get_running_loop()
-        done: asyncio.Future[Any] = loop.create_future()
-
-        def settle(value: Any, error: BaseException | None) -> None:
-            if done.done():
-                return
-            if error is None:
-                done.set_result(value)
+        """``fn(*args)`` in an idle worker, within ``timeout`` seconds of the worker taking
+        it; ``label`` names the work in messages."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.workers)
+        async with self._slots:
+            worker = self._idle.pop() if self._idle else await asyncio.to_thread(self._spawn)
+            try:
+                ok, value = await self._call(worker, label, fn, args)
+            except BaseException:  # overran, died, or we were cancelled mid-task
+                await asyncio.to_thread(self._discard, worker)
+                raise
+            worker.tasks += 1
+            if worker.tasks >= TASKS_PER_WORKER or self._closed:
+                await asyncio.to_thread(self._discard, worker)
             else:
-                done.set_exception(error)
+                self._idle.append(worker)
+        if ok:
+            return value
+        if isinstance(value, FetchError):
+            raise value
+        # a crash inside feedparser is one feed's problem, not ours
+        raise FetchError(
+            f"the feed could not be parsed ({type(value).__name__}: {value})", permanent=True
+        )
 
-        def relay(value: Any, error: BaseException | None = None) -> None:
-            with contextlib.suppress(RuntimeError):  # the loop closed while we parsed
-                loop.call_soon_threadsafe(settle, value, error)
+    async def _call(
+        self, worker: _Worker, label: str, fn: Callable[..., Any], args: tuple[Any, ...]
+    ) -> tuple[bool, Any]:
+        loop = asyncio.get_running_loop()
+        await asyncio.to_thread(worker.conn.send, (fn, args))
+        ready = loop.create_future()
 
-        pool = self._get_pool()
-        pool.apply_async(fn, args, callback=relay, error_callback=lambda exc: relay(None, exc))
+        def readable() -> None:
+            if not ready.done():
+                ready.set_result(None)
+
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, readable)
         try:
-            return await asyncio.wait_for(done, self.timeout)
+            await asyncio.wait_for(ready, self.timeout)
         except TimeoutError:
-            log.warning(
-                "parsing %s took over %.0f s; restarting the parser workers", label, self.timeout
-            )
-            await asyncio.to_thread(self._kill, pool)
+            self.replaced += 1
+            log.warning("parsing %s took over %.0f s; its worker is replaced", label, self.timeout)
             raise FetchError(
                 f"parsing took longer than {self.timeout:.0f} s; the feed was skipped"
             ) from None
-        except FetchError:
-            raise
-        except Exception as exc:  # a crash inside feedparser is one feed's problem, not ours
+        finally:
+            loop.remove_reader(fd)
+        try:
+            reply: tuple[bool, Any] = await asyncio.to_thread(worker.conn.recv)
+        except (EOFError, OSError):
+            code = worker.process.exitcode
             raise FetchError(
-                f"the feed could not be parsed ({type(exc).__name__}: {exc})", permanent=True
+                f"the parser process stopped while parsing (exit code {code})"
             ) from None
+        return reply
 
     def close(self) -> None:
+        """Stop every worker: idle ones leave when asked, busy ones are killed."""
         with self._lock:
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.terminate()
-            pool.join()
+            self._closed = True
+            workers, self._live, self._idle = list(self._live), set(), []
+        for worker in workers:
+            with contextlib.suppress(OSError, ValueError):
+                worker.conn.send(None)
+        for worker in workers:
+            worker.process.join(STOP_GRACE)
+            worker.kill()
+        atexit.unregister(self.close)

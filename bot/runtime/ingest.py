@@ -191,25 +191,33 @@ class Ingestor:
 
     def judge(
         self,
-        source_name: str,
+        source: DueSource,
         items: Sequence[NewItem],
-        classified: Mapping[str, Classification],
+        classified: dict[str, Classification],
         now: datetime,
+        *,
+        classify_missing: bool = False,
     ) -> Verdicts:
         """Every rule's verdict for each classified item, by guid: call it before the
-        transaction, so rules never run under a database lock."""
+        transaction, so rules never run under a database lock.
+
+        With ``classify_missing`` (hub items, which no parser process classified), items
+        without a classification are classified here first and added to ``classified``."""
         verdicts = Verdicts()
+        about = SourceFacts.of(source)
         for item in items:
             cls = classified.get(item.guid)
+            if cls is None and classify_missing:
+                cls = classified[item.guid] = self.classifier.classify(subject_for(item, about))
             if cls is not None:
-                facts = facts_for(item, cls, source_name, self.registry)
+                facts = facts_for(item, cls, source.name, self.registry)
                 verdicts.results[item.guid] = run_rules(
                     self.rules, self.mutes, facts, now, self.max_item_age, verdicts.budget
                 )
         if verdicts.budget.skipped:
             log.warning(
                 "%s: %d regex searches stopped or skipped (time budget of %.1f s per batch)",
-                source_name,
+                source.name,
                 verdicts.budget.skipped,
                 verdicts.budget.per_batch,
             )

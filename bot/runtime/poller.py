@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.attribution.board_models import BoardResolver
+from bot.attribution.classify import Classification
 from bot.boards import BoardRow, BoardSnapshot, arena_page, arena_title
 from bot.config.settings import GapSettings, HubSettings, PollSettings
 from bot.errors import FetchError
@@ -108,12 +109,26 @@ class Poller:
         item = storable_item(item)
 
         def ingest() -> bool:
+            with self.sessions.begin() as session:
+                found = sources_repo.find_hub_source(session, namespace)
+            if found is None:
+                return False
+            now = self.clock()
+            classified: dict[str, Classification] = {}
+            # judged before the write lock, like a polled batch
+            verdicts = self.ingestor.judge(found, [item], classified, now, classify_missing=True)
             with self._writer, self.sessions.begin() as session:
                 source = sources_repo.find_hub_source(session, namespace)
                 if source is None:
                     return False
                 report = self.ingestor.ingest(
-                    session, source, [item], self.clock(), baseline=not source.baseline_done
+                    session,
+                    source,
+                    [item],
+                    now,
+                    baseline=not source.baseline_done,
+                    classified=classified,
+                    verdicts=verdicts,
                 )
             log.info(
                 "%s: webhook pushed %s (%d new, %d alerts queued)",
@@ -306,8 +321,15 @@ class Poller:
             events = self.record_board(prepared.board, now)
             feed = replace(prepared.feed, items=[*prepared.feed.items, *events])
             prepared = replace(prepared, feed=feed)
+        classified = dict(prepared.classified) if prepared is not None else {}
         verdicts = (
-            self.ingestor.judge(source.name, prepared.feed.items, prepared.classified, now)
+            self.ingestor.judge(
+                source,
+                prepared.feed.items,
+                classified,
+                now,
+                classify_missing=source.type != "feed",  # hub items are classified here
+            )
             if prepared is not None and not baseline
             else None
         )
@@ -320,7 +342,7 @@ class Poller:
                     prepared.feed.items,
                     now,
                     baseline,
-                    prepared.classified,
+                    classified,
                     verdicts,
                 )
                 content_hash = hashlib.sha256(response.body).hexdigest()

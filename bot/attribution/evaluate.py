@@ -84,7 +84,7 @@ def load_examples(paths: Iterable[Path]) -> list[Example]:
     return out
 
 
-def _scores(pairs: list[tuple[str, str]], labels: Iterable[str]) -> list[Scores]:
+def f1_scores(pairs: list[tuple[str, str]], labels: Iterable[str]) -> list[Scores]:
     out = []
     for label in labels:
         tp = sum(1 for gold, got in pairs if gold == label and got == label)
@@ -119,14 +119,14 @@ def evaluate(classifier: Classifier, examples: list[Example]) -> Report:
                 f"got {got_country}/{result.kind}"
             )
     country_labels = ["CN", "US", "other", NONE]
-    country_scores = _scores(countries, country_labels)
+    country_scores = f1_scores(countries, country_labels)
     kind_labels = sorted({k for k, _ in kinds})
     return Report(
         examples=len(examples),
         country_scores=country_scores,
         country_macro_f1=sum(s.f1 for s in country_scores) / len(country_scores),
         country_accuracy=sum(g == p for g, p in countries) / len(countries),
-        kind_scores=_scores(kinds, kind_labels),
+        kind_scores=f1_scores(kinds, kind_labels),
         kind_accuracy=sum(g == p for g, p in kinds) / len(kinds),
         country_confusion=Counter(countries),
         kind_confusion=Counter(kinds),

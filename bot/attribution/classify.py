@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from bot.attribution.hub import HubJudge, HubVerdict
 from bot.attribution.kinds import KindResult, classify_kind
-from bot.attribution.matcher import Matcher, Mention
+from bot.attribution.matcher import Context, Matcher, Mention
 from bot.attribution.registry import Org, Registry
 from bot.items import HubFacts
 
@@ -65,7 +65,8 @@ class _Tally:
 
     def add(self, org_id: str, weight: float, reason: str | None) -> None:
         self.scores[org_id] += weight
-        self.strongest = max(self.strongest, weight)
+        if weight > self.strongest:
+            self.strongest = weight
         if reason and reason not in self.reasons:
             self.reasons.append(reason)
 
@@ -97,6 +98,7 @@ class Classifier:
         self.registry = registry
         self.matcher = Matcher(registry)
         self.hubs = HubJudge(registry, self.matcher)
+        self._root_ids = {o.id: registry.root(o).id for o in registry.orgs.values()}
         self._labels = {  # "Alibaba (CN)" for every org, prepared once
             o.id: f"{registry.root(o).name} ({registry.root(o).country})"
             for o in registry.orgs.values()
@@ -117,10 +119,10 @@ class Classifier:
         return verdict
 
     def _mentions(
-        self, text: str, weight: float, in_title: bool, tally: _Tally, where: str
+        self, text: str, weight: float, in_title: bool, tally: _Tally, where: str, context: Context
     ) -> list[Mention]:
         seen: set[str] = set()
-        mentions = self.matcher.find(text)
+        mentions = self.matcher.find(text, context=context)
         for i, m in enumerate(mentions):
             org = self.registry.orgs[m.org_id]
             if m.org_id in seen:
@@ -161,10 +163,13 @@ class Classifier:
                 tally.add(org.id, W_DOMAIN, f"published on {host} -> {self._label(org)}")
                 break
         versioned = None
+        context = Context(f"{subject.title}\n{subject.summary[:1500]}")
         if subject.hub is None:  # a hub item's title is ours, and its repo name may name its base
-            title_mentions = self._mentions(subject.title, W_TITLE, True, tally, "headline")
+            title_mentions = self._mentions(
+                subject.title, W_TITLE, True, tally, "headline", context
+            )
             versioned = versioned_model(subject.title, title_mentions)
-        self._mentions(subject.summary[:1500], W_SUMMARY, False, tally, "summary")
+        self._mentions(subject.summary[:1500], W_SUMMARY, False, tally, "summary", context)
         kinds = classify_kind(
             subject.title, subject.summary, subject.hub, subject.source_type, versioned
         )
@@ -179,7 +184,7 @@ class Classifier:
         verdict: HubVerdict | None,
     ) -> Classification:
         orgs = self.registry.orgs
-        root_of = {o: self.registry.root(orgs[o]).id for o in tally.scores}
+        root_of = {o: self._root_ids[o] for o in tally.scores}
         families: dict[str, float] = defaultdict(float)
         for org_id, score in tally.scores.items():
             families[root_of[org_id]] += score
@@ -223,7 +228,7 @@ class Classifier:
         ranked = tuple(
             o
             for o in sorted(tally.scores, key=lambda o: -tally.scores[o])
-            if self.registry.root(orgs[o]).id in families
+            if root_of[o] in families
         )
         return Classification(
             primary_country=primary_country,

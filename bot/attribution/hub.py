@@ -27,6 +27,8 @@ _QUANT_NAME = re.compile(
     r"q[2-8](?:_[0-9a-z]+)*|iq[1-4](?:_[a-z]+)*|dynamic|onnx|openvino|coreml|mnn|rknn)" + _END,
     re.IGNORECASE,
 )
+# precision or packaging, not a change to the model: stripped when comparing names
+_FORMAT_NAME = re.compile(_SEP + r"(bf16|fp16|fp32|f16|f32|hf|safetensors|pytorch)" + _END, re.I)
 _ADAPTER_NAME = re.compile(_SEP + r"(q?lora|adapters?|peft)" + _END, re.IGNORECASE)
 _MERGE_NAME = re.compile(_SEP + r"(merged?|slerp|ties|dare|della|frankenmerge)" + _END, re.I)
 _QUANT_TAGS = frozenset(
@@ -51,6 +53,9 @@ _QUANT_TAGS = frozenset(
 _ADAPTER_TAGS = frozenset(["lora", "peft", "adapter-transformers"])
 _MERGE_TAGS = frozenset(["mergekit", "merge"])
 _QUANT_LIBRARIES = frozenset(["gguf", "mlx", "onnx", "openvino"])
+
+
+LABS = frozenset(["lab", "bigtech", "research", "university", "chips"])  # not "startup": unsloth
 
 
 @dataclass(frozen=True)
@@ -86,7 +91,7 @@ def _bare(name: str) -> str:
     previous = None
     while previous != name:
         previous = name
-        name = _QUANT_NAME.sub("", name)
+        name = _FORMAT_NAME.sub("", _QUANT_NAME.sub("", name))
     return re.sub(r"[-_.\s]+$", "", name)
 
 
@@ -135,11 +140,12 @@ class HubJudge:
             return org
         return next(iter(self._named_orgs(model_id)), None)
 
-    def _relation(self, hub: HubFacts, declared: str | None, named_only: bool) -> str | None:
+    def _relation(
+        self, hub: HubFacts, declared: str | None, named_only: bool, by_name: str | None
+    ) -> str | None:
         """How the repository derives from its base: what the hub says, corrected by the
         name (a GGUF tagged "finetune" is a quantisation; a copy under the same name is a
         re-upload)."""
-        by_name = _relation_from_name_and_tags(hub)
         if by_name == "quantized":
             return by_name
         if declared and _same_name(declared, hub.repo_id):
@@ -156,6 +162,11 @@ class HubJudge:
         uploader = self.registry.by_namespace(hub.namespace)
         reasons = self._uploader(hub, uploader)
         declared = hub.base_models[0] if hub.base_models else self._owner_prefixed(hub.repo_id)
+        by_name = _relation_from_name_and_tags(hub)
+        if declared is None and by_name is None and uploader is not None and uploader.type in LABS:
+            # a known lab's repository that declares no base and looks like no conversion:
+            # its release, whatever model family its name mentions
+            return HubVerdict(uploader, uploader, None, None, None, True, tuple(reasons))
         base_model = declared
         if declared:
             base_org = self._org_of_model(declared)
@@ -167,13 +178,13 @@ class HubJudge:
                 reasons.append(f"the repository name names {self._root_label(base_org)}'s model")
         own = self._family(uploader, base_org)
         if declared is None and (base_org is None or own):
-            relation = _relation_from_name_and_tags(hub)
+            relation = by_name
             if relation is None:  # an original: the uploader's release
                 return HubVerdict(uploader, uploader, None, None, None, True, tuple(reasons))
             if own:
                 base_model = f"{hub.namespace}/{_bare(hub.repo_id)}"
         else:
-            relation = self._relation(hub, declared, named_only=declared is None)
+            relation = self._relation(hub, declared, declared is None, by_name)
             home = base_org.hf[0] if base_org is not None and base_org.hf else None
             if declared is None and home and relation in ("quantized", "reupload"):
                 base_model = f"{home}/{_bare(hub.repo_id.split('/', 1)[1])}"  # a good guess

@@ -107,10 +107,11 @@ class KeywordIndex(Generic[L]):
         found: dict[L, set[str]] = {}
         if not text:
             return found
-        candidates: set[int] = set()
-        if not self._empty:
-            for _end, indices in self._automaton.iter(ascii_lower(text)):
-                candidates.update(indices)
+        candidates: set[int] = (
+            set().union(*[indices for _end, indices in self._automaton.iter(ascii_lower(text))])
+            if not self._empty
+            else set()
+        )
         for label, pattern in self._always:
             for match in pattern.finditer(text):
                 found.setdefault(label, set()).add(match.group(0).lower())

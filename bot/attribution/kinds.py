@@ -19,6 +19,14 @@ _rx = compile_ci
 
 
 _WORDS = yaml.safe_load(Path(__file__).with_name("words.yaml").read_text(encoding="utf-8"))
+_LATIN_WORD = re.compile(r"[A-Za-z]+")
+
+
+def _whole(pattern: str) -> str:
+    """A bare Latin word ("App", "GPU") matches whole words only: "豆包App", never "happen"."""
+    return rf"\b{pattern}\b" if _LATIN_WORD.fullmatch(pattern) else pattern
+
+
 _MODALITY_ORDER = list(_WORDS["modalities"])
 # All evidence in one index, so each text is scanned once. Labels: (what, value, weight):
 # ("kind", "policy", 4.0), ("modality", "video_gen", 0), ("open", "yes", 0).
@@ -26,13 +34,13 @@ Label = tuple[str, str, float]
 _INDEX: KeywordIndex[Label] = KeywordIndex(
     [
         *(
-            (("kind", kind, float(weight)), pattern)
+            (("kind", kind, float(weight)), _whole(pattern))
             for kind, levels in _WORDS["kinds"].items()
             for weight, patterns in levels.items()
             for pattern in patterns
         ),
         *(
-            (("modality", m, 0.0), p)
+            (("modality", m, 0.0), _whole(p))
             for m, patterns in _WORDS["modalities"].items()
             for p in patterns
         ),
@@ -46,21 +54,21 @@ _INDEX: KeywordIndex[Label] = KeywordIndex(
 Hits = dict[Label, set[str]]
 
 
-def _of(hits: Hits, what: str) -> dict[str, set[str]]:
-    out: dict[str, set[str]] = {}
-    for (kind_of, value, _weight), words in hits.items():
-        if kind_of == what:
-            out.setdefault(value, set()).update(words)
-    return out
-
-
 _RELEASE_VERB = _rx(
     r"\b(releases?|released|launch(es|ed)?|unveil(s|ed)?|introduc(es|ed)|debuts?|rolls? out|drops?|"
-    r"arrives?|open[- ]sourc(es|ed)|ships?|is (out|here|now available))\b",
+    r"arrives?|open[- ]sourc(es|ed)|ships?|is (out|here|now available)|lance|dévoile|présente|"
+    r"veröffentlicht|präsentiert|stellt)\b",
     r"发布",
     r"推出",
     r"上线",
     r"开源",
+    r"発表",
+    r"公開",
+    r"リリース",
+    r"공개",
+    r"출시",
+    r"발표",
+    r"선보",
 )
 _KIND_ORDER = [
     "policy",
@@ -139,26 +147,30 @@ class KindResult:
     reasons: tuple[str, ...]
 
 
+_ROOT = {1: 1.0, 2: 2**0.5, 3: 3**0.5}
+
+
 def _score_kinds(
     title_hits: Hits, summary_hits: Hits, title: str, versioned: str | None = None
 ) -> tuple[str, list[str]]:
     scores: dict[str, float] = {}
-    evidence_by_kind: dict[str, list[str]] = {}
+    evidence: dict[str, list[set[str]]] = {}
     if versioned:  # "Claude Opus 4.1", "Qwen3-Coder", "Genie 3": a model with a version
         scores["model_release"] = 4.0 + (4.0 if _RELEASE_VERB.search(title) else 0.0)
-        evidence_by_kind["model_release"] = [versioned]
+        evidence["model_release"] = [{versioned}]
     for found, factor in ((title_hits, 2.0), (summary_hits, 1.0)):
         for (what, kind, weight), hits in found.items():
             if what != "kind":
                 continue
-            scores[kind] = scores.get(kind, 0) + weight * factor * min(len(hits), 3) ** 0.5
-            evidence_by_kind.setdefault(kind, []).extend(sorted(hits)[:3])
+            scores[kind] = scores.get(kind, 0) + weight * factor * _ROOT[min(len(hits), 3)]
+            evidence.setdefault(kind, []).append(hits)
     if not scores:
         return "other", []
     best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))  # ties: the earlier kind
-    if scores.get(best, 0) < 3:
+    if scores[best] < 3:
         return "other", []
-    words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(evidence_by_kind[best]))
+    said = [w for hits in evidence[best] for w in (sorted(hits)[:3] if len(hits) > 1 else hits)]
+    words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(said))
     return best, [f"kind {best.replace('_', ' ')}: {words}"]
 
 
@@ -204,14 +216,18 @@ def classify_kind(
     modalities: list[str] = []
     if hub is not None and hub.pipeline_tag in _PIPELINE_MODALITY:
         modalities.append(_PIPELINE_MODALITY[hub.pipeline_tag])
-    found = _of(title_hits, "modality") | _of(summary_hits, "modality")
+    found: set[str] = set()
+    said: dict[str, set[str]] = {}
+    for hits in (title_hits, summary_hits):  # one pass over what both texts said
+        for (what, value, _weight), words in hits.items():
+            if what == "modality":
+                found.add(value)
+            elif what == "open":
+                said.setdefault(value, set()).update(words)
     modalities += [m for m in _MODALITY_ORDER if m in found and m not in modalities]
     if "text" in modalities and len(modalities) > 1 and hub is None:
         modalities.remove("text")
         modalities.append("text")
-    said = _of(title_hits, "open")
-    for answer, words in _of(summary_hits, "open").items():
-        said.setdefault(answer, set()).update(words)
     open_weights, licence = _open_weights(text, said, hub, reasons)
     params = hub.params if hub is not None and hub.params else params_from_text(text)
     if params:

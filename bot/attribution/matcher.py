@@ -16,15 +16,37 @@ from bot.attribution.keywords import ascii_lower
 from bot.attribution.registry import Registry
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
+# Real AI context: words that mean the text is about AI. A lone "assistant", "app", "agent"
+# or "chips" is not (travel agents, potato chips), nor is a name that is also a word.
 AI_CONTEXT = re.compile(
-    r"(?i:\bA\.?I\b|artificial intelligence|\bmodels?\b|\bLLMs?\b|chatbot|\bGPUs?\b|"
-    r"machine learning|"
-    r"generative|open[- ]source|open[- ]weights?|neural|reasoning|\bagents?\b|\bbenchmarks?\b|"
-    r"parameters|multimodal|text-to-|inference|\btokens?\b|hugging ?face|transformer|\bchips?\b|"
-    r"\bAGI\b|foundation model|assistant|\bGenAI\b|copilot|\bAPI\b|robot|humanoid|self-driving|"
-    r"autonomous|data cent(er|re)s?|semiconductor)"
-    r"|人工智能|大模型|模型|智能体|开源|芯片|算力|(?<![A-Za-z])AI(?![A-Za-z])"
+    r"(?i:\bA\.?I\.?(?![A-Za-z])|artificial intelligence|intelligence artificielle|"
+    r"k(ü|ue)nstliche[nr]? Intelligenz|inteligencia artificial|\bmodel(s|l|le|o)?\b|\bmodèles?\b|"
+    r"\bLLMs?\b|language models?|chat ?bots?|\bGPUs?\b|\bTPUs?\b|\bNPUs?\b|machine learning|"
+    r"deep learning|\bgenerative\b|open[- ]weights?|neural net|\bbenchmarks?\b|\bparameters\b|"
+    r"multimodal|text-to-|\binference\b|hugging ?face|\btransformers?\b|\bAGI\b|\bGenAI\b|"
+    r"\bAPIs?\b|humanoid|self-driving|robotaxi|data cent(er|re)s?|semiconductor|AI chips?|"
+    r"\bagentic\b|\bfine-?tun|\bGPT|\bopen[- ]source (model|LLM|AI))"
+    r"|\bKI\b|\bIA\b|人工智能|大模型|模型|智能体|芯片|算力|机器学习|深度学习|神经网络|"
+    r"人工知能|生成AI|言語モデル|인공지능|언어모델|모델|(?<![A-Za-z])AI(?![A-Za-z])"
 )
+# Government actors count only when the text is about technology at all.
+TECH_CONTEXT = re.compile(
+    r"(?i:\bchips?\b|chipmak|semiconductor|export (control|curb|ban|rule)|\btech|cyber|internet|"
+    r"\bonline\b|\bdata\b|digital|platform|algorithm|software|comput|quantum|telecom|\b5G\b|"
+    r"lithography|Halbleiter|numérique|données|robot|drone|\bentity list\b)"
+    r"|科技|技术|芯片|半导体|网络|数据|数字|算法|互联网|光刻|半導体|技術|テクノロジー|기술|반도체|데이터"
+)
+_WORDLIKE = re.compile(r"[A-Z]?[a-z]{2,}")
+
+
+def looks_like_a_word(name: str, role: str, org_name: str) -> bool:
+    """A name that is also an everyday word, place or person ("Phi", "Sora", "Jamba" as
+    products; "Mistral" short for "Mistral AI"), so it counts only in AI context."""
+    if not _WORDLIKE.fullmatch(name):
+        return False
+    return role == "product" or (org_name != name and org_name.startswith(name + " "))
+
+
 SHORT_CASE_SENSITIVE = 5
 
 
@@ -36,6 +58,7 @@ class Term:
     case_sensitive: bool
     ambiguous: bool
     cjk: bool
+    needs_tech: bool = False  # a government actor: counts only when the text is about tech
 
 
 @dataclass(frozen=True)
@@ -46,6 +69,30 @@ class Mention:
     end: int
     role: str
     ambiguous: bool
+    needs_tech: bool = False
+
+
+class Context:
+    """The whole item's text, asked at most once each whether it is about AI or about tech."""
+
+    __slots__ = ("_ai", "_tech", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._ai: bool | None = None
+        self._tech: bool | None = None
+
+    @property
+    def about_ai(self) -> bool:
+        if self._ai is None:
+            self._ai = AI_CONTEXT.search(self.text) is not None
+        return self._ai
+
+    @property
+    def about_tech(self) -> bool:
+        if self._tech is None:
+            self._tech = self.about_ai or TECH_CONTEXT.search(self.text) is not None
+        return self._tech
 
 
 def _is_word_char(ch: str) -> bool:
@@ -65,14 +112,15 @@ class Matcher:
                     if not name:
                         continue
                     cjk = bool(_CJK.search(name))
+                    ambiguous = name in org.ambiguous or looks_like_a_word(name, role, org.name)
                     term = Term(
                         name,
                         org.id,
                         role,
-                        case_sensitive=not cjk
-                        and (len(name) <= SHORT_CASE_SENSITIVE or name in org.ambiguous),
-                        ambiguous=name in org.ambiguous,
+                        case_sensitive=not cjk and (len(name) <= SHORT_CASE_SENSITIVE or ambiguous),
+                        ambiguous=ambiguous,
                         cjk=cjk,
+                        needs_tech=org.type == "government" and not org.weak,
                     )
                     table.setdefault(ascii_lower(name), []).append(term)
         for key, terms in table.items():
@@ -96,11 +144,14 @@ class Matcher:
                 return False
         return True
 
-    def find(self, text: str, model_name: bool = False) -> list[Mention]:
+    def find(
+        self, text: str, model_name: bool = False, context: Context | None = None
+    ) -> list[Mention]:
         """Non-overlapping mentions, longest first at each place, in text order.
 
         ``model_name``: the text is a model's name ("qwen2.5-7b-gguf"), written in any case
-        and about AI by definition."""
+        and about AI by definition. ``context``: the whole item (headline and summary), in
+        which AI or tech context is looked for; ``text`` itself when not given."""
         if self._empty or not text:
             return []
         lowered = ascii_lower(text)
@@ -117,11 +168,20 @@ class Matcher:
         for start, end, term in candidates:
             if start < covered_to:
                 continue
-            mentions.append(Mention(term.org_id, term.text, start, end, term.role, term.ambiguous))
+            mentions.append(
+                Mention(
+                    term.org_id, term.text, start, end, term.role, term.ambiguous, term.needs_tech
+                )
+            )
             covered_to = end
-        if not model_name and any(m.ambiguous for m in mentions):
-            # An unambiguous AI organisation in the same text is AI context too.
-            sure = {m.org_id for m in mentions if not m.ambiguous}
-            about_ai = bool(sure) or AI_CONTEXT.search(text) is not None
-            mentions = [m for m in mentions if not m.ambiguous or about_ai]
-        return mentions
+        if model_name or not any(m.ambiguous or m.needs_tech for m in mentions):
+            return mentions
+        context = Context(text) if context is None else context
+        # An unambiguous AI organisation in the same text is AI context too.
+        sure = any(not (m.ambiguous or m.needs_tech) for m in mentions)
+        return [
+            m
+            for m in mentions
+            if (not m.ambiguous or sure or context.about_ai)
+            and (not m.needs_tech or sure or context.about_tech)
+        ]

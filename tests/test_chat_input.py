@@ -7,14 +7,18 @@ import asyncio
 import json
 from typing import Any
 
+import discord
 import pytest
 
-from bot.commands.requests import Caller, WatchAdd
+from bot.chat.discord_app import RaceBot
+from bot.commands.reply import UserError
+from bot.commands.requests import Caller, Latest, Search, WatchAdd
 from bot.runtime.app import App
-from tests.fakes import FakeSlack
-from tests.test_commands import app, bolt_for, slack_api, slack_says
+from tests.fakes import FakeDiscord, FakeSlack
+from tests.test_chat_safety import discord_api
+from tests.test_commands import app, bolt_for, interaction_payload, slack_api, slack_says
 
-__all__ = ["app", "slack_api"]  # fixtures shared with test_commands
+__all__ = ["app", "discord_api", "slack_api"]  # fixtures shared with test_commands
 PUBLIC = "http://93.184.215.14"  # a public address that needs no DNS
 
 
@@ -100,3 +104,42 @@ async def test_slack_reads_admin_groups_only_for_admin_commands_and_caches_them(
         await slack_says(bolt, slack_api, f"watch add g{n} country=CN", user="UADMIN2")
     assert slack_api.group_reads == 1
     assert {r.name for r in app.rules_in_force()[0]} >= {"g0", "g1", "g2"}
+
+
+async def test_expensive_commands_are_rate_limited_per_user(app: App) -> None:
+    commands = app.commands()
+    for _ in range(6):
+        await commands.run(Search(text="kimi"), Caller("slack:U9"))
+    with pytest.raises(UserError) as caught:
+        await commands.run(Search(text="kimi"), Caller("slack:U9"))
+    assert "You have asked for search 6 times in a minute; please wait" in str(caught.value)
+    other = await commands.run(Search(text="kimi"), Caller("slack:U10"))
+    assert "Kimi K2" in other.lines[0].text
+    cheap = await commands.run(Latest(country="CN"), Caller("slack:U9"))  # reading stays open
+    assert cheap.lines
+
+
+async def test_discord_typed_options_reach_the_handlers_typed(
+    app: App, discord_api: FakeDiscord
+) -> None:
+    bot = RaceBot(app.commands(), "race", admin_role=None)
+    await bot.login("good-token")
+    try:
+        org = [{"type": 3, "name": "org", "value": "Moonshot AI"}]
+        await bot.tree._call(
+            discord.Interaction(data=interaction_payload("latest", org), state=bot._connection)
+        )  # type: ignore[arg-type]
+        answer = discord_api.interactions[-1]
+        assert "Latest: Moonshot AI" in answer["embeds"][0]["title"]
+        assert "Kimi K2" in json.dumps(answer["embeds"], ensure_ascii=False)
+        bad = [{"type": 3, "name": "country", "value": "Atlantis"}]
+        await bot.tree._call(
+            discord.Interaction(data=interaction_payload("latest", bad), state=bot._connection)
+        )  # type: ignore[arg-type]
+        refusal = discord_api.interactions[-1]
+        assert refusal["type"] == 4 and refusal["data"]["flags"] & 64  # private, not deferred
+        assert "'Atlantis' is not a country" in refusal["data"]["content"]
+        choices = await bot.race.orgs(None, "Zhipu")  # type: ignore[arg-type]
+        assert choices[0].value == "zhipu"
+    finally:
+        await bot.close()

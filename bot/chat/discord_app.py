@@ -165,7 +165,10 @@ class RaceCommands:
         ][:25]
 
     async def orgs(self, _: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
-        hits = self.commands.registry.search(current)[:25]
+        """The organisation meant (or the ones suggested) first, then names containing it."""
+        meant, suggested = self.commands.read.orgs.find(current) if current else (None, [])
+        ranked = [*([meant] if meant else []), *suggested, *self.commands.registry.search(current)]
+        hits = list({o.id: o for o in ranked}.values())[:25]
         return [app_commands.Choice(name=f"{o.name} ({o.country})"[:100], value=o.id) for o in hits]
 
     def _define_reading(self) -> None:

@@ -17,6 +17,7 @@ ORG_TYPES = (
     "lab",
     "bigtech",
     "startup",
+    "company",
     "chips",
     "research",
     "university",

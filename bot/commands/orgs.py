@@ -68,6 +68,9 @@ class OrgLookup:
         if key in self._product:
             return self._product[key], []
         prefixed = {o.id: o for k, o in self._names if len(key) >= 3 and k.startswith(key)}
+        # "Microsoft" and "Microsoft Research Asia": the parent stands for its units
+        roots = {self.registry.root(o).id for o in prefixed.values()}
+        prefixed = {i: o for i, o in prefixed.items() if i in roots or o.parent not in prefixed}
         if len(prefixed) == 1:
             return next(iter(prefixed.values())), []
         if len(prefixed) > 1:
@@ -91,12 +94,16 @@ class OrgLookup:
         if len(key) < 4:
             return None
         allowed = 1 if len(key) < 8 else 2
-        near = {
-            org.id: org
-            for name, org in self._choices
-            if DamerauLevenshtein.distance(key, name, score_cutoff=allowed) <= allowed
-        }
-        return next(iter(near.values())) if len(near) == 1 else None
+        near: dict[str, tuple[int, Org]] = {}
+        for name, org in self._choices:
+            distance = DamerauLevenshtein.distance(key, name, score_cutoff=allowed)
+            if distance <= allowed and distance < near.get(org.id, (allowed + 1, org))[0]:
+                near[org.id] = (distance, org)
+        # the nearest name wins when no other organisation is as near ("deepseak": DeepSeek
+        # at one edit, deepset at two)
+        closest = min((d for d, _ in near.values()), default=0)
+        nearest = [org for d, org in near.values() if d == closest]
+        return nearest[0] if len(nearest) == 1 else None
 
     def one(self, query: str, command: str = "race") -> Org:
         """The organisation meant, or a ``UserError`` that says what to try instead."""

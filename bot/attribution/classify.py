@@ -10,6 +10,7 @@ from bot.attribution.hub import HubJudge, HubVerdict
 from bot.attribution.kinds import KindResult, classify_kind
 from bot.attribution.matcher import Context, Matcher, Mention
 from bot.attribution.registry import Org, Registry
+from bot.attribution.vocab import stored_licence
 from bot.items import HubFacts
 
 W_HUB, W_GITHUB, W_DOMAIN, W_TITLE, W_SUBJECT, W_SUMMARY = 10.0, 8.0, 4.0, 3.0, 2.0, 1.0
@@ -238,7 +239,7 @@ class Classifier:
             kind=kinds.kind,
             modalities=kinds.modalities,
             open_weights=kinds.open_weights,
-            licence=kinds.licence,
+            licence=stored_licence(kinds.licence),
             params=kinds.params,
             confidence=round(confidence, 2),
             reasons=tuple(tally.reasons + notes + list(kinds.reasons)),

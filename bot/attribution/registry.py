@@ -84,9 +84,11 @@ class Registry:
         self._gh = {ns.lower(): o for o in self.orgs.values() for ns in o.github}
         self._domains = {d.lower(): o for o in self.orgs.values() for d in o.domains}
         self._roots = {o.id: self._find_root(o) for o in self.orgs.values()}
-        # what a rule may name an organisation by: its id and name, and its parent's
+        # what a rule may name an organisation by: its id, name or aliases, and its parent's
         self.rule_keys = {
-            o.id: frozenset(k.lower() for x in (o, self._roots[o.id]) for k in (x.id, x.name))
+            o.id: frozenset(
+                k.lower() for x in (o, self._roots[o.id]) for k in (x.id, x.name, *x.aliases)
+            )
             for o in self.orgs.values()
         }
 

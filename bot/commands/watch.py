@@ -16,6 +16,7 @@ from bot.commands.requests import Caller, WatchAdd, WatchList, WatchRemove, Watc
 from bot.config.validate import problems_from
 from bot.config.yamlsrc import SourceText
 from bot.explain import to_classification
+from bot.rules.known import Known, unknown_values
 from bot.rules.match import run_rules
 from bot.rules.model import Rule
 from bot.rules.regexes import RegexBudget
@@ -48,6 +49,23 @@ class WatchCommands:
                     for p in problems
                 )
             ) from None
+        return self._destinations(rule)
+
+    async def checked(self, data: dict[str, Any]) -> Rule:
+        """:meth:`validate`, then the organisations and sources the rule names are checked
+        against the registry and every source racewatch has (files' and chat's)."""
+        rule = self.validate(data)
+        sources = await self.ctx.db(queries.source_names)
+        registry = self.ctx.registry
+        known = Known.of(((o.id, o.name, o.aliases) for o in registry.orgs.values()), sources)
+        bad = unknown_values(rule, known)
+        if bad:
+            raise UserError(
+                "That rule has problems:\n" + "\n".join(f"• {b.message} ({b.hint})" for b in bad)
+            )
+        return rule
+
+    def _destinations(self, rule: Rule) -> Rule:
         unknown = [d for d in rule.notify if d not in self.ctx.destinations]
         if unknown:
             raise UserError(
@@ -68,7 +86,7 @@ class WatchCommands:
         fields = dict(request.fields)
         actions = {k: fields.pop(k) for k in list(fields) if k in Rule.model_fields and k != "when"}
         actions.pop("name", None)
-        rule = self.validate({"name": request.rule, "when": fields or None, **actions})
+        rule = await self.checked({"name": request.rule, "when": fields or None, **actions})
         if any(r.name == request.rule for r in ctx.rules()[0]):
             raise UserError(
                 f"A rule named '{request.rule}' exists already; remove it first or pick "
@@ -110,7 +128,7 @@ class WatchCommands:
         ctx = self.ctx
         if not request.fields:
             raise UserError("Give conditions to test, e.g. country=CN kind=model_release.")
-        rule = self.validate({"name": "test", "when": request.fields})
+        rule = await self.checked({"name": "test", "when": request.fields})
         since = ctx.clock() - timedelta(days=DRY_RUN_DAYS)
         deadline = ctx.dry_run_seconds
 

@@ -14,11 +14,13 @@ from typing import Any
 import platformdirs
 from pydantic import BaseModel
 
+from bot.attribution.registry import Registry, load_registry
 from bot.config.settings import Settings, SourceSpec
 from bot.config.shipped import shipped_file
 from bot.config.validate import validate
 from bot.config.yamlsrc import SourceText, read_yaml
 from bot.errors import ConfigError, Problem
+from bot.rules.known import Known, unknown_values
 from bot.rules.model import Mute, Rule
 
 ENV_PREFIX = "RACEWATCH_"
@@ -115,8 +117,20 @@ class _RuleFile(BaseModel):
     mute: list[Mute] = []
 
 
-def load_rule_file(path: Path, problems: list[Problem]) -> tuple[list[Rule], list[Mute]]:
-    """Rules and mutes from a YAML file with top-level ``rules:`` and ``mute:`` lists."""
+Placed = tuple[Rule | Mute, SourceText | None, tuple[str | int, ...]]
+
+
+def _placed(src: SourceText | None, rules: list[Rule], mutes: list[Mute]) -> list[Placed]:
+    return [(r, src, ("rules", i)) for i, r in enumerate(rules)] + [
+        (m, src, ("mute", i)) for i, m in enumerate(mutes)
+    ]
+
+
+def load_rule_file(
+    path: Path, problems: list[Problem], placed: list[Placed] | None = None
+) -> tuple[list[Rule], list[Mute]]:
+    """Rules and mutes from a YAML file with top-level ``rules:`` and ``mute:`` lists
+    (and, into ``placed``, where each one is, for the checks made after loading)."""
     try:
         src = read_yaml(path)
     except ConfigError as exc:
@@ -124,7 +138,35 @@ def load_rule_file(path: Path, problems: list[Problem]) -> tuple[list[Rule], lis
         return [], []
     model, found = validate(_RuleFile, src, src.data if src.data is not None else {})
     problems.extend(found)
-    return (list(model.rules), list(model.mute)) if model else ([], [])
+    rules, mutes = (list(model.rules), list(model.mute)) if model else ([], [])
+    if placed is not None:
+        placed += _placed(src, rules, mutes)
+    return rules, mutes
+
+
+def known_values(registry: Registry, sources: list[SourceSpec]) -> Known:
+    """What rules may name: every organisation by id, name or alias, every source."""
+    return Known.of(
+        ((o.id, o.name, o.aliases) for o in registry.orgs.values()), (s.name for s in sources)
+    )
+
+
+def check_rule_values(placed: list[Placed], known: Known, problems: list[Problem]) -> None:
+    """An organisation or source a rule names and racewatch does not know is an error,
+    with the file, the line and a "did you mean"."""
+    for rule, src, prefix in placed:
+        for bad in unknown_values(rule, known):
+            where = (*prefix, *bad.where)
+            problems.append(
+                Problem(
+                    src.file if src else "rules",
+                    src.line_of(where) if src else None,
+                    f"{'rule' if isinstance(rule, Rule) else 'mute'} '{rule.name}' "
+                    + ".".join(str(p) for p in bad.where if isinstance(p, str)),
+                    bad.message,
+                    bad.hint,
+                )
+            )
 
 
 def _load_sources(settings: Settings, problems: list[Problem]) -> list[SourceSpec]:
@@ -249,17 +291,25 @@ def load_config(path: Path | None = None, env: Mapping[str, str] | None = None) 
         raise ConfigError(problems)
 
     rules, mutes = list(settings.rules), list(settings.mute)
+    placed = _placed(src, rules, mutes)
     base_dir = file.parent if file else Path.cwd()
     for name in settings.rules_files:
-        more_rules, more_mutes = load_rule_file(base_dir / name, problems)
+        more_rules, more_mutes = load_rule_file(base_dir / name, problems, placed)
         rules += more_rules
         mutes += more_mutes
     notes = []
     if not rules and settings.default_rules:
-        rules, mutes = load_rule_file(shipped_file("rules.example.yaml"), problems)
+        placed = []
+        rules, mutes = load_rule_file(shipped_file("rules.example.yaml"), problems, placed)
         notes.append("no rules configured: using the shipped example rules")
     _cross_check(settings, rules, mutes, file_name, src, problems)
     sources = _load_sources(settings, problems)
+    try:
+        registry = load_registry([base_dir / f for f in settings.organisations_files])
+    except ConfigError as exc:
+        problems.extend(exc.problems)
+    else:
+        check_rule_values(placed, known_values(registry, sources), problems)
     if problems:
         raise ConfigError(problems)
 

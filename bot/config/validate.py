@@ -100,7 +100,8 @@ def problems_from(
             )
         else:
             message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
-            hint = _HINTS.get(err["type"], "")
+            message, _, hint = message.partition("; hint: ")
+            hint = hint or _HINTS.get(err["type"], "")
             if err["type"] == "missing":
                 message = f"'{loc[-1]}' is required" if loc else "a value is required"
                 loc = loc[:-1] if loc else loc

@@ -16,6 +16,7 @@ from pydantic import (
 
 from bot.attribution.vocab import DERIVATIVES, KINDS, MODALITIES, OPEN_WEIGHTS
 from bot.config.units import Duration
+from bot.rules import values as known_values
 from bot.rules.regexes import check_pattern
 from bot.rules.timing import parse_quiet_hours, zone
 
@@ -41,7 +42,11 @@ def _check_vocab(
     for value in values:
         norm = str(value).strip().lower().replace(" ", "_").replace("-", "_")
         if norm not in allowed:
-            raise ValueError(f"unknown {what} '{value}'; use one of: {', '.join(allowed)}")
+            near = known_values.closest(norm, allowed, 1)
+            hint = f"did you mean {near[0]}? " if near else ""
+            raise ValueError(
+                f"unknown {what} '{value}'{known_values.HINT}{hint}use one of: {', '.join(allowed)}"
+            )
         out.append(norm)
     return out
 
@@ -80,13 +85,17 @@ class Condition(BaseModel):
     def _countries(cls, v: list[str] | None) -> list[str] | None:
         if v is None:
             return None
-        out = [c.strip().upper() for c in v]
-        for code in out:
-            if len(code) != 2 or not code.isalpha():
-                raise ValueError(
-                    f"'{code}' is not an ISO 3166 two-letter country code such as CN or US"
-                )
-        return out
+        return [known_values.country_code(c) for c in v]
+
+    @field_validator("language")
+    @classmethod
+    def _languages(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else [known_values.language_code(c) for c in v]
+
+    @field_validator("licence")
+    @classmethod
+    def _licences(cls, v: list[str] | None) -> list[str] | None:
+        return None if v is None else [known_values.licence(c) for c in v]
 
     @field_validator("kind")
     @classmethod

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.attribution.classify import Classification, Classifier
 from bot.attribution.registry import Registry
+from bot.attribution.vocab import licence_id
 from bot.items import HubFacts, NewItem
 from bot.rules.facts import Facts
 from bot.rules.match import RuleResult, run_rules
@@ -65,7 +66,7 @@ def facts_for(
         kind=cls.kind,
         modalities=frozenset(cls.modalities),
         open_weights=cls.open_weights,
-        licence=cls.licence,
+        licence=licence_id(cls.licence) or ("other" if cls.licence else None),
         params=cls.params,
         downloads=hub.get("downloads"),
         likes=hub.get("likes"),

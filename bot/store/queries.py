@@ -171,3 +171,8 @@ def recent_classified(
     ]
     session.expunge_all()  # read after the session ends
     return rows
+
+
+def source_names(session: Session) -> list[str]:
+    """Every source racewatch polls or has paused (files' and chat's), by name."""
+    return list(session.scalars(select(Source.name).where(Source.status != "removed")))

@@ -184,6 +184,15 @@ class FakeDiscord(FakePlatform):
         channel = request.match_info["channel"]
         if channel not in self.channels:
             return json_response({"message": "Missing Access", "code": 50001}, status=403)
+        if request.content_type.startswith("multipart/"):  # a message with files
+            form = await request.post()
+            payload = dict(json.loads(str(form["payload_json"])))
+            payload["files"] = {
+                part.filename: part.file.read()
+                for name, part in form.items()
+                if name != "payload_json" and hasattr(part, "file")
+            }
+            return self._stored(payload, channel)
         return self._stored(await request.json(), channel)
 
     async def _sync(self, request: web.Request) -> web.Response:

@@ -158,3 +158,43 @@ def list_boards(ctx: Context) -> None:
             f"{span.first} to {span.last}",
             markup=False,
         )
+
+
+@cli.command()
+@click.option("--send", is_flag=True, help="Post it now to the configured destinations.")
+@click.option("--chart", type=click.Path(path_type=Path), help="Write its chart as a PNG.")
+@pass_ctx
+@fail_on_store_error
+def report(ctx: Context, send: bool, chart: Path | None) -> None:
+    """The weekly state-of-the-race post: shown here, or posted now with --send.
+
+    It goes out on its own each week when `state_of_the_race: {enabled: true}` is set;
+    --send posts this week's where it has not gone yet (once per destination and week)."""
+    import asyncio
+
+    from bot.runtime.app import App
+
+    app = App(ctx.config())
+    app.open_store()
+
+    async def go() -> tuple[list[str], bytes | None, str, dict[str, str]]:
+        await app.start()
+        try:
+            post = app.weekly_post()
+            composed = await asyncio.to_thread(post.compose)
+            outcomes = await post.send() if send else {}
+            return composed.plain_lines(), composed.image, composed.title, outcomes
+        finally:
+            await app.close()
+
+    lines, image, title, outcomes = asyncio.run(go())
+    console.print(title, style="bold", markup=False)
+    for line in lines:
+        console.print(line, markup=False)
+    if chart is not None and image is not None:
+        chart.write_bytes(image)
+        err_console.print(f"chart written to {chart}")
+    for destination, outcome in outcomes.items():
+        console.print(f"{destination}: {outcome}", markup=False)
+    if send and not outcomes:
+        console.print("another racewatch process is sending it now", markup=False)

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from bot.config.units import Duration, Size
 from bot.rules.model import Mute, Rule
@@ -155,6 +162,23 @@ class GapSettings(Strict):
         return sorted(set(v))
 
 
+class ReportSettings(Strict):
+    """The weekly state-of-the-race post. Off by default: `state_of_the_race: {enabled: true}`."""
+
+    enabled: bool = False
+    timezone: str = "UTC"
+    cron: str = "0 8 * * 1"  # Mondays at 08:00 in ``timezone``
+    notify: list[str] = Field(default_factory=list)  # destination names; empty: all
+
+    @field_validator("cron")
+    @classmethod
+    def _cron(cls, v: str, info: ValidationInfo) -> str:
+        from bot.runtime.scheduler import check_cron
+
+        check_cron(v, info.data.get("timezone") or "UTC")
+        return v
+
+
 class ServerSettings(Strict):
     """racewatch's own HTTP endpoint: Hugging Face webhooks (and, later, /metrics)."""
 
@@ -196,6 +220,7 @@ class Settings(Strict):
     poll: PollSettings = Field(default_factory=PollSettings)
     hub: HubSettings = Field(default_factory=HubSettings)
     gap: GapSettings = Field(default_factory=GapSettings)
+    state_of_the_race: ReportSettings = Field(default_factory=ReportSettings)
     server: ServerSettings = Field(default_factory=ServerSettings)
     llm: LLMSettings = Field(default_factory=LLMSettings)
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)

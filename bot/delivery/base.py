@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.alerts.report import RaceReport
 from bot.errors import RacewatchError
 
 
@@ -36,6 +37,9 @@ class Sender(Protocol):
 
     async def send_digest(self, digest: Digest) -> str | None:
         """Post held alerts together; return the platform's message id when there is one."""
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        """Post the weekly state-of-the-race report (sections and one chart)."""
 
     async def notice(self, text: str) -> None:
         """Post a plain operator notice (a source paused, a destination broken)."""

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.text import Text
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.alerts.report import RaceReport
 
 COLOURS = {"CN": "red", "US": "blue"}
 
@@ -79,6 +80,14 @@ class ConsoleSender:
             border_style="magenta",
             expand=False,
         )
+        await asyncio.to_thread(self.console.print, panel)
+        return None
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        body = [Text(line) for line in report.plain_lines()]
+        if report.image is not None:
+            body.append(Text(f"(chart: {report.image_name}, posted as an image on chat)", "dim"))
+        panel = Panel(Group(*body), title=Text(f" {report.title} "), title_align="left")
         await asyncio.to_thread(self.console.print, panel)
         return None
 

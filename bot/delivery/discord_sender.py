@@ -8,6 +8,7 @@ error.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
@@ -16,9 +17,11 @@ import aiohttp
 import discord
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 from bot.delivery.pacing import RATES, Pacer
 from bot.delivery.render_discord import alert_payload, digest_payload, update_payload
+from bot.delivery.render_report import report_discord_payload
 from bot.delivery.safe import discord_text
 
 log = logging.getLogger(__name__)
@@ -74,6 +77,12 @@ async def _translate(call: Callable[[], Awaitable[T]]) -> T:
         raise DeliveryError(f"cannot reach Discord: {exc}") from None
 
 
+def _chart_file(report: RaceReport) -> discord.File | None:
+    if report.image is None:
+        return None
+    return discord.File(io.BytesIO(report.image), filename=report.image_name)
+
+
 class DiscordBotSender:
     def __init__(self, name: str, channel_id: str, token: str | None) -> None:
         self.name = name
@@ -96,10 +105,16 @@ class DiscordBotSender:
         return self._client.get_partial_messageable(self.channel_id)
 
     async def _send(
-        self, payload: dict[str, Any], reply_to: str | None = None, key: str = ""
+        self,
+        payload: dict[str, Any],
+        reply_to: str | None = None,
+        key: str = "",
+        image: discord.File | None = None,
     ) -> str:
         channel = await self._channel()
         kwargs = _kwargs(payload)
+        if image is not None:
+            kwargs["file"] = image
         if key:  # Discord drops a repeat with the same nonce, so a resend after a crash is safe
             kwargs["nonce"] = f"rw-{key}"[:25]
         if reply_to:
@@ -121,6 +136,10 @@ class DiscordBotSender:
 
     async def send_digest(self, digest: Digest) -> str | None:
         return await self._send(digest_payload(digest))
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        payload = report_discord_payload(report)
+        return await self._send(payload, key=report.key, image=_chart_file(report))
 
     async def notice(self, text: str) -> None:
         await self._send({"content": "⚠️ " + discord_text(text, 1900)})
@@ -175,9 +194,13 @@ class DiscordWebhookSender:
                 ) from None
         return self._webhook
 
-    async def _send(self, payload: dict[str, Any], key: str = "") -> str:
+    async def _send(
+        self, payload: dict[str, Any], key: str = "", image: discord.File | None = None
+    ) -> str:
         hook = self._hook()
         kwargs = _kwargs(payload)
+        if image is not None:
+            kwargs["file"] = image
         await self.pacer.wait()
         # wait=True: Discord answers with the message, so a dropped post is an error, not silence
         message = await _translate(lambda: hook.send(wait=True, username="racewatch", **kwargs))
@@ -195,6 +218,10 @@ class DiscordWebhookSender:
 
     async def send_digest(self, digest: Digest) -> str | None:
         return await self._send(digest_payload(digest))
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        payload = report_discord_payload(report)
+        return await self._send(payload, key=report.key, image=_chart_file(report))
 
     async def notice(self, text: str) -> None:
         await self._send({"content": "⚠️ " + discord_text(text, 1900)})

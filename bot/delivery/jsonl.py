@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 
 
@@ -75,6 +76,21 @@ class JsonlSender:
         }
         await asyncio.to_thread(self._append, record)
         return None
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        record = {
+            "type": "report",
+            "key": report.key,
+            "title": report.title,
+            "sections": [
+                {"heading": h, "lines": [{"text": x.text, "url": x.url} for x in lines]}
+                for h, lines in report.sections
+            ],
+            "image": report.image_name if report.image is not None else None,
+            "image_bytes": len(report.image or b""),
+        }
+        await asyncio.to_thread(self._append, record)
+        return report.key
 
     async def notice(self, text: str) -> None:
         await asyncio.to_thread(self._append, {"type": "notice", "text": text})

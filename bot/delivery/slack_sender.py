@@ -12,8 +12,10 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 from bot.delivery.pacing import RATES, Pacer
+from bot.delivery.render_report import report_slack_message
 from bot.delivery.render_slack import alert_message, digest_message, update_message
 from bot.delivery.safe import slack_text
 
@@ -124,6 +126,23 @@ class SlackSender:
 
     async def send_digest(self, digest: Digest) -> str | None:
         return await self._post(digest_message(digest))
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        """The post (keyed: a resend after a crash finds it), then its chart as a file in
+        the same channel (needs the files:write scope)."""
+        ts = await self._keyed(report_slack_message(report), report.key, uncertain=True)
+        if report.image is not None:
+            try:
+                await self.client.files_upload_v2(
+                    channel=self.channel,
+                    content=report.image,
+                    filename=report.image_name,
+                    title=report.title,
+                    thread_ts=ts,
+                )
+            except (SlackApiError, aiohttp.ClientError, TimeoutError, OSError) as exc:
+                log.warning("%s: the chart of the weekly post was not uploaded: %s", self.name, exc)
+        return ts
 
     async def notice(self, text: str) -> None:
         await self._post({"text": ":warning: " + slack_text(text, 2900), "link_names": False})

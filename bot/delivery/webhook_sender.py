@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import base64
+
 import aiohttp
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
+from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 from bot.delivery.jsonl import card_json
 from bot.delivery.pacing import RATES, Pacer
@@ -59,6 +62,21 @@ class WebhookSender:
     async def send_digest(self, digest: Digest) -> str | None:
         return await self._post(
             {"type": "digest", "rule": digest.rule, "alerts": [card_json(c) for c in digest.cards]}
+        )
+
+    async def send_report(self, report: RaceReport) -> str | None:
+        image = base64.b64encode(report.image).decode() if report.image else None
+        return await self._post(
+            {
+                "type": "report",
+                "delivery_key": report.key,
+                "title": report.title,
+                "sections": [
+                    {"heading": h, "lines": [{"text": x.text, "url": x.url} for x in lines]}
+                    for h, lines in report.sections
+                ],
+                "image_png_base64": image,
+            }
         )
 
     async def notice(self, text: str) -> None:

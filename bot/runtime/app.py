@@ -55,6 +55,7 @@ from bot.runtime.metrics import Metrics
 from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.prepare import start_worker
 from bot.runtime.scheduler import Scheduler, add_cron_job, add_interval_job, build_scheduler
+from bot.runtime.weekly import WeeklyPost
 from bot.serving import bound_port
 from bot.sources import webhook
 from bot.sources.budget import plan as plan_budget
@@ -392,6 +393,7 @@ class App:
         add_interval_job(scheduler, "heartbeat", HEARTBEAT_SECONDS, self._heartbeat)
         self._scheduler = scheduler
         self._schedule_digests(scheduler)
+        self._schedule_weekly_post(scheduler)
         scheduler.start()
         log.info(
             "racewatch is running with %d sources and %d rules; Ctrl-C stops it",
@@ -576,6 +578,33 @@ class App:
                 await self.send_digest(name)
 
             add_cron_job(scheduler, f"digest:{rule.name}", cron, rule.timezone, fire)
+
+    def weekly_post(self) -> WeeklyPost:
+        assert self.engine is not None and self.sessions is not None and self.outbox is not None
+        return WeeklyPost(
+            engine=self.engine,
+            sessions=self.sessions,
+            senders=self.senders,
+            registry=self.outbox.registry,
+            settings=self.config.settings.state_of_the_race,
+            clock=self.clock,
+        )
+
+    def _schedule_weekly_post(self, scheduler: Scheduler) -> None:
+        report = self.config.settings.state_of_the_race
+        if not report.enabled:
+            return
+
+        async def fire() -> None:
+            try:
+                outcomes = await self.weekly_post().send()
+            except Exception:
+                log.exception("the weekly state-of-the-race post failed")
+                return
+            for destination, outcome in outcomes.items():
+                log.info("weekly state-of-the-race post to %s: %s", destination, outcome)
+
+        add_cron_job(scheduler, "state-of-the-race", report.cron, report.timezone, fire)
 
     async def send_digest(self, rule: str) -> int:
         assert self.outbox is not None and self.engine is not None

@@ -130,6 +130,18 @@ class BoardEntry(Base):
     rank: Mapped[int | None] = mapped_column(Integer)
 
 
+class ReportSent(Base):
+    """Which weekly post went to which destination: one post per week, whatever the number
+    of processes or restarts."""
+
+    __tablename__ = "reports_sent"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    destination: Mapped[str] = mapped_column(String(60), primary_key=True)
+    message_id: Mapped[str | None] = mapped_column(String(120))
+    sent_at: Mapped[datetime]
+
+
 class BoardBest(Base):
     """Each country's best entry per arena and day: all that the capability gap reads, so a
     two-year chart is a few hundred rows whatever the size of the boards."""

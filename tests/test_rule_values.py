@@ -18,6 +18,7 @@ from bot.rules.match import run_rules
 from bot.rules.model import Rule
 from bot.runtime.app import App
 from tests.fakes import FakeSlack
+from tests.test_cli import racewatch
 from tests.test_commands import app, bolt_for, slack_api, slack_says  # noqa: F401
 
 BAD = """\
@@ -148,3 +149,36 @@ async def test_chat_rules_are_checked_against_organisations_and_sources(
     assert "unknown source 'newz'" in source["text"] and "did you mean news?" in source["text"]
     ok = await slack_says(bolt, slack_api, "watch add ds org=DeepSeek source=news", user="UADMIN")
     assert "Rule added" in json.dumps(ok["blocks"])
+
+
+async def test_a_dry_run_that_matches_nothing_shows_the_closest_misses(
+    app: App,  # noqa: F811
+    slack_api: FakeSlack,  # noqa: F811
+) -> None:
+    bolt = bolt_for(app, slack_api)
+    tested = await slack_says(
+        bolt, slack_api, "watch test country=CN modality=video_gen org=zhipu", "UADMIN"
+    )
+    text = json.dumps(tested["blocks"], ensure_ascii=False)
+    assert "Would fire on 0" in text
+    assert "the conditions that failed most: org (failed on 3 of 3 items)" in text
+    assert "closest: #" in text and "Kling" in text  # CN video: only the organisation differs
+
+
+async def test_rules_test_lists_the_closest_misses_of_a_rule_that_fires_on_nothing(
+    app: App,  # noqa: F811
+) -> None:
+    path = app.config.config_file
+    assert path is not None
+    settings = yaml.safe_load(path.read_text())
+    settings["rules"] = [
+        {"name": "cn-video", "when": {"country": "CN", "modality": "video_gen", "org": "zhipu"}},
+        {"name": "all", "when": {"countries_involved": ["CN", "US"]}},
+    ]
+    path.write_text(yaml.safe_dump(settings))
+    result = racewatch("-c", str(path), "rules", "test", cwd=path.parent)
+    assert result.returncode == 0, result.stderr
+    out = " ".join(result.stdout.split())
+    assert "cn-video: would fire on 0" in out and "all: would fire on 3" in out
+    assert "the conditions that failed most: org (failed on 3 of 3 items)" in out
+    assert "closest: #" in out and "Kling" in out  # CN video, only the organisation differs

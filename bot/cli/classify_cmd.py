@@ -13,7 +13,7 @@ from bot.attribution.classify import Classification, Classifier, Subject
 from bot.attribution.vocab import KINDS, MODALITIES, flag
 from bot.cli import Context, cli, pass_ctx
 from bot.runtime.app import load_org_registry
-from bot.runtime.ingest import families_of
+from bot.runtime.ingest import families_of, model_kind
 from bot.runtime.lines import as_json, classify_line
 from bot.stories.keys import release_key
 
@@ -22,6 +22,9 @@ console = Console(highlight=False)
 
 def _explain(title: str, result: Classification, classifier: Classifier) -> None:
     org = classifier.registry.get(result.primary_org)
+    root = classifier.registry.root(org).id if org else None
+    key = release_key(title, families_of(classifier.registry), root)
+    result = model_kind(result, key)  # as ingest decides it
     console.print(
         f"[bold]{flag(result.primary_country)} country:[/] {result.primary_country or 'none'}"
         f"   involved: {', '.join(result.countries) or 'none'}   confidence {result.confidence:.2f}"
@@ -43,8 +46,6 @@ def _explain(title: str, result: Classification, classifier: Classifier) -> None
             f", uploaded by {result.uploader}"
             + ("" if result.release else " (not a release: not counted in the gap)")
         )
-    root = classifier.registry.root(org).id if org else None
-    key = release_key(title, families_of(classifier.registry), root)
     console.print("[bold]release key:[/] ", end="")
     console.print(
         key.describe() if key else "none (no model family and version of its organisation)",

@@ -12,13 +12,16 @@ from sqlalchemy import select
 
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
 from bot.explain import explain, find_item, to_classification
+from bot.rules.facts import Facts
 from bot.rules.match import run_rules
+from bot.rules.misses import closest_misses
 from bot.runtime.app import App, load_org_registry
 from bot.runtime.ingest import facts_for
 from bot.store.db import open_store
 from bot.store.schema import Classification, Item, Source
 
 console = Console(highlight=False)
+MISS_SAMPLE = 5000  # the newest items a rule that matched nothing is measured against
 
 
 @cli.command()
@@ -80,9 +83,12 @@ def rules_test(ctx: Context, days: int, show: int) -> None:
             .where(Item.fetched_at >= since)
             .order_by(Item.published_at.desc())
         )
+        tested: list[tuple[str, Facts]] = []  # kept for the closest misses
         for item, cls_row, source_name in rows:
             total += 1
             facts = facts_for(item, to_classification(cls_row), source_name, registry)
+            if len(tested) < MISS_SAMPLE:
+                tested.append((f"#{item.id} {item.title[:70]}", facts))
             results = run_rules(
                 config.rules,
                 config.mutes,
@@ -100,6 +106,9 @@ def rules_test(ctx: Context, days: int, show: int) -> None:
         console.print(f"[bold]{rule.name}[/]: would fire on {len(hits)}")
         for item_id, title in hits[:show]:
             console.print(f"  {item_id:>7}  {title[:90]}", markup=False)
+        if not hits:
+            for line in closest_misses(rule.when, tested).lines():
+                console.print(f"  {line}", markup=False)
 
 
 @cli.command()

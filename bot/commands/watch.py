@@ -16,8 +16,10 @@ from bot.commands.requests import Caller, WatchAdd, WatchList, WatchRemove, Watc
 from bot.config.validate import problems_from
 from bot.config.yamlsrc import SourceText
 from bot.explain import to_classification
+from bot.rules.facts import Facts
 from bot.rules.known import Known, unknown_values
 from bot.rules.match import run_rules
+from bot.rules.misses import closest_misses
 from bot.rules.model import Rule
 from bot.rules.regexes import RegexBudget
 from bot.runtime.ingest import facts_for
@@ -132,6 +134,8 @@ class WatchCommands:
         since = ctx.clock() - timedelta(days=DRY_RUN_DAYS)
         deadline = ctx.dry_run_seconds
 
+        tested: list[tuple[str, Facts]] = []
+
         def work(session: Session) -> tuple[list[Line], int, int]:
             started = time.monotonic()
             budget = RegexBudget(per_batch=deadline)
@@ -142,6 +146,7 @@ class WatchCommands:
                 if time.monotonic() - started > deadline:
                     break
                 facts = facts_for(item, to_classification(cls), source, ctx.registry)
+                tested.append((f"#{item.id} {item.title[:60]}", facts))
                 done += 1
                 if run_rules([rule], [], facts, item.fetched_at, ANY_AGE, budget)[0].matched:
                     hits.append(
@@ -153,4 +158,7 @@ class WatchCommands:
         title = f"Would fire on {len(hits)} items from the last {DRY_RUN_DAYS} days"
         if done < total:
             title = f"Would fire on {len(hits)} of the first {done} of {total} items (time limit)"
+        if not hits:  # which condition kept it from firing, and what came closest
+            misses = await ctx.work.run_heavy(lambda: closest_misses(rule.when, tested))
+            hits = [Line(line) for line in misses.lines()]
         return Reply(title, hits[:15], ephemeral=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -33,7 +33,7 @@ from bot.store import items_repo, stories_repo
 from bot.store.items_repo import Queued, StoredItem
 from bot.store.schema import Delivery, Item
 from bot.store.sources_repo import DueSource
-from bot.stories.keys import Families, ReleaseKey, release_key
+from bot.stories.keys import FAMILY_AND_VERSION, Families, ReleaseKey, release_key
 
 log = logging.getLogger(__name__)
 
@@ -168,6 +168,21 @@ def item_release_key(
     return release_key(title, families, org)
 
 
+def model_kind(cls: Classification, key: ReleaseKey | None) -> Classification:
+    """ "StepFun open-sources Step-4": what is open-sourced is a model (the item names a
+    family and version of its organisation), so it is a model release, not code or data."""
+    if cls.kind != "open_source" or key is None or key.how != FAMILY_AND_VERSION:
+        return cls
+    return replace(
+        cls,
+        kind="model_release",
+        reasons=(
+            *cls.reasons,
+            f"kind model release: '{key.name}' is a model, so open-sourcing it releases it",
+        ),
+    )
+
+
 class Ingestor:
     def __init__(
         self,
@@ -255,6 +270,7 @@ class Ingestor:
             item_release_key(item.title, item.hub, org, self.registry, self.families)
             for item, org in zip(fresh, orgs, strict=True)
         ]
+        found = [model_kind(cls, key) for cls, key in zip(found, keys, strict=True)]
         stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)
         placed = []
         for item, cls, key, org in zip(fresh, found, keys, orgs, strict=True):

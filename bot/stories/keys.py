@@ -62,6 +62,9 @@ LINES = frozenset(
 # fmt: on
 
 
+FAMILY_AND_VERSION = "family and version in the text"
+
+
 @dataclass(frozen=True)
 class Family:
     """A model family a release key can start with, and the organisation (root) making it."""
@@ -323,7 +326,7 @@ def release_key(
         named = named or (fam.name if fam.org == org else None)
         key = _key_at(fam, glued, toks, i, families)
         if key is not None:
-            return ReleaseKey(fam.org, key[0], key[1], "family and version in the text")
+            return ReleaseKey(fam.org, key[0], key[1], FAMILY_AND_VERSION)
         if not fam.alias and (repo or (i + 1 < len(toks) and _SIZE.match(toks[i + 1].text))):
             if org is None and not repo:
                 continue  # a family alone says too little of an item of no known organisation

@@ -28,7 +28,7 @@ from bot.runtime.app import App
 from bot.sources.feeds import MAX_ENTRIES, parse_feed
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.netguard import is_public
-from bot.store.schema import Item, Source
+from bot.store.schema import Delivery, Item, Source
 from bot.text import normalise_url
 from tests.conftest import LocalServer, fresh_postgres_database, rss
 from tests.hostile_corpus import HOSTILE_LINKS, json_feed, many_entries_rss
@@ -192,18 +192,23 @@ def stored(app: App) -> tuple[list[Item], list[Source]]:
     return items, sources
 
 
-def sources_table(config: Path, cwd: Path) -> str:
+def cli(config: Path, cwd: Path, *args: str) -> str:
+    """``racewatch -c CONFIG ARGS`` in a wide terminal; it must succeed without a traceback."""
     result = subprocess.run(
-        [sys.executable, "-m", "bot", "-c", str(config), "sources"],
+        [sys.executable, "-m", "bot", "-c", str(config), *args],
         cwd=cwd,
-        env={**os.environ, "COLUMNS": "250"},
+        env={**os.environ, "COLUMNS": "400"},
         text=True,
         capture_output=True,
         timeout=120,
         check=False,
     )
-    assert result.returncode == 0, result.stderr
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
     return result.stdout
+
+
+def sources_table(config: Path, cwd: Path) -> str:
+    return cli(config, cwd, "sources")
 
 
 @pytest.fixture
@@ -354,3 +359,29 @@ async def test_dropped_entries_are_logged_and_shown_in_sources(
     assert "big: the feed has 520 entries; only the first 500 were read" in caplog.text
     out = sources_table(tmp_path / "racewatch.yaml", tmp_path)
     assert "note: the feed has 520 entries" in out
+
+
+async def test_poll_once_drains_the_whole_queue_after_a_roll_up(
+    server: LocalServer, app_for: Callable[..., App], tmp_path: Path
+) -> None:
+    server.set("/feed.xml", rss([{"title": "Old", "guid": "old"}]))
+    settings = {
+        "sources": [{"name": "f", "url": server.url("/feed.xml")}],
+        "rules": [{"name": "everything", "when": {"source": ["f"]}}],
+        "destinations": {"out": {"type": "jsonl", "path": str(tmp_path / "a.jsonl")}},
+    }
+    await cycle(app_for(**settings))  # baseline
+    burst = [
+        {"title": f"Distinct headline number {i} about topic {i * 7}", "guid": f"n{i}"}
+        for i in range(145)
+    ]
+    server.set("/feed.xml", rss(burst))
+    await cycle(app_for(**settings))
+    app = app_for(**settings)
+    app.open_store()
+    assert app.sessions is not None
+    with app.sessions() as session:
+        left = session.scalars(select(Delivery.status).where(Delivery.status == "pending")).all()
+    assert left == []  # all 145 went out (as roll-ups), none waits for the next run
+    sent = (tmp_path / "a.jsonl").read_text().splitlines()
+    assert sum(len(json.loads(line).get("alerts") or [1]) for line in sent) == 145

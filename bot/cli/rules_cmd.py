@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import click
 from rich.console import Console
+from rich.text import Text
 from sqlalchemy import select
 
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
@@ -19,6 +20,7 @@ from bot.runtime.app import App, load_org_registry
 from bot.runtime.ingest import facts_for
 from bot.store.db import open_store
 from bot.store.schema import Classification, Item, Source
+from bot.text import terminal_line
 
 console = Console(highlight=False)
 MISS_SAMPLE = 5000  # the newest items a rule that matched nothing is measured against
@@ -44,11 +46,11 @@ def why(ctx: Context, item: str) -> None:
             session, found, registry, config.rules, config.mutes, config.settings.poll.max_item_age
         )
     console.print(f"[bold]item {result.item_id}:[/] ", end="")
-    console.print(result.title, markup=False)
-    for heading, lines in result.sections:
-        console.print(f"[bold]{heading}[/]")
+    console.print(terminal_line(result.title), markup=False)
+    for heading, lines in result.sections:  # stored text from feeds: no markup, no controls
+        console.print(Text(terminal_line(heading), style="bold"))
         for line in lines:
-            console.print(f"  {line}", markup=False)
+            console.print(f"  {terminal_line(line)}", markup=False)
 
 
 @cli.group()

@@ -35,12 +35,53 @@ class SourceText:
         return None
 
 
-def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> Any:
+# A settings file is a few kilobytes; these limits are far above any real one and far
+# below what a hostile one needs ("billion laughs" aliases: 700 bytes used 1.3 GB).
+MAX_FILE_BYTES = 4 * 1024 * 1024
+MAX_NODES = 100_000  # values after alias expansion
+MAX_DEPTH = 100
+
+
+class _Budget:
+    def __init__(self, file: str) -> None:
+        self.file, self.nodes = file, 0
+
+    def spend(self, node: yaml.Node, depth: int) -> None:
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _problem(
+                self.file,
+                node,
+                f"the file expands to more than {MAX_NODES:,} values (through aliases?)",
+                "write the values out, or use fewer '*' aliases",
+            )
+        if depth > MAX_DEPTH:
+            raise _problem(self.file, node, f"nested more than {MAX_DEPTH} levels deep")
+
+
+def _problem(file: str, node: yaml.Node, message: str, hint: str = "") -> ConfigError:
+    return ConfigError([Problem(file, node.start_mark.line + 1, "", message, hint)])
+
+
+def _scalar(node: yaml.Node, file: str) -> Any:
+    try:
+        return _SCALARS.construct_object(node, deep=True)
+    except yaml.YAMLError as exc:
+        raise _problem(file, node, f"not a value racewatch reads: {exc}".split("\n")[0]) from None
+    except (ValueError, OverflowError) as exc:  # 2001-02-30 reads as a date, and fails
+        raise _problem(
+            file, node, f"not a valid value: {exc}", "quote it to keep it as text"
+        ) from None
+
+
+def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget) -> Any:
+    file = budget.file
+    budget.spend(node, len(loc))
     lines.setdefault(loc, node.start_mark.line + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
-            key = str(_SCALARS.construct_object(key_node, deep=True))
+            key = str(_scalar(key_node, file))
             if key in out:
                 raise ConfigError(
                     [
@@ -54,11 +95,11 @@ def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], file: str) -> Any
                     ]
                 )
             lines[(*loc, key)] = key_node.start_mark.line + 1
-            out[key] = _convert(value_node, (*loc, key), lines, file)
+            out[key] = _convert(value_node, (*loc, key), lines, budget)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(child, (*loc, i), lines, file) for i, child in enumerate(node.value)]
-    return _SCALARS.construct_object(node, deep=True)
+        return [_convert(child, (*loc, i), lines, budget) for i, child in enumerate(node.value)]
+    return _scalar(node, file)
 
 
 def parse_yaml(text: str, file: str) -> SourceText:
@@ -86,16 +127,20 @@ def parse_yaml(text: str, file: str) -> SourceText:
         ) from None
     except yaml.YAMLError as exc:
         raise ConfigError([Problem(file, None, "", f"not valid YAML: {exc}")]) from None
+    except RecursionError:
+        raise ConfigError([Problem(file, None, "", "not valid YAML: nested too deeply")]) from None
     src = SourceText(file=file, data=None)
     if node is not None:
-        src.data = _convert(node, (), src.lines, file)
+        src.data = _convert(node, (), src.lines, _Budget(file))
     return src
 
 
 def read_yaml(path: Path) -> SourceText:
-    """Read and parse a YAML file, with a clear error when it is missing or unreadable."""
+    """Read and parse a YAML file, with a clear error when it is missing, unreadable, not
+    text or larger than any settings file (``/dev/zero`` is refused, not read forever)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(
             [
@@ -104,6 +149,28 @@ def read_yaml(path: Path) -> SourceText:
                 )
             ]
         ) from None
-    except (OSError, UnicodeDecodeError) as exc:
+    except OSError as exc:
         raise ConfigError([Problem(str(path), None, "", f"cannot read file: {exc}")]) from None
+    if len(data) > MAX_FILE_BYTES:
+        raise ConfigError(
+            [
+                Problem(
+                    str(path),
+                    None,
+                    "",
+                    f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MiB",
+                    "is this the right file? settings files are a few kilobytes",
+                )
+            ]
+        )
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ConfigError(
+            [Problem(str(path), None, "", f"cannot read file: not UTF-8 text ({exc.reason})")]
+        ) from None
+    if "\x00" in text:
+        raise ConfigError(
+            [Problem(str(path), None, "", "cannot read file: it contains NUL bytes (not text)")]
+        )
     return parse_yaml(text, str(path))

@@ -11,6 +11,7 @@ from rich.text import Text
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.alerts.report import RaceReport
+from bot.text import terminal_line, visible
 
 COLOURS = {"CN": "red", "US": "blue"}
 
@@ -25,22 +26,27 @@ def ago(when: datetime, now: datetime | None = None) -> str:
     return "just now"
 
 
+def _line(text: str) -> Text:
+    return Text(terminal_line(text))
+
+
 def render(card: AlertCard) -> Panel:
-    """A rich panel; every untrusted string goes in as plain ``Text``, never as markup."""
+    """A rich panel; every untrusted string goes in as plain ``Text``, never as markup, and
+    without control characters (a feed must not clear the screen or retitle the window)."""
     colour = COLOURS.get(card.country or "", "white")
-    body = [Text(card.title, style="bold")]
+    body = [Text(terminal_line(card.title), style="bold")]
     if card.summary:
-        body.append(Text(card.summary))
-    body.append(Text(card.facts_line, style=colour))
+        body.append(Text(visible(card.summary)))
+    body.append(Text(terminal_line(card.facts_line), style=colour))
     if card.url:
-        body.append(Text(card.url, style="underline"))
+        body.append(Text(terminal_line(card.url), style="underline"))
     footer = f"{card.source} · {ago(card.published_at)}"
     if card.also_reported:
         footer += " · also reported by " + ", ".join(card.also_reported)
     if card.rule:
         footer += f" · rule {card.rule}"
-    body.append(Text(footer, style="dim"))
-    heading = Text(
+    body.append(Text(terminal_line(footer), style="dim"))
+    heading = _line(
         f" {card.flag} {card.country or 'unattributed'} · {card.kind.replace('_', ' ')} "
     )
     return Panel(
@@ -65,17 +71,17 @@ class ConsoleSender:
     async def send_update(
         self, update: StoryUpdate, key: str = "", uncertain: bool = False
     ) -> str | None:
-        line = Text(f"  ↳ {update.title[:80]}: {update.text}", style="dim")
+        line = Text(terminal_line(f"  ↳ {update.title[:80]}: {update.text}"), style="dim")
         await asyncio.to_thread(self.console.print, line)
         return None
 
     async def send_digest(self, digest: Digest) -> str | None:
         lines = [
-            Text(f"{c.flag} {c.title}" + (f"  {c.url}" if c.url else "")) for c in digest.cards
+            _line(f"{c.flag} {c.title}" + (f"  {c.url}" if c.url else "")) for c in digest.cards
         ]
         panel = Panel(
             Group(*lines),
-            title=Text(f" {digest.title} "),
+            title=_line(f" {digest.title} "),
             title_align="left",
             border_style="magenta",
             expand=False,
@@ -84,7 +90,7 @@ class ConsoleSender:
         return None
 
     async def send_report(self, report: RaceReport) -> str | None:
-        body = [Text(line) for line in report.plain_lines()]
+        body = [_line(line) for line in report.plain_lines()]  # model names are external
         if report.image is not None:
             body.append(Text(f"(chart: {report.image_name}, posted as an image on chat)", "dim"))
         panel = Panel(Group(*body), title=Text(f" {report.title} "), title_align="left")
@@ -93,7 +99,7 @@ class ConsoleSender:
 
     async def notice(self, text: str) -> None:
         await asyncio.to_thread(
-            self.console.print, Text(f"racewatch notice: {text}", style="yellow")
+            self.console.print, Text(terminal_line(f"racewatch notice: {text}"), style="yellow")
         )
 
     async def close(self) -> None:

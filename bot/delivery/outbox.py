@@ -109,6 +109,7 @@ class OutboxWorker:
             claimed = await asyncio.to_thread(self._claim, batch)
             if not claimed:
                 return sent
+            more = len(claimed) == batch  # before roll-ups shrink the list: others may wait
             claimed, rolled = await self._roll_up_bursts(claimed)
             sent += rolled
             for index, pending in enumerate(claimed):
@@ -117,7 +118,7 @@ class OutboxWorker:
                     await asyncio.to_thread(self._write, outbox_repo.release, rest)
                     return sent
                 sent += await self._deliver(pending)
-            if len(claimed) < batch:
+            if not more:
                 return sent
 
     async def _roll_up_bursts(

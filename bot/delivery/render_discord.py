@@ -22,6 +22,17 @@ TITLE, DESCRIPTION, FIELDS, FIELD_NAME, FIELD_VALUE, FOOTER, TOTAL, CONTENT = (
 )
 
 
+_MARKDOWN_URL = str.maketrans({"(": "%28", ")": "%29", "[": "%5B", "]": "%5D"})
+
+
+def markdown_url(url: str | None) -> str | None:
+    """:func:`safe_url` for a URL placed inside markdown link syntax: brackets and
+    parentheses percent-encoded, so a URL such as ``https://a/)[text](https://b`` cannot
+    close the link and open a second, hidden one."""
+    safe = safe_url(url)
+    return safe.translate(_MARKDOWN_URL) if safe else None
+
+
 def _embed_size(embed: dict[str, Any]) -> int:
     size = len(embed.get("title", "")) + len(embed.get("description", ""))
     size += len(embed.get("footer", {}).get("text", ""))
@@ -48,7 +59,11 @@ def alert_embed(card: AlertCard) -> dict[str, Any]:
         }
         for name, value in card.facts[: FIELDS - 2]
     ]
-    links = [f"[{label}]({u})" for label, raw in card.links[1:] if (u := safe_url(raw))]
+    links = [
+        f"[{discord_text(label, 60)}]({u})"
+        for label, raw in card.links[1:]
+        if (u := markdown_url(raw))
+    ]
     if links:
         fields.append({"name": "Links", "value": " · ".join(links)[:FIELD_VALUE], "inline": False})
     if card.also_reported:
@@ -89,7 +104,7 @@ def alert_payload(card: AlertCard) -> dict[str, Any]:
 def update_payload(update: StoryUpdate) -> dict[str, Any]:
     lines = [f"↳ {discord_text(update.text, 300)}"]
     for source, title, url in update.coverage[:5]:
-        link = safe_url(url)
+        link = markdown_url(url)
         text = discord_text(title, 200)
         lines.append(f"• {discord_text(source, 60)}: " + (f"[{text}](<{link}>)" if link else text))
     payload: dict[str, Any] = {
@@ -104,7 +119,7 @@ def update_payload(update: StoryUpdate) -> dict[str, Any]:
 def digest_payload(digest: Digest) -> dict[str, Any]:
     lines = []
     for card in digest.cards:
-        url = safe_url(card.url)
+        url = markdown_url(card.url)
         title = discord_text(card.title, 180)
         lines.append(f"{card.flag} " + (f"[{title}]({url})" if url else title))
     description = ""

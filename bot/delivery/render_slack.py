@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
@@ -14,9 +15,19 @@ HEADER, SECTION, FIELD, FIELDS, CONTEXT, BLOCKS, FALLBACK = 150, 3000, 2000, 10,
 SUMMARY_SHOWN, FACT_SHOWN, BLOCKS_BUDGET = 1500, 400, 11000
 
 
+# Slack's mrkdwn has no escape character: a zero-width space before each markup character
+# keeps feed text such as *bold* or `code` (or a leading > quote) from formatting anything.
+_MARKUP = re.compile(r"([*_~`])|^(>)", re.MULTILINE)
+
+
+def _mrkdwn(text: str, limit: int) -> str:
+    """Feed text for a mrkdwn field: markdown neutralised, then escaped and cut."""
+    return slack_text(_MARKUP.sub(lambda m: "\u200b" + m.group(0), text), limit)
+
+
 def _link(url: str | None, text: str) -> str:
     safe = safe_url(url)
-    return f"<{safe}|{slack_text(text, 200)}>" if safe else slack_text(text, 200)
+    return f"<{safe}|{_mrkdwn(text, 200)}>" if safe else _mrkdwn(text, 200)
 
 
 def user_groups(mentions: tuple[str, ...]) -> str:
@@ -44,23 +55,23 @@ def alert_blocks(card: AlertCard) -> list[dict[str, Any]]:
         blocks.append(
             {
                 "type": "section",
-                "text": {"type": "mrkdwn", "text": slack_text(card.summary, SECTION)},
+                "text": {"type": "mrkdwn", "text": _mrkdwn(card.summary, SECTION)},
             }
         )
     fields = [
-        {"type": "mrkdwn", "text": f"*{slack_text(name, 50)}*\n{slack_text(value, FACT_SHOWN)}"}
+        {"type": "mrkdwn", "text": f"*{_mrkdwn(name, 50)}*\n{_mrkdwn(value, FACT_SHOWN)}"}
         for name, value in card.facts[:FIELDS]
     ]
     if fields:
         blocks.append({"type": "section", "fields": fields})
     context = [
-        f"{slack_text(card.source, 80)} · <!date^{int(card.published_at.timestamp())}"
+        f"{_mrkdwn(card.source, 80)} · <!date^{int(card.published_at.timestamp())}"
         f"^{{date_short_pretty}} {{time}}|{card.published_at:%Y-%m-%d %H:%M} UTC>"
     ]
     if card.rule:
-        context.append(f"rule {slack_text(card.rule, 80)}")
+        context.append(f"rule {_mrkdwn(card.rule, 80)}")
     if card.also_reported:
-        context.append("also reported by " + slack_text(", ".join(card.also_reported), 300))
+        context.append("also reported by " + _mrkdwn(", ".join(card.also_reported), 300))
     blocks.append(
         {"type": "context", "elements": [{"type": "mrkdwn", "text": t} for t in context][:CONTEXT]}
     )
@@ -101,7 +112,7 @@ def alert_blocks(card: AlertCard) -> list[dict[str, Any]]:
 
 def fallback_text(card: AlertCard) -> str:
     org = f" — {card.org}" if card.org else ""
-    return slack_text(f"{card.flag} {card.title}{org} ({card.kind.replace('_', ' ')})", FALLBACK)
+    return _mrkdwn(f"{card.flag} {card.title}{org} ({card.kind.replace('_', ' ')})", FALLBACK)
 
 
 def alert_message(card: AlertCard) -> dict[str, Any]:
@@ -115,8 +126,8 @@ def alert_message(card: AlertCard) -> dict[str, Any]:
 
 
 def update_message(update: StoryUpdate) -> dict[str, Any]:
-    lines = [slack_text(update.text, 300)]
-    lines += [f"• {slack_text(s, 60)}: {_link(u, t)}" for s, t, u in update.coverage[:5]]
+    lines = [_mrkdwn(update.text, 300)]
+    lines += [f"• {_mrkdwn(s, 60)}: {_link(u, t)}" for s, t, u in update.coverage[:5]]
     message: dict[str, Any] = {
         "text": "\n".join(lines)[:SECTION],
         "unfurl_links": False,
@@ -155,7 +166,7 @@ def digest_message(digest: Digest) -> dict[str, Any]:
             }
         )
     return {
-        "text": slack_text(digest.title, FALLBACK),
+        "text": _mrkdwn(digest.title, FALLBACK),
         "blocks": blocks,
         "unfurl_links": False,
         "link_names": False,

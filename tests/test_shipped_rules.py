@@ -13,10 +13,11 @@ import pytest
 from bot.attribution.classify import Classifier, Subject
 from bot.attribution.registry import load_registry
 from bot.config.loader import load_rule_file
-from bot.config.shipped import shipped_file
 from bot.items import NewItem
+from bot.rules.facts import facts_for
 from bot.rules.match import run_rules
-from bot.runtime.ingest import facts_for, families_of, item_release_key, model_kind
+from bot.runtime.ingest import families_of, item_release_key, model_kind
+from bot.shipped import shipped_file
 
 REGISTRY = load_registry()
 CLASSIFIER = Classifier(REGISTRY)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from bot.config.shipped import shipped_file
-from bot.config.validate import validate
-from bot.config.yamlsrc import read_yaml
 from bot.errors import ConfigError, Problem
+from bot.located_yaml.validate import validate
+from bot.located_yaml.yamlsrc import read_yaml
+from bot.shipped import shipped_file
 
 ORG_TYPES = (
     "lab",

@@ -20,9 +20,9 @@ from iso3166 import countries_by_alpha2, countries_by_alpha3, countries_by_name
 
 from bot.attribution.matcher import SHORT_CASE_SENSITIVE
 from bot.attribution.registry import OrgSpec
-from bot.config.validate import validate
-from bot.config.yamlsrc import Loc, SourceText, read_yaml
 from bot.errors import ConfigError, Problem
+from bot.located_yaml.validate import validate
+from bot.located_yaml.yamlsrc import Loc, SourceText, read_yaml
 
 # Accounts that re-upload, quantise or convert other labs' models for everyone; none of them
 # is the organisation whose models they carry, so none may be an organisation's namespace.

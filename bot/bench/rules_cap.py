@@ -18,10 +18,9 @@ from bot.attribution.classify import Classifier, Subject
 from bot.attribution.registry import load_registry
 from bot.bench.data import headline
 from bot.items import NewItem
-from bot.rules.facts import Facts
+from bot.rules.facts import Facts, facts_for
 from bot.rules.match import run_rules
 from bot.rules.model import Rule
-from bot.runtime.ingest import facts_for
 
 Row = tuple[str, str, str, str]
 SEED = 14

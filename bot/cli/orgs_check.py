@@ -10,8 +10,8 @@ import click
 from bot.attribution.registry_check import check_files
 from bot.cli import Context, print_problems
 from bot.config.loader import load_config
-from bot.config.shipped import shipped_file
 from bot.errors import ConfigError
+from bot.shipped import shipped_file
 
 
 def check_org_files(ctx: Context, files: list[Path]) -> None:

@@ -12,12 +12,11 @@ from rich.text import Text
 from sqlalchemy import select
 
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
-from bot.explain import explain, find_item, to_classification
-from bot.rules.facts import Facts
+from bot.commands.explain import explain, find_item, to_classification
+from bot.rules.facts import Facts, facts_for
 from bot.rules.match import run_rules
 from bot.rules.misses import closest_misses
 from bot.runtime.app import App, load_org_registry
-from bot.runtime.ingest import facts_for
 from bot.store.db import open_store
 from bot.store.schema import Classification, Item, Source
 from bot.text import terminal_line

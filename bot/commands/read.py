@@ -12,11 +12,11 @@ from bot.commands import capability, chart
 from bot.commands.cadence import cadence_lines
 from bot.commands.capability_chart import capability_chart
 from bot.commands.context import CommandContext
+from bot.commands.explain import explain, find_item
 from bot.commands.orgs import OrgLookup
 from bot.commands.reply import Line, Reply, UserError
 from bot.commands.requests import WINDOWS, Gap, GapCapability, Latest, OrgInfo, Search, Why
 from bot.commands.text import usage
-from bot.explain import explain, find_item
 from bot.store import queries, stats
 from bot.store.cadence import cadence
 

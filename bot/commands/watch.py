@@ -11,18 +11,17 @@ from sqlalchemy.orm import Session
 
 from bot.attribution.vocab import flag
 from bot.commands.context import CommandContext
+from bot.commands.explain import to_classification
 from bot.commands.reply import Line, Reply, UserError
 from bot.commands.requests import Caller, WatchAdd, WatchList, WatchRemove, WatchTest
-from bot.config.validate import problems_from
-from bot.config.yamlsrc import SourceText
-from bot.explain import to_classification
-from bot.rules.facts import Facts
+from bot.located_yaml.validate import problems_from
+from bot.located_yaml.yamlsrc import SourceText
+from bot.rules.facts import Facts, facts_for
 from bot.rules.known import Known, unknown_values
 from bot.rules.match import run_rules
 from bot.rules.misses import closest_misses
 from bot.rules.model import Rule
 from bot.rules.regexes import RegexBudget
-from bot.runtime.ingest import facts_for
 from bot.store import queries, rules_repo
 
 DRY_RUN_DAYS = 7

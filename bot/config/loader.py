@@ -16,12 +16,12 @@ from pydantic import BaseModel
 
 from bot.attribution.registry import Registry, load_registry
 from bot.config.settings import Settings, SourceSpec
-from bot.config.shipped import shipped_file
-from bot.config.validate import validate
-from bot.config.yamlsrc import SourceText, read_yaml
 from bot.errors import ConfigError, Problem
+from bot.located_yaml.validate import validate
+from bot.located_yaml.yamlsrc import SourceText, read_yaml
 from bot.rules.known import Known, unknown_values
 from bot.rules.model import Mute, Rule
+from bot.shipped import shipped_file
 
 ENV_PREFIX = "RACEWATCH_"
 # Variables that are secrets or process plumbing, never settings.

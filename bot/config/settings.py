@@ -13,8 +13,8 @@ from pydantic import (
     model_validator,
 )
 
-from bot.config.units import Duration, Size
 from bot.rules.model import Mute, Rule
+from bot.units import Duration, Size
 
 SourceType = Literal["feed", "huggingface", "modelscope", "github", "leaderboard", "trending"]
 
@@ -173,7 +173,7 @@ class ReportSettings(Strict):
     @field_validator("cron")
     @classmethod
     def _cron(cls, v: str, info: ValidationInfo) -> str:
-        from bot.runtime.scheduler import check_cron
+        from bot.rules.timing import check_cron
 
         check_cron(v, info.data.get("timezone") or "UTC")
         return v

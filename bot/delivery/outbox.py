@@ -22,7 +22,7 @@ from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
 from bot.delivery.base import DeliveryError, Sender
 from bot.items import HubFacts
-from bot.runtime.metrics import Metrics
+from bot.metrics import Metrics
 from bot.store import outbox_repo
 from bot.store.outbox_repo import PendingDelivery
 

@@ -15,10 +15,10 @@ from pydantic import (
 )
 
 from bot.attribution.vocab import DERIVATIVES, KINDS, MODALITIES, OPEN_WEIGHTS
-from bot.config.units import Duration
 from bot.rules import values as known_values
 from bot.rules.regexes import check_pattern
 from bot.rules.timing import parse_quiet_hours, zone
+from bot.units import Duration
 
 
 def _as_list(value: Any) -> Any:
@@ -178,7 +178,7 @@ class Rule(BaseModel):
     @field_validator("digest")
     @classmethod
     def _cron(cls, v: str | None, info: ValidationInfo) -> str | None:
-        from bot.runtime.scheduler import check_cron
+        from bot.rules.timing import check_cron
 
         if v is not None:
             check_cron(v, info.data.get("timezone") or "UTC")

@@ -43,3 +43,16 @@ def quiet_until(now: datetime, quiet_hours: str | None, tz: str) -> datetime | N
     if end_local <= local:
         end_local += timedelta(days=1)
     return end_local.astimezone(now.tzinfo)
+
+
+def check_cron(expression: str, timezone: str) -> None:
+    """Raise ValueError with a readable message when a crontab expression is invalid."""
+    from apscheduler.triggers.cron import CronTrigger  # the scheduler's own parser, lazily
+
+    try:
+        CronTrigger.from_crontab(expression, timezone=timezone)
+    except (ValueError, TypeError) as exc:
+        raise ValueError(
+            f"'{expression}' is not a valid cron schedule ({exc}); "
+            "write it like '0 9 * * 1-5' (minute hour day month weekday)"
+        ) from None

@@ -34,7 +34,6 @@ from bot.chat.slack_http import SlackRequestGuard, Verdict, require_signing_secr
 from bot.commands.context import CommandContext
 from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
-from bot.config.shipped import shipped_file
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
 from bot.delivery.discord_sender import DiscordBotSender, DiscordWebhookSender
@@ -47,21 +46,22 @@ from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.delivery.webhook_sender import WebhookSender
 from bot.errors import ConfigError
 from bot.items import NewItem
+from bot.metrics import Metrics
 from bot.rules.model import Mute, Rule
 from bot.rules.timing import DEFAULT_DIGEST
 from bot.runtime.election import Election
 from bot.runtime.ingest import Ingestor
-from bot.runtime.metrics import Metrics
 from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.prepare import start_worker
 from bot.runtime.scheduler import Scheduler, add_cron_job, add_interval_job, build_scheduler
 from bot.runtime.weekly import WeeklyPost
 from bot.serving import bound_port
+from bot.shipped import shipped_file
 from bot.sources import webhook
 from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
-from bot.store import outbox_repo, processes_repo, rules_repo, sources_repo
+from bot.store import outbox_repo, processes_repo, queue_stats, rules_repo, sources_repo
 from bot.store.db import open_store
 
 log = logging.getLogger(__name__)
@@ -547,7 +547,7 @@ class App:
                 roles=roles,
                 now=now,
             )
-            self.metrics.refresh(session, now)
+            self.metrics.refresh(*queue_stats.pending(session), now)
 
         try:
             await asyncio.to_thread(self._in_session, beat)

@@ -15,15 +15,13 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from bot.attribution.classify import Classification, Classifier
 from bot.attribution.registry import Registry
-from bot.attribution.vocab import licence_id
-from bot.items import HubFacts, NewItem
-from bot.rules.facts import Facts
+from bot.items import NewItem
+from bot.rules.facts import facts_for
 from bot.rules.match import RuleResult, run_rules
 from bot.rules.model import Mute, Rule
 from bot.rules.regexes import RegexBudget
@@ -31,7 +29,7 @@ from bot.rules.timing import quiet_until
 from bot.runtime.prepare import SourceFacts, subject_for
 from bot.store import items_repo, stories_repo
 from bot.store.items_repo import Queued, StoredItem
-from bot.store.schema import Delivery, Item
+from bot.store.schema import Delivery
 from bot.store.sources_repo import DueSource
 from bot.stories.keys import FAMILY_AND_VERSION, Families, ReleaseKey, release_key
 
@@ -44,36 +42,6 @@ class IngestReport:
     matched: int
     queued: int
     alerted: tuple[int, ...] = ()  # items with a matching rule: worth an LLM summary
-
-
-def facts_for(
-    item: Item | StoredItem | NewItem, cls: Classification, source_name: str, registry: Registry
-) -> Facts:
-    keys: set[str] = set()
-    for org_id in cls.orgs:
-        keys |= registry.rule_keys.get(org_id, frozenset())
-    hub: dict[str, Any] = (
-        item.hub.as_dict() if isinstance(item.hub, HubFacts) else dict(item.hub or {})
-    )
-    return Facts(
-        title=item.title,
-        summary=item.summary,
-        source=source_name,
-        language=item.language,
-        country=cls.primary_country,
-        countries=frozenset(cls.countries),
-        org_keys=frozenset(keys),
-        kind=cls.kind,
-        modalities=frozenset(cls.modalities),
-        open_weights=cls.open_weights,
-        licence=licence_id(cls.licence) or ("other" if cls.licence else None),
-        params=cls.params,
-        downloads=hub.get("downloads"),
-        likes=hub.get("likes"),
-        published_at=item.published_at,
-        derivative=cls.derivative,
-        release=cls.release,
-    )
 
 
 def disposition(rule: Rule, sent_last_hour: int, sent_last_day: int, now: datetime) -> Queued:

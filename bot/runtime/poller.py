@@ -27,8 +27,8 @@ from bot.config.settings import GapSettings, HubSettings, PollSettings
 from bot.errors import FetchError
 from bot.gap import capability
 from bot.items import NewItem, storable_item
+from bot.metrics import Metrics
 from bot.runtime.ingest import Ingestor, IngestReport
-from bot.runtime.metrics import Metrics
 from bot.runtime.prepare import PreparedFeed, SourceFacts, prepare_feed
 from bot.runtime.timing import backoff, next_poll
 from bot.sources import huggingface, leaderboard, modelscope, trending

@@ -11,17 +11,6 @@ from apscheduler.triggers.cron import CronTrigger
 Scheduler = AsyncIOScheduler
 
 
-def check_cron(expression: str, timezone: str) -> None:
-    """Raise ValueError with a readable message when a crontab expression is invalid."""
-    try:
-        CronTrigger.from_crontab(expression, timezone=timezone)
-    except (ValueError, TypeError) as exc:
-        raise ValueError(
-            f"'{expression}' is not a valid cron schedule ({exc}); "
-            "write it like '0 9 * * 1-5' (minute hour day month weekday)"
-        ) from None
-
-
 def add_interval_job(
     scheduler: AsyncIOScheduler, job_id: str, seconds: float, func: Callable[[], Awaitable[None]]
 ) -> None:

@@ -7,8 +7,8 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from bot.config.yamlsrc import Loc, SourceText
 from bot.errors import Problem
+from bot.located_yaml.yamlsrc import Loc, SourceText
 
 M = TypeVar("M", bound=BaseModel)
 

@@ -6,10 +6,6 @@ from datetime import datetime
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from bot.store.schema import Delivery
 
 
 class Metrics:
@@ -39,24 +35,11 @@ class Metrics:
         self.up = Gauge("racewatch_up", "1 while this process runs", registry=r)
         self.up.set(1)
 
-    def refresh(self, session: Session, now: datetime) -> None:
-        depths = dict(
-            session.execute(
-                select(Delivery.destination, func.count())
-                .where(Delivery.status == "pending")
-                .group_by(Delivery.destination)
-            ).all()
-        )
+    def refresh(self, depths: dict[str, int], oldest: datetime | None, now: datetime) -> None:
+        """Set the gauges read from the shared database (``store.queue_stats``)."""
         self.outbox_depth.clear()
         for destination, count in depths.items():
             self.outbox_depth.labels(destination).set(count)
-        oldest = session.scalar(
-            select(func.min(Delivery.created_at)).where(Delivery.status == "pending")
-        )
-        if oldest is not None and oldest.tzinfo is None:
-            from datetime import UTC
-
-            oldest = oldest.replace(tzinfo=UTC)
         self.delivery_lag.set((now - oldest).total_seconds() if oldest else 0)
 
     def render(self) -> tuple[bytes, str]:

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
 from bot.attribution.vocab import KINDS, flag
+from bot.rules.facts import facts_for
 from bot.rules.match import run_rules
 from bot.rules.model import Mute, Rule
-from bot.runtime.ingest import facts_for
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Source, Story
 from bot.stories.canonical import canonical_url

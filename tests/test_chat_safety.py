@@ -56,7 +56,7 @@ async def app(
     await instance.poll_once(force=True)
     entries = [
         {
-            "title": f"Qwen {'a' * 28} {i}",  # no "!": the regex backtracks
+            "title": f"Alibaba releases Qwen {'a' * 28} model {i}",  # no "!": it backtracks
             "guid": f"g{i}",
             "link": f"https://example.com/{i}",
             "summary": "a" * 40,

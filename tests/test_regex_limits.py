@@ -121,7 +121,11 @@ async def test_rules_are_judged_outside_the_database_lock(
             "/feed.xml",
             rss(
                 [
-                    {"title": f"Qwen {'a' * 30} {i}", "guid": f"g{i}", "summary": "a" * 40}
+                    {
+                        "title": f"Alibaba releases Qwen {'a' * 30} model {i}",
+                        "guid": f"g{i}",
+                        "summary": "a" * 40,
+                    }
                     for i in range(150)
                 ]
             ),

@@ -12,7 +12,7 @@ import pytest
 
 from bot.chat.discord_app import RaceBot
 from bot.commands.reply import UserError
-from bot.commands.requests import Caller, Latest, Search, WatchAdd
+from bot.commands.requests import Caller, Latest, Search, SourceAdd, WatchAdd
 from bot.runtime.app import App
 from tests.fakes import FakeDiscord, FakeSlack
 from tests.test_chat_safety import discord_api
@@ -143,3 +143,17 @@ async def test_discord_typed_options_reach_the_handlers_typed(
         assert choices[0].value == "zhipu"
     finally:
         await bot.close()
+
+
+async def test_chat_sources_are_capped_per_workspace(app: App) -> None:
+    commands = app.commands()
+    commands.ctx.max_chat_sources = 1
+    slack = Caller("slack:U1", is_admin=True, workspace="slack:T1")
+    added = await commands.run(SourceAdd(source="one", url=f"{PUBLIC}/one.xml"), slack)
+    assert added.title == "Source added"
+    with pytest.raises(UserError) as caught:
+        await commands.run(SourceAdd(source="two", url=f"{PUBLIC}/two.xml"), slack)
+    assert "This workspace has added 1 sources from chat, the most allowed" in str(caught.value)
+    guild = Caller("discord:9", is_admin=True, workspace="discord:7")
+    other = await commands.run(SourceAdd(source="two", url=f"{PUBLIC}/two.xml"), guild)
+    assert other.title == "Source added"

@@ -75,7 +75,7 @@ class Commands:
             WatchTest: lambda r, c: self.watch.test(r),
             SourcesList: lambda r, c: self.sources.list(r),
             SourceStatus: lambda r, c: self.sources.status(r),
-            SourceAdd: lambda r, c: self.sources.add(r),
+            SourceAdd: self.sources.add,
             SourceRemove: lambda r, c: self.sources.remove(r),
             SourceResume: lambda r, c: self.sources.resume(r),
             DigestShow: lambda r, c: self.digest.show(r),

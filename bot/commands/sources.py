@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from bot.commands.context import CommandContext
 from bot.commands.reply import Line, Reply, UserError
-from bot.commands.requests import SourceAdd, SourceRemove, SourceResume, SourcesList, SourceStatus
+from bot.commands.requests import (
+    Caller,
+    SourceAdd,
+    SourceRemove,
+    SourceResume,
+    SourcesList,
+    SourceStatus,
+)
 from bot.config.settings import SourceSpec
 from bot.sources.netguard import is_public
 from bot.store import sources_repo
@@ -73,7 +80,7 @@ class SourceCommands:
             ) from None
         return Reply("Source removed", [Line(request.source)], ephemeral=True)
 
-    async def add(self, request: SourceAdd) -> Reply:
+    async def add(self, request: SourceAdd, caller: Caller) -> Reply:
         ctx, name = self.ctx, request.source
         problem = url_problem(request.url)
         if problem is not None:
@@ -90,19 +97,14 @@ class SourceCommands:
         now = ctx.clock()
 
         def add(session: Session) -> None:
-            if sources_repo.count_chat_sources(session) >= ctx.max_chat_sources:
+            if sources_repo.count_chat_sources(session, caller.workspace) >= ctx.max_chat_sources:
                 raise UserError(
-                    f"There are {ctx.max_chat_sources} sources added from chat, the most "
-                    "allowed (platforms.max_chat_sources); remove one first."
+                    f"This workspace has added {ctx.max_chat_sources} sources from chat, the "
+                    "most allowed (platforms.max_chat_sources); remove one first."
                 )
-            sources_repo.add_chat_source(
-                session,
-                name,
-                url,
-                spec.model_dump(mode="json", exclude_none=True),
-                CHAT_INTERVAL,
-                now,
-            )
+            stored = spec.model_dump(mode="json", exclude_none=True)
+            stored["chat_workspace"] = caller.workspace  # whose cap it counts against
+            sources_repo.add_chat_source(session, name, url, stored, CHAT_INTERVAL, now)
 
         try:
             await ctx.db(add)

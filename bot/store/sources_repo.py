@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy import bindparam, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -372,12 +372,9 @@ def remove_chat_source(session: Session, name: str) -> None:
     row.status = "removed"
 
 
-def count_chat_sources(session: Session) -> int:
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Source)
-            .where(Source.origin == "chat", Source.status != "removed")
-        )
-        or 0
+def count_chat_sources(session: Session, workspace: str) -> int:
+    """Sources added from one workspace or guild's chat and not removed."""
+    specs = session.scalars(
+        select(Source.spec).where(Source.origin == "chat", Source.status != "removed")
     )
+    return sum(1 for spec in specs if (spec or {}).get("chat_workspace") == workspace)

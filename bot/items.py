@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.text import normalise_url, storable, visible
@@ -52,7 +52,6 @@ class NewItem:
     language: str | None = None
     tags: tuple[str, ...] = ()
     hub: HubFacts | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def _clean_hub(hub: HubFacts) -> HubFacts:
@@ -79,5 +78,4 @@ def storable_item(item: NewItem) -> NewItem:
         language=visible(item.language) if item.language else item.language,
         tags=tuple(t for t in (visible(x) for x in item.tags) if t),
         hub=_clean_hub(item.hub) if item.hub else None,
-        extra={visible(k): visible(v) for k, v in item.extra.items()},
     )

@@ -28,7 +28,6 @@ class Subject:
     url: str | None = None
     source_url: str | None = None
     source_type: str = "feed"
-    source_country: str | None = None
     hub: HubFacts | None = None
     github_repo: str | None = None
 

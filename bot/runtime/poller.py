@@ -82,10 +82,10 @@ class Poller:
         self.boards = boards or BoardResolver(
             ingestor.registry, ingestor.classifier.matcher, overrides=[]
         )
-        # SQLite takes one writer at a time; queueing this process's ingest transactions on a
-        # lock is far cheaper than SQLite's busy handler, which sleeps and retries
         # each feed's guids at its last poll: the parsers need not classify those again
         self._seen: dict[int, frozenset[str]] = {}
+        # SQLite takes one writer at a time; queueing this process's ingest transactions on a
+        # lock is far cheaper than SQLite's busy handler, which sleeps and retries
         bind = sessions.kw.get("bind")
         sqlite = bind is not None and bind.dialect.name == "sqlite"
         self._writer: contextlib.AbstractContextManager[object] = (

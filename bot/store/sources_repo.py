@@ -15,8 +15,6 @@ from sqlalchemy.orm import Session
 from bot.config.settings import SourceSpec
 from bot.store.schema import Source
 
-HF_URL = "{endpoint}/api/models?author={org}"
-
 
 @dataclass(frozen=True)
 class DueSource:
@@ -160,15 +158,6 @@ def _detached(r: Source) -> DueSource:
         r.failure_count,
         r.baseline_done,
         r.interval_s,
-    )
-
-
-def next_due_at(session: Session) -> datetime | None:
-    return session.scalar(
-        select(Source.next_poll_at)
-        .where(Source.status == "active")
-        .order_by(Source.next_poll_at)
-        .limit(1)
     )
 
 

@@ -34,5 +34,6 @@ def test_the_wheel_contains_the_package_the_catalogue_and_the_migrations(tmp_pat
     assert "bot/store/migrations/env.py" in names
     assert any(n.startswith("bot/store/migrations/versions/0001") for n in names)
     assert "bot/demo/snapshot.yaml" in names
+    assert {"bot/attribution/words.yaml", "bot/attribution/places.yaml"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "racewatch = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()

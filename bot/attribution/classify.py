@@ -62,6 +62,10 @@ class _Tally:
     reasons: list[str] = field(default_factory=list)
     strongest: float = 0.0
     subject: str | None = None  # the organisation a headline starts with
+    in_title: set[str] = field(default_factory=set)
+    wordlike: set[str] = field(default_factory=set)  # found only by a name that is a word
+    targets: set[str] = field(default_factory=set)  # countries named as what a rule targets
+    actors: set[str] = field(default_factory=set)  # countries named as making a rule
 
     def add(self, org_id: str, weight: float, reason: str | None) -> None:
         self.scores[org_id] += weight
@@ -72,6 +76,73 @@ class _Tally:
 
 
 _VERSION_AFTER = re.compile(r"[- ]?(?:[vVkKmM]?\d|[A-Z]\d)")
+
+
+# "rival to X", "answer to X", "challenges X", "joins the X race", "X-like", "X killer"
+_FOIL_BEFORE = re.compile(
+    r"(?i:\b(rivals?(ling)?( to)?|answer to|challeng(er|ers|es|ing)( to)?|alternative to|takes? on|"
+    r"vs\.?|versus|than|like|à la|joins? the|beat(s|ing)?|overtak(es|ing)|surpass(es|ing)?|"
+    r"compet(es|ing|itor) (with|to)|outperform(s|ing)?)\s+(\w+'s\s+)?(?=\S)"
+    r"|(对标|比肩|超越|挑战|媲美|叫板|追赶|匹敌))"
+)
+_FOIL_AFTER = re.compile(
+    r"(?i:(-like|-style|-level| killer| rivals?\b| clone| competitor| race\b| moment\b|"
+    r"式|级|杀手|平替))"
+)
+
+
+_FOIL_WORDS = (
+    *[
+        "rival",
+        "answer",
+        "challeng",
+        "alternative",
+        "take",
+        "vs",
+        "versus",
+        "than",
+        "like",
+        "à la",
+        "join",
+        "beat",
+        "overtak",
+    ],
+    *["surpass", "compet", "outperform", "-style", "-level", "killer", "clone", "race", "moment"],
+    *["对标", "比肩", "超越", "挑战", "媲美", "叫板", "追赶", "匹敌", "式", "级", "杀手", "平替"],
+)
+
+
+def foils(title: str) -> tuple[set[int], set[int]]:
+    """Where a foil may start (after "rival to") and end (before "-like") in a headline:
+    a name there is named as a comparison, not as who did something. One pass each."""
+    low = title.lower()
+    if not any(word in low for word in _FOIL_WORDS):  # most headlines: no regex at all
+        return set(), set()
+    return (
+        {m.end() for m in _FOIL_BEFORE.finditer(title)},
+        {m.start() for m in _FOIL_AFTER.finditer(title)},
+    )
+
+
+# "sales to China", "curbs on Chinese chips", "对华出口": the country a rule targets
+_TARGET_BEFORE = re.compile(
+    r"(?i:\b(to|in|into|from|against|on|for|towards?|over|at|of|with|targeting|targets)\s+(the\s+)?$)"
+    r"|(对|向|针对|对于|に対し|に|への|에 대한|에)\s*$"
+)
+_ACTS_AFTER = re.compile(
+    r"(?i:^(\s*'s|’s)?\s+(government\s+|commerce\s+|new\s+|ai\s+|chip\s+)*"
+    r"(export|sanction|ban|rule|regulat|curb|tariff|restrict|law|bill|order|agenc|ministr|"
+    r"department|lawmaker|officials?|authorit|administration|probe|investigat|action plan|"
+    r"blacklist))"
+    r"|^(政府|当局|监管|商务部|出台|发布|宣布|禁止|限制|制裁|加征|对华)"
+)
+_OWNS = re.compile(r"^(?:'s|’s|-based|\s+based|の|的)?\s*$")
+
+
+def _owns_next(text: str, m: Mention, following: list[Mention]) -> bool:
+    """ "China's Moonshot AI", "Hangzhou-based DeepSeek": a country or place right before
+    an organisation says where the organisation is from."""
+    return bool(following) and _OWNS.match(text[m.end : following[0].start]) is not None
 
 
 def _host(url: str) -> str:
@@ -123,13 +194,32 @@ class Classifier:
     ) -> list[Mention]:
         seen: set[str] = set()
         mentions = self.matcher.find(text, context=context)
+        subject_open = in_title
+        # a foil matters when another organisation can be the subject instead
+        starts, ends = foils(text) if in_title and len(mentions) > 1 else (set(), set())
         for i, m in enumerate(mentions):
             org = self.registry.orgs[m.org_id]
             if m.org_id in seen:
                 tally.add(m.org_id, W_REPEAT * (weight / W_TITLE), None)
                 continue
             seen.add(m.org_id)
-            if in_title and i == 0:
+            if in_title:
+                tally.in_title.add(m.org_id)
+            if m.ambiguous:
+                tally.wordlike.add(m.org_id)
+            if m.start in starts or m.end in ends:  # "a rival to ChatGPT", "Sora-like"
+                tally.add(m.org_id, W_REPEAT, f"{where} names '{m.term}' as a comparison")
+                continue
+            if org.weak and _TARGET_BEFORE.search(text[max(0, m.start - 14) : m.start]):
+                tally.targets.add(m.org_id)
+            elif org.weak and _ACTS_AFTER.match(text[m.end : m.end + 30]):
+                tally.actors.add(m.org_id)  # "US export controls", "China's regulators"
+            if subject_open and org.weak and _owns_next(text, m, mentions[i + 1 : i + 2]):
+                # "China's Moonshot AI", "Hangzhou-based DeepSeek": the org is the subject
+                tally.add(m.org_id, W_REPEAT, f"{where} names '{m.term}' ({org.country})")
+                continue
+            if subject_open:
+                subject_open = False
                 tally.subject = m.org_id
                 tally.add(
                     m.org_id,
@@ -173,7 +263,35 @@ class Classifier:
         kinds = classify_kind(
             subject.title, subject.summary, subject.hub, subject.source_type, versioned
         )
-        return self._decide(subject, tally, notes, kinds, verdict)
+        return self._decide(subject, tally, notes, kinds, verdict, context)
+
+    def _confidence(
+        self,
+        strong: dict[str, float],
+        best: str,
+        tally: _Tally,
+        weak_only: bool,
+        root_of: dict[str, str],
+    ) -> float:
+        """How sure the country is: strong, unshared evidence is sure; a name that is also a
+        word, a close rival from another country, or only weak evidence is not."""
+        orgs = self.registry.orgs
+        top = strong[best]
+        country = orgs[best].country
+        rival = max((s for r, s in strong.items() if orgs[r].country != country), default=0.0)
+        confidence = 0.4 + 0.3 * min(1.0, top / 8) + 0.2 * (top / (top + rival))
+        if tally.strongest >= W_DOMAIN:
+            confidence += 0.1
+        if rival >= 0.6 * top:
+            confidence -= 0.15
+        by_word = [o for o in tally.scores if root_of[o] == best]
+        if by_word and all(o in tally.wordlike for o in by_word):
+            confidence -= 0.2  # "Mistral", "Phi": right only if the AI context was
+        if by_word and all(orgs[o].type == "people" for o in by_word):
+            confidence -= 0.2  # named only by its founder or chief executive
+        if weak_only or orgs[best].weak:
+            confidence -= 0.25
+        return max(0.05, min(0.99, confidence))
 
     def _decide(
         self,
@@ -182,6 +300,7 @@ class Classifier:
         notes: list[str],
         kinds: KindResult,
         verdict: HubVerdict | None,
+        context: Context,
     ) -> Classification:
         orgs = self.registry.orgs
         root_of = {o: self._root_ids[o] for o in tally.scores}
@@ -202,29 +321,45 @@ class Classifier:
         if verdict is not None:  # a hub upload is about the model it carries, known or not
             about = self.registry.root(verdict.primary).id if verdict.primary else None
             strong = {r: s for r, s in strong.items() if r == about}
-        if not strong and kinds.kind == "policy":
-            strong = dict(families)
+        elif kinds.kind == "policy":
+            # a rule belongs to the government that makes it, even when the headline starts
+            # with the country it targets; a country named only in the summary never acts
+            acting = {
+                r: s
+                for r, s in families.items()
+                if orgs[r].type == "government"
+                and (
+                    not orgs[r].weak
+                    or any(root_of[o] == r and o not in tally.targets for o in tally.in_title)
+                )
+            }
+            declared = {
+                r: v for r, v in acting.items() if any(root_of[o] == r for o in tally.actors)
+            }
+            strong = declared or acting or strong
+        weak_only = not strong
+        if weak_only and verdict is None:  # "a Hangzhou-based start-up": a country, weakly
+            strong = {r: s for r, s in families.items() if orgs[r].type == "origin"}
         primary_org = primary_country = None
         countries: list[str] = []
-        confidence = 0.3
         if strong:
             best_root = max(strong, key=lambda r: strong[r])
             members = [o for o in tally.scores if root_of[o] == best_root]
             primary_org = max(members, key=lambda o: (tally.scores[o], orgs[o].parent is not None))
+            if orgs[primary_org].type == "people":  # a founder names the organisation
+                primary_org = orgs[primary_org].parent or primary_org
             primary_country = orgs[best_root].country
             for root_id, score in sorted(families.items(), key=lambda kv: -kv[1]):
                 country = orgs[root_id].country
                 if (score >= 2 or root_id == best_root) and country not in countries:
                     countries.append(country)
-            top = strong[best_root]
-            runner_up = max((s for r, s in strong.items() if r != best_root), default=0.0)
-            confidence = min(
-                0.99,
-                0.45
-                + 0.05 * top
-                + (0.2 if tally.strongest >= W_DOMAIN else 0.0)
-                - (0.15 if runner_up >= top * 0.8 else 0.0),
-            )
+            confidence = self._confidence(strong, best_root, tally, weak_only, root_of)
+        elif verdict is not None:
+            confidence = 0.5  # an unknown uploader: nobody to name, and that is sure
+        elif not tally.scores and not context.about_ai:
+            confidence = 0.6  # nothing about AI, and no name: probably nobody's release
+        else:
+            confidence = 0.2 if context.about_ai else 0.5  # about AI, yet no one named
         ranked = tuple(
             o
             for o in sorted(tally.scores, key=lambda o: -tally.scores[o])

@@ -103,6 +103,23 @@ class KeywordIndex(Generic[L]):
             self._automaton.make_automaton()
         self._empty = not by_literal
 
+    def any(self, text: str) -> bool:
+        """Whether any pattern matches ``text`` (stops at the first that does)."""
+        if not text:
+            return False
+        if any(pattern.search(text) for _label, pattern in self._always):
+            return True
+        if self._empty:
+            return False
+        tried: set[int] = set()
+        for _end, indices in self._automaton.iter(ascii_lower(text)):
+            for i in indices:
+                if i not in tried:
+                    tried.add(i)
+                    if self._indexed[i][1].search(text):
+                        return True
+        return False
+
     def find(self, text: str) -> dict[L, set[str]]:
         found: dict[L, set[str]] = {}
         if not text:

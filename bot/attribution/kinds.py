@@ -70,6 +70,14 @@ _RELEASE_VERB = _rx(
     r"발표",
     r"선보",
 )
+_CHIP = _rx(
+    r"\b(chips?|GPUs?|processors?|accelerators?|NPUs?|superchips?|SoCs?|servers?)\b",
+    "芯片",
+    "处理器",
+    "チップ",
+    "칩",
+)
+_MODEL_WORD = _rx(r"\b(models?|LLMs?|weights)\b", "模型", "モデル", "모델")
 _KIND_ORDER = [
     "policy",
     "model_release",
@@ -155,6 +163,8 @@ def _score_kinds(
 ) -> tuple[str, list[str]]:
     scores: dict[str, float] = {}
     evidence: dict[str, list[set[str]]] = {}
+    if versioned and _CHIP.search(title) and not _MODEL_WORD.search(title):
+        versioned = None  # "Ascend 950 chips": a versioned chip is a product, not a model
     if versioned:  # "Claude Opus 4.1", "Qwen3-Coder", "Genie 3": a model with a version
         scores["model_release"] = 4.0 + (4.0 if _RELEASE_VERB.search(title) else 0.0)
         evidence["model_release"] = [{versioned}]

@@ -12,23 +12,72 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from bot.attribution.keywords import ascii_lower
+from bot.attribution.keywords import KeywordIndex, ascii_lower
 from bot.attribution.registry import Registry
 
 _CJK = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Real AI context: words that mean the text is about AI. A lone "assistant", "app", "agent"
 # or "chips" is not (travel agents, potato chips), nor is a name that is also a word.
-AI_CONTEXT = re.compile(
-    r"(?i:\bA\.?I\.?(?![A-Za-z])|artificial intelligence|intelligence artificielle|"
-    r"k(ü|ue)nstliche[nr]? Intelligenz|inteligencia artificial|\bmodel(s|l|le|o)?\b|\bmodèles?\b|"
-    r"\bLLMs?\b|language models?|chat ?bots?|\bGPUs?\b|\bTPUs?\b|\bNPUs?\b|machine learning|"
-    r"deep learning|\bgenerative\b|open[- ]weights?|neural net|\bbenchmarks?\b|\bparameters\b|"
-    r"multimodal|text-to-|\binference\b|hugging ?face|\btransformers?\b|\bAGI\b|\bGenAI\b|"
-    r"\bAPIs?\b|humanoid|self-driving|robotaxi|data cent(er|re)s?|semiconductor|AI chips?|"
-    r"\bagentic\b|\bfine-?tun|\bGPT|\bopen[- ]source (model|LLM|AI))"
-    r"|\bKI\b|\bIA\b|人工智能|大模型|模型|智能体|芯片|算力|机器学习|深度学习|神经网络|"
-    r"人工知能|生成AI|言語モデル|인공지능|언어모델|모델|(?<![A-Za-z])AI(?![A-Za-z])"
-)
+_AI_WORDS = [
+    r"\bA\.?I\.?(?![A-Za-z])",
+    r"artificial intelligence",
+    r"intelligence artificielle",
+    r"k(ü|ue)nstliche[nr]? Intelligenz",
+    r"inteligencia artificial",
+    r"\bmodel(s|l|le|o)?\b",
+    r"\bmodèles?\b",
+    r"\bLLMs?\b",
+    r"language models?",
+    r"chat ?bots?",
+    r"\b(GPU|TPU|NPU)s?\b",
+    r"machine learning",
+    r"deep learning",
+    r"\bgenerative\b",
+    r"open[- ]weights?",
+    r"neural net",
+    r"\bbenchmarks?\b",
+    r"\bparameters\b",
+    r"multimodal",
+    r"text-to-",
+    r"\binference\b",
+    r"hugging ?face",
+    r"\btransformers?\b",
+    r"\bAGI\b",
+    r"\bGenAI\b",
+    r"\bAPIs?\b",
+    r"humanoid",
+    r"self-driving",
+    r"robotaxi",
+    r"data cent(er|re)s?",
+    r"semiconductor",
+    r"\bagentic\b",
+    r"\bfine-?tun",
+    r"\bGPT",
+    r"\bopen[- ]source (model|LLM|AI)",
+    *[
+        "人工智能",
+        "大模型",
+        "模型",
+        "智能体",
+        "芯片",
+        "算力",
+        "机器学习",
+        "深度学习",
+        "神经网络",
+        "人工知能",
+        "言語モデル",
+        "인공지능",
+        "언어모델",
+        "모델",
+    ],
+]
+# Real AI context: words that mean the text is about AI. A lone "assistant", "app", "agent"
+# or "chips" is not (travel agents, potato chips), nor is a name that is also a word. Found
+# through the keyword index, so only the few patterns whose words appear are run.
+AI_CONTEXT = KeywordIndex([(True, p) for p in _AI_WORDS])
+# Case matters for these: "KI", "IA" and "AI" are words in other languages ("ai" in Japanese
+# romaji, "Kai").
+_AI_CASED = re.compile(r"\bKI\b|\bIA\b|(?<![A-Za-z])AI(?![A-Za-z])")
 # Government actors count only when the text is about technology at all.
 TECH_CONTEXT = re.compile(
     r"(?i:\bchips?\b|chipmak|semiconductor|export (control|curb|ban|rule)|\btech|cyber|internet|"
@@ -85,7 +134,7 @@ class Context:
     @property
     def about_ai(self) -> bool:
         if self._ai is None:
-            self._ai = AI_CONTEXT.search(self.text) is not None
+            self._ai = _AI_CASED.search(self.text) is not None or AI_CONTEXT.any(self.text)
         return self._ai
 
     @property

@@ -23,6 +23,8 @@ ORG_TYPES = (
     "university",
     "government",
     "platform",
+    "origin",  # "a Hangzhou-based start-up": an unnamed organisation's country
+    "people",  # founders and chief executives, weak names of their organisation
 )
 
 
@@ -172,7 +174,7 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
     """The shipped registry, extended (or overridden by id) by the user's files."""
     problems: list[Problem] = []
     orgs: dict[str, Org] = {}
-    for path in [shipped_file("orgs.yaml"), *extra_files]:
+    for n, path in enumerate([shipped_file("orgs.yaml"), *extra_files]):
         try:
             src = read_yaml(path)
         except ConfigError as exc:
@@ -182,6 +184,10 @@ def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
         problems += found
         for spec in model.organisations if model else []:
             orgs[spec.id] = _to_org(spec)
+        if n == 0:  # countries, origins and people, before the user's files may override them
+            from bot.attribution.places import place_orgs
+
+            orgs.update((o.id, o) for o in place_orgs(orgs))
     for org in orgs.values():
         if org.parent and org.parent not in orgs:
             problems.append(

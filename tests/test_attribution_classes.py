@@ -1,0 +1,102 @@
+"""The classes of error issue 13 found on real text, one behaviour each: everyday words that
+are AI names, policy that belongs to the acting government, foils, "China's <Org>", weak
+origin evidence, kinds, and confidence that means something."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.attribution.classify import Classifier, Subject
+from bot.attribution.registry import load_registry
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier(load_registry())
+
+
+def classify(classifier: Classifier, title: str, summary: str = "", url: str | None = None):  # type: ignore[no-untyped-def]
+    return classifier.classify(Subject(title=title, summary=summary, url=url))
+
+
+@pytest.mark.parametrize(
+    ("title", "summary"),
+    [
+        ("The Mistral wind in Provence", "A strong cold wind blows down the Rhône valley."),
+        ("Phi Beta Kappa inducts 40 students", "The honour society welcomed its new members."),
+        ("Jamba Juice opens in Manila", "The smoothie chain's first store in the Philippines."),
+        ("Sora drops a new single", "The singer's album is out on Friday, with an app exclusive."),
+        ("Biden relaunches the Cancer Moonshot", "The White House programme funds research."),
+    ],
+)
+def test_everyday_words_that_are_ai_names_need_real_ai_context(
+    classifier: Classifier, title: str, summary: str
+) -> None:
+    result = classify(classifier, title, summary)
+    assert result.primary_country is None, result.reasons
+
+
+def test_the_same_names_count_when_the_text_is_about_ai(classifier: Classifier) -> None:
+    assert classify(classifier, "Mistral releases a new open-weights model").primary_country == "FR"
+    assert classify(classifier, "Sora video model comes to Android").primary_country == "US"
+
+
+@pytest.mark.parametrize(
+    ("title", "country"),
+    [
+        ("China's chip firms hit by new US export controls on AI chips", "US"),
+        ("Huawei added to Entity List by Commerce Department over AI chips", "US"),
+        ("EU AI Office publishes draft code of practice for general-purpose AI models", "EU"),
+        ("中国网信办发布生成式人工智能服务管理暂行办法", "CN"),
+        ("Nvidia preps return to China as Trump administration lifts AI chip ban", "US"),
+    ],
+)
+def test_policy_goes_to_the_acting_government(
+    classifier: Classifier, title: str, country: str
+) -> None:
+    result = classify(classifier, title)
+    assert (result.kind, result.primary_country) == ("policy", country), result.reasons
+
+
+def test_a_foil_is_not_the_subject(classifier: Classifier) -> None:
+    result = classify(classifier, "OpenAI rival Moonshot AI launches Kimi K2 model")
+    assert (result.primary_country, result.primary_org) == ("CN", "moonshot"), result.reasons
+    result = classify(classifier, "A ChatGPT killer? Baidu unveils Ernie 5 model")
+    assert result.primary_org == "baidu", result.reasons
+
+
+def test_a_country_before_an_organisation_means_the_organisation(classifier: Classifier) -> None:
+    result = classify(classifier, "China's Zhipu AI releases GLM-4.6 model")
+    assert (result.primary_country, result.primary_org) == ("CN", "zhipu"), result.reasons
+
+
+def test_weak_origin_evidence_gives_a_country_at_lower_confidence(classifier: Classifier) -> None:
+    weak = classify(classifier, "A Hangzhou-based start-up releases a new open-source AI model")
+    assert weak.primary_country == "CN", weak.reasons
+    strong = classify(classifier, "DeepSeek releases a new open-source AI model")
+    assert weak.confidence < strong.confidence
+    founder = classify(classifier, "Liang Wenfeng says the next AI model is coming")
+    assert founder.primary_org == "deepseek" and founder.confidence < strong.confidence
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Huawei unveils Ascend 950 AI chips", "product_launch"),
+        ("US tightens export controls on Nvidia AI chips to China", "policy"),
+        ("Kappa approach to happen soon in AI research paper", "research"),
+        ("Mistral AI raises €600 million in new funding round", "business"),
+        ("Mistral AI réalise une levée de fonds de 600 millions d'euros", "business"),
+    ],
+)
+def test_kinds(classifier: Classifier, title: str, kind: str) -> None:
+    assert classify(classifier, title).kind == kind
+
+
+def test_wrong_or_unsure_answers_are_less_confident_than_sure_ones(classifier: Classifier) -> None:
+    sure = classify(
+        classifier, "DeepSeek releases DeepSeek-V3.2 model", url="https://deepseek.com/x"
+    )
+    nobody = classify(classifier, "A new AI model tops the benchmark charts")
+    rivals = classify(classifier, "Alibaba and Google both ship new AI models this week")
+    assert sure.confidence > rivals.confidence > nobody.confidence

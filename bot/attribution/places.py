@@ -122,3 +122,15 @@ def place_orgs(known: dict[str, Org], path: Path = _FILE) -> list[Org]:
             )
         )
     return out
+
+
+def place_ids(known: set[str], path: Path = _FILE) -> set[str]:
+    """The ids of the entries ``places.yaml`` gives a registry holding ``known`` ids."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    out: set[str] = set()
+    for cc, spec in (doc.get("countries") or {}).items():
+        for part, suffix in (("state", "state"), ("actors", "gov")):
+            if spec.get(part):
+                out.add(f"{cc.lower()}-{suffix}")
+        out.add(f"{cc.lower()}-origin")  # every country has its demonym's phrases
+    return out | {f"{o}-people" for o in doc.get("people") or {} if o in known}

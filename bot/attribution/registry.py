@@ -137,6 +137,8 @@ class Registry:
             return sorted(self.orgs.values(), key=lambda o: (o.country, o.name.lower()))
         hits = []
         for org in self.orgs.values():
+            if org.type in ("people", "origin") and q != org.id:
+                continue  # a founder's or a city's names, found by the organisation's query
             names = [
                 org.id,
                 org.name,

@@ -19,6 +19,7 @@ from pathlib import Path
 from iso3166 import countries_by_alpha2, countries_by_alpha3, countries_by_name
 
 from bot.attribution.matcher import SHORT_CASE_SENSITIVE
+from bot.attribution.places import place_ids
 from bot.attribution.registry import OrgSpec
 from bot.errors import ConfigError, Problem
 from bot.located_yaml.validate import validate
@@ -283,4 +284,7 @@ def check_files(paths: Sequence[Path], base: Sequence[Path] = ()) -> tuple[int, 
     everything = [*(e for e in base_entries if e.spec.id not in winners), *winners.values()]
     mine = {e.src.file for e in user_entries}
     problems += [p for p in (*_duplicates(everything), *_parents(everything)) if p.file in mine]
-    return len({e.spec.id for e in everything}), problems
+    ids = {e.spec.id for e in everything}
+    # countries, origins and people from places.yaml are loaded with the registry too
+    ids |= place_ids(ids)
+    return len(ids), problems

@@ -8,6 +8,7 @@ import os
 import re
 from datetime import UTC, datetime
 
+from rich.console import Console
 from rich.logging import RichHandler
 
 _SECRET_ENV = (
@@ -66,8 +67,12 @@ def setup_logging(level: str = "info", fmt: str = "text", verbose: int = 0) -> N
         handler = logging.StreamHandler()
         handler.setFormatter(JsonFormatter())
     else:
-        handler = RichHandler(
-            show_path=False, markup=False, rich_tracebacks=False, log_time_format="%H:%M:%S"
+        handler = RichHandler(  # logs go to stderr; stdout is for results
+            console=Console(stderr=True),
+            show_path=False,
+            markup=False,
+            rich_tracebacks=False,
+            log_time_format="%H:%M:%S",
         )
     handler.addFilter(RedactSecrets())
     root = logging.getLogger()

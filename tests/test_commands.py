@@ -26,8 +26,10 @@ from bot.config.loader import load_config
 from bot.delivery.discord_sender import use_api
 from bot.delivery.slack_sender import web_client
 from bot.runtime.app import App
-from tests.conftest import LocalServer, rss
+from tests.conftest import LocalServer, rss, slack_api
 from tests.fakes import FakeDiscord, FakeSlack
+
+__all__ = ["slack_api"]  # the conftest fixture, re-exported: other modules import it from here
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 ITEMS = [

@@ -10,7 +10,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def test_the_wheel_contains_the_package_the_catalogue_and_the_migrations(tmp_path: Path) -> None:
+def test_the_wheel_contains_the_package_the_catalogue_the_migrations_and_licence(
+    tmp_path: Path,
+) -> None:
     subprocess.run(
         [
             sys.executable,
@@ -37,3 +39,8 @@ def test_the_wheel_contains_the_package_the_catalogue_and_the_migrations(tmp_pat
     assert {"bot/attribution/words.yaml", "bot/attribution/places.yaml"} <= names
     entry_points = next(n for n in names if n.endswith("entry_points.txt"))
     assert "racewatch = bot.cli:main" in zipfile.ZipFile(wheel).read(entry_points).decode()
+    licence = next(n for n in names if n.endswith(".dist-info/licenses/LICENSE"))
+    text = zipfile.ZipFile(wheel).read(licence).decode()
+    assert "Apache License" in text and "Version 2.0, January 2004" in text
+    metadata = zipfile.ZipFile(wheel).read(next(n for n in names if n.endswith("METADATA")))
+    assert "License-Expression: Apache-2.0" in metadata.decode()

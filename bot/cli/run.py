@@ -100,10 +100,23 @@ def poll(ctx: Context, once: bool, force: bool) -> None:
             outcomes = asyncio.run(go(progress))
     else:
         outcomes = asyncio.run(go(None))
+    click.echo(poll_summary(outcomes))
+    if outcomes and not any(o.ok for o in outcomes):
+        sys.exit(1)
+
+
+def poll_summary(outcomes: list[PollOutcome]) -> str:
+    """One line for ``poll --once``; it says so when every source polled failed."""
+    if not outcomes:
+        return "polled 0 sources: none is due now (racewatch poll --once --all polls every source)"
     ok = sum(1 for o in outcomes if o.ok)
     new = sum(o.new_items for o in outcomes)
     queued = sum(o.queued for o in outcomes)
-    err_console.print(
+    if ok == 0:
+        errors = {o.error for o in outcomes}
+        why = f": {errors.pop()}" if len(errors) == 1 else " (see the log above)"
+        return f"polled {len(outcomes)} sources: all {len(outcomes)} failed{why}"
+    return (
         f"polled {len(outcomes)} sources: {ok} ok, {len(outcomes) - ok} failed; "
         f"{new} new items, {queued} alerts"
     )

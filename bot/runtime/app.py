@@ -314,11 +314,15 @@ class App:
         on_claimed: Callable[[int], None] | None = None,
         on_done: Callable[[PollOutcome], None] | None = None,
     ) -> list[PollOutcome]:
-        """One full cycle: every due source (or every source with ``force``), then the outbox."""
+        """One full cycle: every due source, including sources never polled (or every source
+        with ``force``), then the outbox."""
         assert self.poller is not None and self.outbox is not None
         outcomes: list[PollOutcome] = []
         while True:
-            claimed = await asyncio.to_thread(self.poller.claim, 500, force=force and not outcomes)
+            first = not outcomes
+            claimed = await asyncio.to_thread(
+                self.poller.claim, 500, force=force and first, new=first
+            )
             if not claimed:
                 break
             if on_claimed is not None:

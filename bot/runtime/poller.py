@@ -12,6 +12,7 @@ import hashlib
 import logging
 import os
 import random
+import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -50,6 +51,31 @@ class PollOutcome:
     error: str | None = None
     not_modified: bool = False
     alerted: tuple[int, ...] = ()
+    note: str | None = None  # the warning for the log, written once the batch is done
+
+
+_CONNECT = re.compile(r"cannot connect to \S+?: (?P<why>.*)")
+_RESOLVE = ("name resolution", "name or service not known", "nodename nor servname", "no address")
+
+
+def network_failure(error: str | None) -> str | None:
+    """What a connection error says once its host is taken out ("failed to resolve (Name or
+    service not known)"), or None when the error is not about reaching the network."""
+    match = _CONNECT.fullmatch(error or "")
+    if match is None:
+        return None
+    why = re.sub(r"\s*\(.*?\)", "", match["why"]).strip()  # "('10.0.0.1', 443)" varies per host
+    verb = "resolve" if any(r in why.lower() for r in _RESOLVE) else "connect"
+    return f"failed to {verb} ({why})"
+
+
+def shared_network_failure(outcomes: list[PollOutcome]) -> str | None:
+    """The one network error every outcome of a batch failed with, if they all did (2 or more):
+    then the network is down, not the sources."""
+    if len(outcomes) < 2 or any(o.ok for o in outcomes):
+        return None
+    reasons = {network_failure(o.error) for o in outcomes}
+    return reasons.pop() if len(reasons) == 1 else None
 
 
 Notify = Callable[[str], None]
@@ -91,6 +117,7 @@ class Poller:
         self._writer: contextlib.AbstractContextManager[object] = (
             threading.Lock() if sqlite else contextlib.nullcontext()
         )
+        self._offline = False  # "no network" was said; say nothing more until a poll works
 
     def country_of(self, organisation: str | None) -> str | None:
         """The country of an organisation named in free text (a leaderboard's column)."""
@@ -141,11 +168,14 @@ class Poller:
 
         return await asyncio.to_thread(ingest)
 
-    def claim(self, limit: int, *, force: bool = False) -> list[DueSource]:
+    def claim(self, limit: int, *, force: bool = False, new: bool = False) -> list[DueSource]:
+        """Claim due sources; ``force`` makes every source due, ``new`` every never-polled one."""
         with self.sessions.begin() as session:
             now = self.clock()
             if force:
                 sources_repo.make_all_due(session, now)
+            elif new:
+                sources_repo.make_new_due(session, now)
             return sources_repo.claim_due(session, now, limit, self.owner, self.poll.lease)
 
     async def poll_many(
@@ -163,10 +193,32 @@ class Poller:
             return outcome
 
         try:
-            return list(await asyncio.gather(*(one(s) for s in sources)))
+            outcomes = list(await asyncio.gather(*(one(s) for s in sources)))
         finally:
             if unchanged:  # one transaction for every source that had nothing new
                 await asyncio.to_thread(self._record_unchanged, unchanged)
+        self._log_failures(outcomes)
+        return outcomes
+
+    def _log_failures(self, outcomes: list[PollOutcome]) -> None:
+        """One line per failed source, or one line in all when the network itself is down."""
+        down = shared_network_failure(outcomes)
+        if down is not None:
+            if not self._offline:
+                log.warning(
+                    "no network: %d of %d sources %s; retrying with backoff",
+                    len(outcomes),
+                    len(outcomes),
+                    down,
+                )
+            self._offline = True
+            return
+        if self._offline and any(o.ok for o in outcomes):
+            log.info("the network is back: polls succeed again")
+            self._offline = False
+        for outcome in outcomes:
+            if outcome.note:
+                log.warning("%s", outcome.note)
 
     def _record_unchanged(self, rows: list[dict[str, object]]) -> None:
         with self.sessions.begin() as session:
@@ -433,15 +485,12 @@ class Poller:
             )
             log.warning("%s", text)
             self.notify(text)
-        else:
-            wait = (when - now).total_seconds()
-            log.warning(
-                "%s: %s (failure %d, next try in %s)", source.name, exc, failures, _human(wait)
-            )
+        wait = (when - now).total_seconds()
+        note = f"{source.name}: {exc} (failure {failures}, next try in {_human(wait)})"
         if self.metrics:
             self.metrics.polls.labels("failed").inc()
             self.metrics.fetch_errors.labels(source.name).inc()
-        return PollOutcome(source.name, False, error=str(exc))
+        return PollOutcome(source.name, False, error=str(exc), note=None if pause else note)
 
 
 HubParser = Callable[[Poller, DueSource, bytes, datetime], list[NewItem]]

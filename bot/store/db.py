@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,12 @@ from bot.errors import StoreError
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SUPPORTED_URLS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+
+
+def _shown(url: str) -> str:
+    """The URL without its password (the part between ':' and '@' after the scheme)."""
+    return re.sub(r"(://[^:/@]*:)[^@/]*@", r"\1***@", url)
 
 
 def normalise_url(url: str) -> str:
@@ -48,9 +55,13 @@ def make_engine(url: str) -> Engine:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError(
-            f"database URL '{url}' is not valid; expected sqlite:///PATH or "
-            "postgresql://USER@HOST/DB"
+            f"database URL '{_shown(url)}' is not valid; expected {SUPPORTED_URLS}"
         ) from None
+    if parsed.get_backend_name() not in ("sqlite", "postgresql"):
+        raise StoreError(
+            f"database URL '{parsed.render_as_string(hide_password=True)}' is not supported: "
+            f"racewatch stores its data in SQLite or PostgreSQL, {SUPPORTED_URLS}"
+        )
     if parsed.get_backend_name() == "sqlite":
         db_path = parsed.database
         if db_path and db_path != ":memory:":

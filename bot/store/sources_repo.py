@@ -134,6 +134,17 @@ def make_all_due(session: Session, now: datetime) -> None:
     session.execute(update(Source).where(Source.status == "active").values(next_poll_at=now))
 
 
+def make_new_due(session: Session, now: datetime) -> None:
+    """Sources never polled are due now (new ones are otherwise spread over a few seconds)."""
+    session.execute(
+        update(Source)
+        .where(
+            Source.status == "active", Source.last_polled_at.is_(None), Source.next_poll_at > now
+        )
+        .values(next_poll_at=now)
+    )
+
+
 def find_hub_source(session: Session, namespace: str) -> DueSource | None:
     """The active Hugging Face source watching ``namespace`` (case-insensitive), if any."""
     for row in session.scalars(

@@ -39,6 +39,11 @@ class StoreError(RacewatchError):
     """The database cannot be opened or is not one this version can use."""
 
 
+class SetupError(RacewatchError):
+    """racewatch cannot start as configured (a port already taken, say); the text names the
+    setting to change."""
+
+
 class FetchError(RacewatchError):
     """A source could not be fetched or parsed.
 

@@ -4,7 +4,7 @@ local fakes: native payloads within limits, no stray pings, retries, refusals, u
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -32,22 +32,6 @@ INJECTIONS = [
     "[click](javascript:alert(1))",
     "**bold** `x`",
 ]
-
-
-@pytest.fixture
-async def discord_api() -> AsyncIterator[FakeDiscord]:
-    fake = FakeDiscord()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 @pytest.fixture(autouse=True)
@@ -376,4 +360,4 @@ async def test_doctor_says_what_to_fix(
     assert result.returncode == 1
     assert "✔ discord (discord)" in result.stdout
     assert "✘ lost (discord)" in result.stdout and "unknown channel" in result.stdout
-    assert "✘ slack (slack)" in result.stdout and "commands" in result.stdout
+    assert "✘ slack (slack)" in result.stdout and "channels:history" in result.stdout

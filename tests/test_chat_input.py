@@ -16,9 +16,9 @@ from bot.commands.requests import Caller, Latest, Search, SourceAdd, WatchAdd
 from bot.runtime.app import App
 from tests.fakes import FakeDiscord, FakeSlack
 from tests.test_chat_safety import discord_api
-from tests.test_commands import app, bolt_for, interaction_payload, slack_api, slack_says
+from tests.test_commands import app, bolt_for, interaction_payload, slack_says
 
-__all__ = ["app", "discord_api", "slack_api"]  # fixtures shared with test_commands
+__all__ = ["app", "discord_api"]  # fixtures shared with test_commands (slack_api: conftest)
 PUBLIC = "http://93.184.215.14"  # a public address that needs no DNS
 
 

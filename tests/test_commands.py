@@ -53,14 +53,6 @@ ITEMS = [
 
 
 @pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
-
-
-@pytest.fixture
 async def app(
     server: LocalServer, tmp_path: Path, write_config: Callable[[dict[str, Any]], Path]
 ) -> AsyncIterator[App]:

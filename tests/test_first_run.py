@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
+import socket
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -124,3 +127,69 @@ def test_bench_exits_1_when_a_figure_misses_its_target(monkeypatch: pytest.Monke
     assert "cycle: cycle wall time 41.0 s (target <= 30 s)" in result.stdout
     monkeypatch.setitem(scenarios.SCENARIOS, "cycle", fast)
     assert invoke("bench", "cycle").exit_code == 0
+
+
+async def _run_until(path: Path, cwd: Path, text: str, **env_vars: str) -> tuple[int | None, str]:
+    """Start ``racewatch run``; stop it (SIGINT) once ``text`` is logged or it has exited."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "DISCORD_", "HF_"))}
+    env.update(env_vars)
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "-c",
+        str(path),
+        "run",
+        cwd=cwd,
+        env={**env, "COLUMNS": "200"},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    assert proc.stdout is not None
+    seen: list[str] = []
+    async with asyncio.timeout(60):
+        while not any(text in line for line in seen):
+            line = (await proc.stdout.readline()).decode()
+            if not line:
+                break
+            seen.append(line)
+        if proc.returncode is None and not any("racewatch:" in line for line in seen):
+            proc.send_signal(signal.SIGINT)
+        seen += [(await proc.stdout.read()).decode()]
+        return await proc.wait(), "".join(seen)
+
+
+async def test_a_taken_metrics_port_is_named_with_its_setting(
+    write_config: Callable[[dict[str, Any]], Path], tmp_path: Path
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        path = write_config({"server": {"enabled": True, "port": port}})
+        code, text = await _run_until(path, tmp_path, "racewatch:")
+    assert code == 2, text
+    assert f"cannot listen on 127.0.0.1:{port}" in text and "server.port" in text
+    assert "Traceback" not in text and "HF_WEBHOOK_SECRET" not in text
+
+
+async def test_hf_webhook_secret_is_mentioned_only_when_the_receiver_is_on(
+    write_config: Callable[[dict[str, Any]], Path], tmp_path: Path
+) -> None:
+    path = write_config({"server": {"enabled": True, "port": 0}})
+    code, text = await _run_until(path, tmp_path, "listening on")
+    assert code == 0 and "listening on http://127.0.0.1:" in text
+    assert "HF_WEBHOOK_SECRET" not in text
+    path = write_config({"server": {"enabled": True, "port": 0, "webhook": True}})
+    code, text = await _run_until(path, tmp_path, "listening on")
+    assert code == 0 and "HF_WEBHOOK_SECRET is not set" in text
+
+
+async def test_run_warns_at_start_up_when_slash_commands_would_be_off(
+    write_config: Callable[[dict[str, Any]], Path], tmp_path: Path
+) -> None:
+    path = write_config({"destinations": {"hook": {"type": "webhook", "url_env": "TEAM_HOOK"}}})
+    code, text = await _run_until(path, tmp_path, "racewatch is running", SLACK_BOT_TOKEN="xoxb-1")
+    assert code == 0, text
+    assert "SLACK_APP_TOKEN is not set, so /race is off in Slack" in text
+    assert "destination hook: TEAM_HOOK is not set" in text

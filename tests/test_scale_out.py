@@ -14,7 +14,7 @@ import json
 import os
 import signal
 import sys
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -60,14 +60,6 @@ def logs(folder: Path) -> str:
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     yield from fresh_postgres_database()
-
-
-@pytest.fixture
-async def slack_api() -> AsyncIterator[FakeSlack]:
-    fake = FakeSlack()
-    await fake.start()
-    yield fake
-    await fake.stop()
 
 
 def delivered(slack: FakeSlack) -> collections.Counter[str]:

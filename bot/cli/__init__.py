@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from bot import __version__
-from bot.errors import ConfigError, Problem, StoreError
+from bot.errors import ConfigError, Problem, SetupError, StoreError
 from bot.logs import setup_logging
 
 if TYPE_CHECKING:
@@ -66,16 +66,17 @@ pass_ctx = click.make_pass_decorator(Context)
 
 
 def fail_on_store_error(fn: F) -> F:
-    """Store errors (unwritable folder, newer database) end the command with a clear line."""
+    """Store errors (unwritable folder, newer database) end the command with a clear line and
+    exit code 3; set-up errors (a port already taken) with exit code 2."""
     import functools
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return fn(*args, **kwargs)
-        except StoreError as exc:
+        except (StoreError, SetupError) as exc:
             err_console.print(f"[bold red]racewatch:[/] {escape(str(exc))}", highlight=False)
-            sys.exit(3)
+            sys.exit(3 if isinstance(exc, StoreError) else 2)
 
     return wrapper  # type: ignore[return-value]
 

@@ -7,9 +7,20 @@ import os
 import sys
 from urllib.parse import urlencode
 
+import aiohttp
 import click
+from slack_sdk.errors import SlackApiError
 
 from bot.cli import Context, cli, pass_ctx
+from bot.config.settings import PlatformSettings
+from bot.delivery.preflight import (
+    chat_problems,
+    destination_problems,
+    slack_chat_scopes,
+    slack_scope_problems,
+)
+from bot.delivery.slack_sender import granted_scopes, slack_error
+from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.runtime.app import build_senders
 
 # View Channel, Send Messages, Embed Links, Attach Files, Read Message History
@@ -64,27 +75,57 @@ def discord_invite(ctx: Context, client_id: str | None) -> None:
 def doctor(ctx: Context) -> None:
     """Check every configured destination (tokens, channels, permissions) and say what to fix."""
     config = ctx.config()
+    settings = config.settings
     senders = build_senders(config)
 
     async def check_all() -> list[tuple[str, list[str]]]:
         results = []
-        for name, sender in senders.items():
-            check = getattr(sender, "check", None)
-            problems = await check() if check is not None else []
-            results.append((name, problems))
-            await sender.close()
+        try:
+            for name, sender in senders.items():
+                # a missing or malformed variable first: asking the platform would only
+                # answer "unauthorised"
+                problems = destination_problems(settings.destinations[name], os.environ)
+                check = getattr(sender, "check", None)
+                if not problems and check is not None:
+                    problems = await check()
+                results.append((f"{name} ({settings.destinations[name].type})", problems))
+            results += await chat_checks(settings.platforms)
+        finally:
+            for sender in senders.values():
+                await sender.close()
         return results
 
-    results = asyncio.run(check_all())
     failed = 0
-    for name, problems in results:
-        kind = config.settings.destinations[name].type
+    for label, problems in asyncio.run(check_all()):
         if problems:
             failed += 1
-            click.echo(f"✘ {name} ({kind})")
+            click.echo(f"✘ {label}")
             for problem in problems:
                 click.echo(f"    {problem}")
         else:
-            click.echo(f"✔ {name} ({kind})")
+            click.echo(f"✔ {label}")
     if failed:
         sys.exit(1)
+
+
+async def chat_checks(platforms: PlatformSettings) -> list[tuple[str, list[str]]]:
+    """The ``/race`` line for Slack, when a Slack token is set: tokens, mode, and the scopes
+    Slack reports on ``auth.test`` against what ``/race`` uses."""
+    env = os.environ
+    if not platforms.chat_commands or not (
+        env.get("SLACK_BOT_TOKEN") or env.get("SLACK_APP_TOKEN")
+    ):
+        return []
+    label = f"slack /{platforms.command} ({platforms.slack_mode} mode)"
+    problems = chat_problems(platforms, env)
+    if problems or not env.get("SLACK_BOT_TOKEN"):
+        return [(label, problems)]
+    client = slack_web_client(env["SLACK_BOT_TOKEN"], platforms.slack_api)
+    try:
+        auth = await client.auth_test()
+        problems = slack_scope_problems(granted_scopes(auth.headers), slack_chat_scopes(platforms))
+    except SlackApiError as exc:
+        problems = [f"Slack answered {slack_error(exc)} to the bot token (SLACK_BOT_TOKEN)"]
+    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        problems = [f"cannot reach Slack: {exc}"]
+    return [(label, problems)]

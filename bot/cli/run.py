@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 
@@ -12,6 +13,8 @@ import click
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx, print_problems
+from bot.config.loader import Config
+from bot.delivery.preflight import chat_problems, destination_problems
 from bot.errors import ConfigError
 from bot.runtime.app import App
 from bot.runtime.poller import PollOutcome
@@ -38,6 +41,17 @@ async def _run(app: App) -> None:
         log.info("stopped cleanly")
 
 
+def warn_about_setup(config: Config) -> None:
+    """What ``racewatch doctor`` would flag without asking the platforms, as warnings: a chat
+    feature or a destination that would otherwise be silently off."""
+    settings = config.settings
+    for problem in chat_problems(settings.platforms, os.environ):
+        log.warning("%s", problem)
+    for name, spec in settings.destinations.items():
+        for problem in destination_problems(spec, os.environ):
+            log.warning("destination %s: %s", name, problem)
+
+
 @cli.command()
 @pass_ctx
 @fail_on_store_error
@@ -46,6 +60,7 @@ def run(ctx: Context) -> None:
     config = ctx.config()
     for note in config.notes:
         log.info("%s", note)
+    warn_about_setup(config)
     app = App(config)
     app.open_store()
     log.info(

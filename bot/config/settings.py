@@ -180,13 +180,16 @@ class ReportSettings(Strict):
 
 
 class ServerSettings(Strict):
-    """racewatch's own HTTP endpoint: Hugging Face webhooks (and, later, /metrics)."""
+    """racewatch's own HTTP endpoint: /metrics, /healthz, Hugging Face webhooks, Slack events."""
 
     enabled: bool = False
     host: str = "127.0.0.1"
     port: int = Field(default=8787, ge=0, le=65535)
     webhook_path: str = Field(default="/hooks/huggingface", pattern=r"^/[A-Za-z0-9/_-]*$")
     metrics: bool = True  # /metrics (Prometheus) and /healthz on the same port
+    # the Hugging Face webhook receiver: None = on exactly when HF_WEBHOOK_SECRET is set;
+    # true = on, and an error while the secret is missing; false = off
+    webhook: bool | None = None
 
 
 class LLMSettings(Strict):

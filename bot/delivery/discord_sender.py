@@ -100,7 +100,11 @@ class DiscordBotSender:
             client = discord.Client(
                 intents=discord.Intents.none(), allowed_mentions=discord.AllowedMentions.none()
             )
-            await _translate(lambda: client.login(self.token or ""))
+            try:
+                await _translate(lambda: client.login(self.token or ""))
+            except DeliveryError:
+                await client.close()  # login opened an HTTP session: a failed one must not leak
+                raise
             self._client = client
         return self._client.get_partial_messageable(self.channel_id)
 

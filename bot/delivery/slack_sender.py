@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Mapping
 from typing import Any
 
 import aiohttp
@@ -15,6 +16,7 @@ from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 from bot.delivery.pacing import RATES, Pacer
+from bot.delivery.preflight import SLACK_DELIVERY_SCOPES, slack_scope_problems
 from bot.delivery.render_report import report_slack_message
 from bot.delivery.render_slack import alert_message, digest_message, update_message
 from bot.delivery.safe import slack_text
@@ -31,7 +33,6 @@ PERMANENT = {
     "missing_scope": "the app lacks a scope: reinstall it from the manifest (slack/manifest.yaml)",
     "restricted_action": "the workspace does not allow the app to post there",
 }
-REQUIRED_SCOPES = {"chat:write", "commands"}
 EARLIER_WINDOW = 3600.0  # how far back a resend looks for the message an earlier attempt posted
 
 
@@ -41,6 +42,11 @@ def slack_error(exc: SlackApiError) -> str:
     if isinstance(data, dict):
         return str(data.get("error", "unknown"))
     return f"HTTP {exc.response.status_code}"
+
+
+def granted_scopes(headers: Mapping[str, Any]) -> set[str]:
+    """The scopes Slack reports on every answer (``x-oauth-scopes``); empty when absent."""
+    return {s.strip() for s in str(headers.get("x-oauth-scopes", "")).split(",") if s.strip()}
 
 
 def web_client(token: str | None, base_url: str) -> AsyncWebClient:
@@ -153,13 +159,9 @@ class SlackSender:
         problems = []
         try:
             auth = await self.client.auth_test()
-            scopes = set(str(auth.headers.get("x-oauth-scopes", "")).replace(" ", "").split(","))
-            missing = REQUIRED_SCOPES - scopes if scopes != {""} else set()
-            if missing:
-                problems.append(
-                    f"the app lacks scopes {', '.join(sorted(missing))}: reinstall it "
-                    "from slack/manifest.yaml"
-                )
+            scopes = granted_scopes(auth.headers)
+            if scopes:
+                problems += slack_scope_problems(scopes, SLACK_DELIVERY_SCOPES)
             info = await self.client.conversations_info(channel=self.channel)
             channel = info.get("channel") or {}
             if not channel.get("is_member") and "chat:write.public" not in scopes:

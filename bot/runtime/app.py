@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import logging
 import os
 import socket
@@ -44,7 +45,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.slack_sender import SlackSender
 from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.delivery.webhook_sender import WebhookSender
-from bot.errors import ConfigError
+from bot.errors import ConfigError, SetupError
 from bot.items import NewItem
 from bot.metrics import Metrics
 from bot.rules.model import Mute, Rule
@@ -241,33 +242,44 @@ class App:
         assert self.poller is not None
         app = web.Application(client_max_size=webhook.MAX_BODY)
         secret = os.environ.get("HF_WEBHOOK_SECRET")
+        receive = server.webhook if server.webhook is not None else bool(secret)
         if server.metrics:
             app.router.add_get("/metrics", self._metrics_page)
             app.router.add_get("/healthz", self._health_page)
         if self.slack_app is not None and self.slack_guard is not None:
             app.router.add_post("/slack/events", self._slack_events)
-        if secret:
+        if receive and secret:
             app.router.add_post(
                 server.webhook_path,
                 webhook.handler(
                     secret, self.config.settings.hub.huggingface_endpoint, self._pushed, self.clock
                 ),
             )
-        else:
+        elif receive:
             log.error(
-                "server is enabled but HF_WEBHOOK_SECRET is not set: Hugging Face webhooks "
-                "are refused until it is"
+                "server.webhook is on but HF_WEBHOOK_SECRET is not set: Hugging Face webhooks "
+                "are refused until it is (the secret you gave the webhook on huggingface.co)"
             )
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, server.host, server.port)
-        await site.start()
+        try:
+            await site.start()
+        except OSError as exc:
+            await self._runner.cleanup()
+            self._runner = None
+            why = "the port is taken" if exc.errno == errno.EADDRINUSE else str(exc)
+            raise SetupError(
+                f"cannot listen on {server.host}:{server.port} ({why}): set "
+                "server.port (or RACEWATCH_SERVER__PORT) to a free port; each racewatch "
+                "process on one machine needs its own"
+            ) from None
         self.server_port = bound_port(site) or server.port
         log.info(
             "listening on http://%s:%d%s",
             server.host,
             self.server_port,
-            server.webhook_path if secret else "",
+            server.webhook_path if receive and secret else "",
         )
 
     async def _slack_events(self, request: web.Request) -> web.Response:

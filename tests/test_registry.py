@@ -231,3 +231,90 @@ def test_every_big_model_family_still_has_one_owner(family: str, org: str) -> No
     owner = families_of(registry).by_stem.get(family)
     assert owner is not None, f"'{family}' is claimed by two organisations"
     assert owner.org == registry.root(registry.orgs[org]).id
+
+
+# Single words that are names first: brands with no other meaning in English text, or AI
+# products whose everyday sense is rare in news. Every other name that is an everyday English
+# word must be marked ambiguous (it then counts only in text about AI).
+NAMES_NOT_WORDS = {
+    "Google",
+    "Microsoft",
+    "Sony",
+    "Samsung",
+    "Intel",
+    "Huawei",
+    "Nvidia",
+    "NVIDIA",
+    "Xiaomi",
+    "Qualcomm",
+    "Siri",
+    "Pentagon",
+}
+
+
+def test_names_that_are_everyday_english_words_need_ai_context() -> None:
+    from wordfreq import zipf_frequency
+
+    registry = load_registry()
+    plain = []
+    for org in registry.orgs.values():
+        for name in (*org.aliases, *org.products):
+            if org.weak or name in org.ambiguous or name in NAMES_NOT_WORDS:
+                continue
+            if not (name.isascii() and name.isalpha()):
+                continue
+            if len(name) <= 5 and name not in (name.capitalize(), name.lower()):
+                continue  # "GLM", "ERNIE": matched with their case, not the word's
+            if zipf_frequency(name.lower(), "en") >= 3.0:
+                plain.append(f"{name} ({org.id})")
+    assert plain == []
+
+
+@pytest.mark.parametrize(
+    ("headline", "country"),
+    [
+        ("구글 제미나이, 내 차 안의 똑똑한 비서 AI", "US"),
+        ("네이버 '하이퍼클로바X' 기술평가 공개…\"토종 AI 모범사례\"", "KR"),
+        ("ソフトバンクG、AI開発を加速", "JP"),
+        ("寒武纪发布新一代AI芯片", "CN"),
+        ("燧原科技完成新一轮融资,加码AI芯片", "CN"),
+        ("Pony.ai expands robotaxi fleet in Guangzhou", "CN"),
+        ("Anduril unveils autonomous AI drone wingman", "US"),
+        ("Сбер представил GigaChat 2.0 с новой моделью", "RU"),
+        ("Palantir AIP wins new Army contract", "US"),
+        ("Boston Dynamics shows new Atlas robot doing factory work", "US"),
+    ],
+)
+def test_labs_beyond_the_big_two_are_found_in_their_own_languages(
+    headline: str, country: str
+) -> None:
+    from bot.attribution.classify import Classifier, Subject
+
+    result = Classifier(load_registry()).classify(Subject(title=headline))
+    assert result.primary_country == country, result.reasons
+
+
+@pytest.mark.parametrize(
+    "headline",
+    [
+        "海螺水泥:行业需求持续承压,下半年盈利有望企稳",  # Conch cement, not MiniMax's Hailuo
+        "Beihang University wins the national rowing cup",
+        "Amazon rainforest loses an area the size of Wales",
+        "Students at Berkeley protest tuition rises",
+    ],
+)
+def test_everyday_names_in_text_not_about_ai_give_no_country(headline: str) -> None:
+    from bot.attribution.classify import Classifier, Subject
+
+    result = Classifier(load_registry()).classify(Subject(title=headline))
+    assert result.primary_country is None, result.reasons
+
+
+def test_the_european_union_is_a_country_code_a_registry_may_use(tmp_path: Path) -> None:
+    path = write(
+        tmp_path,
+        "organisations:\n  - {id: eu-ai-office, name: EU AI Office, country: EU, type: government,"
+        " aliases: [EU AI Office]}\n",
+    )
+    code, out = run_check(path)
+    assert code == 0, out

@@ -131,8 +131,12 @@ def _read(path: Path) -> tuple[list[_Entry], list[Problem]]:
     return entries, problems
 
 
+# Reserved by ISO 3166 for the European Union, which makes AI rules as one actor.
+_EXCEPTIONALLY_RESERVED = frozenset({"EU"})
+
+
 def _is_country(code: str) -> bool:
-    return code in countries_by_alpha2
+    return code in countries_by_alpha2 or code in _EXCEPTIONALLY_RESERVED
 
 
 def _names(spec: OrgSpec) -> list[tuple[str, int, str]]:

@@ -14,14 +14,14 @@ from sqlalchemy.orm import Session
 
 from bot.attribution.registry import Registry
 from bot.attribution.vocab import flag
-from bot.cli import Context, cli, fail_on_store_error, pass_ctx
+from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx
 from bot.cli.orgs_check import check_org_files
 from bot.cli.unknown_orgs import print_unknown_uploaders
 from bot.commands.cadence import cadence_lines
 from bot.delivery.console import ago
 from bot.runtime.app import load_org_registry
 from bot.store import sources_repo
-from bot.store.cadence import cadence
+from bot.store.cadence import Cadence, cadence
 from bot.store.db import open_store
 from bot.store.stats import Scoreboard, scoreboard
 from bot.text import terminal_line
@@ -180,7 +180,11 @@ def print_scoreboard(board: Scoreboard, out: Console, names: dict[str, str] | No
     help="The capability gap on an arena instead: text, vision, image, video, webdev.",
 )
 @click.option("--window", default="90d", show_default=True, help="With --capability: 90d, 1y, all.")
-@click.option("--chart", type=click.Path(path_type=Path), help="With --capability: write a PNG.")
+@click.option(
+    "--chart",
+    type=click.Path(path_type=Path),
+    help="Write a PNG: releases per month over 12 months (the capability chart with --capability).",
+)
 @click.option("--json", "as_json", is_flag=True, help="With --capability: JSON on stdout.")
 @pass_ctx
 @fail_on_store_error
@@ -200,17 +204,24 @@ def gap(
     _engine, sessions = open_store(config.database_url)
     registry = load_org_registry(config)
     with sessions.begin() as session:
-        print_gap(session, registry, console, days)
+        months = print_gap(session, registry, console, days)
+    if chart is not None:
+        from bot.commands.cadence_chart import cadence_chart
+
+        chart.write_bytes(cadence_chart(months, "Releases per month, last 12 months"))
+        err_console.print(f"chart written to {chart}")
 
 
-def print_gap(session: Session, registry: Registry, out: Console, days: int) -> None:
+def print_gap(session: Session, registry: Registry, out: Console, days: int) -> Cadence:
     """The scoreboard of the last ``days``, then cadence and openness over 12 months."""
     now = datetime.now(UTC)
     names = {o.id: o.name for o in registry.orgs.values()}
     print_scoreboard(scoreboard(session, now, days), out, names)
     out.print()
-    for line in cadence_lines(cadence(session, now, registry), lambda o: names.get(o, o)):
+    months = cadence(session, now, registry)
+    for line in cadence_lines(months, lambda o: names.get(o, o)):
         out.print(line, markup=False)
+    return months
 
 
 @cli.command()

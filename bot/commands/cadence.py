@@ -16,8 +16,8 @@ def _params(size: float | None) -> str:
 
 
 def cadence_lines(cadence: Cadence, org_name: Callable[[str], str]) -> list[str]:
-    """Every figure says what it counts: releases are stories of model, open-source and
-    product launches by their primary organisation, derivatives excluded."""
+    """Every figure says what it counts: releases are stories of the release kinds (as the
+    scoreboard counts them) by their primary organisation, derivatives excluded."""
     months = cadence.months
     span = f"{months[0].first:%b %Y} – {months[-1].first:%b %Y}, this month so far"
     out = [f"Releases per month over the last 12 months ({span}):"]
@@ -25,9 +25,12 @@ def cadence_lines(cadence: Cadence, org_name: Callable[[str], str]) -> list[str]
         total, opened = cadence.total(country), cadence.open_total(country)
         share = f"{opened / total:.0%}" if total else "n/a"
         counts = " ".join(str(m.releases.get(country, 0)) for m in months)
+        shares = " ".join(
+            "-" if m.open_share(country) is None else f"{m.open_share(country):.0%}" for m in months
+        )
         out.append(
             f"{NAMES[country]}: {total} releases, {opened} with open weights ({share}); "
-            f"by month: {counts}"
+            f"releases by month: {counts}; open-weights share by month: {shares}"
         )
     for country in ("US", "CN"):
         kinds = cadence.modalities.get(country, {})

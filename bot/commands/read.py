@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from bot.attribution.vocab import KINDS, flag
 from bot.commands import capability, chart
 from bot.commands.cadence import cadence_lines
+from bot.commands.cadence_chart import cadence_chart
 from bot.commands.capability_chart import capability_chart
 from bot.commands.context import CommandContext
 from bot.commands.explain import explain, find_item
@@ -97,6 +98,10 @@ class ReadCommands:
             lines.append(Line(f"{flag(country)} best on LMArena: #{rank} {model}"))
         months = await ctx.db(lambda s: cadence(s, now, ctx.registry))
         lines += [Line(text) for text in cadence_lines(months, ctx.name_of)]
+        if days >= 365:  # a year: the monthly chart says more than 52 weekly points
+            png = await ctx.work.run(
+                lambda: cadence_chart(months, "Releases per month, last 12 months")
+            )
         return Reply(
             f"The gap, last {days} days ({board.span})",
             lines,

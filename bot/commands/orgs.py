@@ -15,7 +15,7 @@ from bot.commands.countries import country_code
 from bot.commands.reply import UserError
 
 GENERIC = ("ai", "labs", "lab", "inc", "technologies", "technology", "group", "research", "co")
-SURE, UNSURE = 90.0, 70.0
+SURE, UNSURE = 90.0, 78.0
 _NON_WORD = re.compile(r"[\W_]+", re.UNICODE)
 
 
@@ -78,7 +78,7 @@ class OrgLookup:
         typo = self._one_typo(bare)
         if typo is not None:
             return typo, []
-        scored = process.extract(bare, [k for k, _ in self._choices], scorer=fuzz.WRatio, limit=12)
+        scored = process.extract(bare, [k for k, _ in self._choices], scorer=fuzz.ratio, limit=12)
         ranked: dict[str, tuple[float, Org]] = {}
         for _name, score, index in scored:
             org = self._choices[index][1]

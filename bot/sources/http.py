@@ -197,7 +197,11 @@ class HttpClient:
         for _hop in range(self.limits.max_redirects + 1):
             if _origin(url) != origin:  # credentials belong to one host: never send them on
                 headers = {k: v for k, v in headers.items() if k.lower() not in _CREDENTIALS}
-            parts = urlsplit(url)
+            try:
+                parts = urlsplit(url)
+                parts.port  # noqa: B018 (a port out of range raises here, not on connect)
+            except ValueError:
+                raise FetchError(f"not a valid address: '{url[:200]}'", permanent=True) from None
             if parts.scheme not in ("http", "https") or not parts.hostname:
                 raise FetchError(
                     f"only http and https URLs can be fetched, not '{url[:100]}'", permanent=True
@@ -211,7 +215,12 @@ class HttpClient:
                 location = response.headers.get("location")
                 if not location:
                     raise FetchError(f"HTTP {response.status} redirect without a Location header")
-                url = urljoin(url, location)
+                try:
+                    url = urljoin(url, location)
+                except ValueError:  # such as a bracketed host that is no IP address
+                    raise FetchError(
+                        f"redirect to an invalid address: '{location[:200]}'", permanent=True
+                    ) from None
                 continue
             return response
         raise FetchError(f"more than {self.limits.max_redirects} redirects", permanent=True)
@@ -267,6 +276,10 @@ class HttpClient:
             ) from None
         except aiohttp.ClientError as exc:
             raise FetchError(f"request to {host} failed: {exc.__class__.__name__}: {exc}") from None
+        except ValueError as exc:  # an address the URL parser took and the client refuses
+            raise FetchError(
+                f"not a valid address: '{url[:200]}' ({exc})", permanent=True
+            ) from None
 
 
 _CREDENTIALS = {"authorization", "cookie", "proxy-authorization"}

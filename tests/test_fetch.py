@@ -221,7 +221,7 @@ async def test_malformed_feeds_give_an_error_or_items_never_a_crash(body: bytes)
 
 
 async def test_a_parse_that_overruns_its_time_limit_is_stopped() -> None:
-    pool = ParserPool(workers=1, timeout=0.5)
+    pool = ParserPool(workers=1, timeout=2)  # a loaded machine still parses 'fine' in time
     slow = rss(
         [{"title": f"entry {i}", "guid": str(i), "summary": "<p>x</p>" * 2000} for i in range(400)]
     )

@@ -35,6 +35,12 @@ async def run_demo(console: Console, folder: Path) -> int:
     app = App(config, console=console)
     try:
         await app.start()
+        console.print(
+            f"racewatch demo always uses a temporary database ({folder}), deleted when it "
+            "ends: your own settings and database are never touched.\n",
+            markup=False,
+            soft_wrap=True,
+        )
         console.print(Rule("1. first poll: everything already published is a silent baseline"))
         first = await app.poll_once(force=True)
         stored = sum(o.new_items for o in first)

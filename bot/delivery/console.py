@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import UTC, datetime
 
+from rich.cells import cell_len
 from rich.console import Console, Group
 from rich.panel import Panel
 from rich.text import Text
@@ -14,6 +16,7 @@ from bot.alerts.report import RaceReport
 from bot.text import terminal_line, visible
 
 COLOURS = {"CN": "red", "US": "blue"}
+_NUMBER = re.compile(r"[0-9][0-9.,]*[kMBT]?")
 
 
 def ago(when: datetime, now: datetime | None = None) -> str:
@@ -30,16 +33,28 @@ def _line(text: str) -> Text:
     return Text(terminal_line(text))
 
 
-def render(card: AlertCard) -> Panel:
-    """A rich panel; every untrusted string goes in as plain ``Text``, never as markup, and
-    without control characters (a feed must not clear the screen or retitle the window)."""
+def facts_text(card: AlertCard) -> str:
+    """The facts in one line; a bare number says what it counts ("1.2k downloads")."""
+    return " · ".join(
+        f"{value} {label.lower()}" if _NUMBER.fullmatch(value) else value
+        for label, value in card.facts
+    )
+
+
+def render(card: AlertCard, width: int = 100) -> Panel:
+    """A rich panel at most ``width`` wide; every untrusted string goes in as plain ``Text``,
+    never as markup, and without control characters (a feed must not clear the screen or
+    retitle the window). The link is never wrapped mid-word: the panel widens for it, and
+    a link too long for the screen is left out (``ConsoleSender`` prints it on its own)."""
     colour = COLOURS.get(card.country or "", "white")
+    url = terminal_line(card.url) if card.url else ""
+    inner = min(width, max(60, len(card.title) + 8, cell_len(url) + 4)) - 4
     body = [Text(terminal_line(card.title), style="bold")]
     if card.summary:
         body.append(Text(visible(card.summary)))
-    body.append(Text(terminal_line(card.facts_line), style=colour))
-    if card.url:
-        body.append(Text(terminal_line(card.url), style="underline"))
+    body.append(Text(terminal_line(facts_text(card)), style=colour))
+    if url and cell_len(url) <= inner:
+        body.append(Text(url, style="underline", no_wrap=True))
     footer = f"{card.source} · {ago(card.published_at)}"
     if card.also_reported:
         footer += " · also reported by " + ", ".join(card.also_reported)
@@ -55,7 +70,7 @@ def render(card: AlertCard) -> Panel:
         title_align="left",
         border_style=colour,
         expand=False,
-        width=min(100, max(60, len(card.title) + 8)),
+        width=inner + 4,
     )
 
 
@@ -65,8 +80,15 @@ class ConsoleSender:
         self.console = console or Console(soft_wrap=False, highlight=False)
 
     async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
-        await asyncio.to_thread(self.console.print, render(card))
+        await asyncio.to_thread(self._print, card)
         return None
+
+    def _print(self, card: AlertCard) -> None:
+        width = min(100, self.console.width)
+        self.console.print(render(card, width))
+        url = terminal_line(card.url) if card.url else ""
+        if url and cell_len(url) > width - 4:  # whole, for the terminal to wrap
+            self.console.print(Text(url, style="underline"), soft_wrap=True)
 
     async def send_update(
         self, update: StoryUpdate, key: str = "", uncertain: bool = False

@@ -12,6 +12,7 @@ from rich.text import Text
 from sqlalchemy import select
 
 from bot.cli import Context, cli, fail_on_store_error, pass_ctx
+from bot.cli.output import emit_json, json_option
 from bot.commands.explain import explain, find_item, to_classification
 from bot.rules.facts import Facts, facts_for
 from bot.rules.match import run_rules
@@ -27,9 +28,10 @@ MISS_SAMPLE = 5000  # the newest items a rule that matched nothing is measured a
 
 @cli.command()
 @click.argument("item")
+@json_option
 @pass_ctx
 @fail_on_store_error
-def why(ctx: Context, item: str) -> None:
+def why(ctx: Context, item: str, as_json: bool) -> None:
     """Explain every stage for one stored item (its id, link or source id)."""
     config = ctx.config()
     _engine, sessions = open_store(config.database_url)
@@ -44,6 +46,10 @@ def why(ctx: Context, item: str) -> None:
         result = explain(
             session, found, registry, config.rules, config.mutes, config.settings.poll.max_item_age
         )
+    if as_json:
+        sections = [{"heading": h, "lines": list(lines)} for h, lines in result.sections]
+        emit_json({"item_id": result.item_id, "title": result.title, "sections": sections})
+        return
     console.print(f"[bold]item {result.item_id}:[/] ", end="")
     console.print(terminal_line(result.title), markup=False)
     for heading, lines in result.sections:  # stored text from feeds: no markup, no controls
@@ -66,9 +72,10 @@ def rules() -> None:
     show_default=True,
     help="Example items to list per rule.",
 )
+@json_option
 @pass_ctx
 @fail_on_store_error
-def rules_test(ctx: Context, days: int, show: int) -> None:
+def rules_test(ctx: Context, days: int, show: int, as_json: bool) -> None:
     """Dry run: which rules would fire on the items stored in the last N days."""
     config = ctx.config()
     _engine, sessions = open_store(config.database_url)
@@ -101,6 +108,23 @@ def rules_test(ctx: Context, days: int, show: int) -> None:
             for r in results:
                 if r.matched:
                     fired[r.rule].append((item.id, item.title))
+    if as_json:
+        verdicts = [
+            {
+                "rule": rule.name,
+                "fired": len(fired.get(rule.name, [])),
+                "examples": [{"id": i, "title": t} for i, t in fired.get(rule.name, [])[:show]],
+            }
+            for rule in config.rules
+        ]
+        emit_json({"days": days, "items": total, "muted": muted, "rules": verdicts})
+        return
+    if not total:
+        console.print(
+            f"no items stored in the last {days} days: nothing to test the rules on yet "
+            "(racewatch poll --once stores some)"
+        )
+        return
     console.print(f"{total} items stored in the last {days} days; {muted} muted")
     for rule in config.rules:
         hits = fired.get(rule.name, [])

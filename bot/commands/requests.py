@@ -133,6 +133,7 @@ class SourceAdd(Request):
     admin: ClassVar[bool] = True
     source: str = ""
     url: str = ""
+    backfill: int = 0  # the first poll's N newest items go through the rules as if new
 
 
 @dataclass(frozen=True)

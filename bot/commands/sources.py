@@ -87,7 +87,7 @@ class SourceCommands:
             raise UserError(f"That address cannot be added: {problem}.")
         url = normalise_url(request.url) or request.url
         try:
-            spec = SourceSpec(name=name, type="feed", url=url)
+            spec = SourceSpec(name=name, type="feed", url=url, backfill=request.backfill)
         except ValidationError as exc:
             raise UserError(
                 "That source has problems: "
@@ -112,7 +112,7 @@ class SourceCommands:
             raise UserError(f"A source named '{name}' exists already; pick another name.") from None
         return Reply(
             "Source added",
-            [Line(f"{name}: {url} (first poll is a silent baseline)")],
+            [Line(f"{name}: {url} ({first_poll(request.backfill)})")],
             ephemeral=True,
         )
 
@@ -163,3 +163,9 @@ async def refuse_private(url: str) -> None:
         raise UserError(
             f"'{host[:80]}' is not a public internet address; racewatch only fetches public sites."
         )
+
+
+def first_poll(backfill: int) -> str:
+    if backfill:
+        return f"the first poll sends its {backfill} newest items through your rules"
+    return "first poll is a silent baseline"

@@ -285,7 +285,14 @@ def _sources(rest: str, command: str) -> Request:
     if action == "add":
         if not more:
             raise UserError(f"Give the feed's address. {usage(command, 'sources')}")
-        return SourceAdd(source=name, url=more.split()[0])
+        url, _, options = more.partition(" ")
+        words = split_words(options)
+        backfill = words.fields.pop("backfill", "0")
+        if words.fields or words.free or not backfill.isdigit() or int(backfill) > 50:
+            raise UserError(
+                f"After the address only backfill=N (0-50) may follow. {usage(command, 'sources')}"
+            )
+        return SourceAdd(source=name, url=url, backfill=int(backfill))
     kinds: dict[str, type[SourceStatus | SourceRemove | SourceResume]] = {
         "status": SourceStatus,
         "remove": SourceRemove,

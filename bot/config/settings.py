@@ -42,6 +42,8 @@ class SourceSpec(Strict):
     watch: Literal["releases", "tags"] = "releases"  # github only
     board: str = Field(default="text", pattern=r"^[a-z_]+$")  # leaderboard only: LMArena config
     top_n: int = Field(default=10, ge=1, le=100)  # leaderboard only
+    # the N newest items of the first poll go through the rules as if new (0: silent baseline)
+    backfill: int = Field(default=0, ge=0, le=50)
 
     @model_validator(mode="after")
     def _target(self) -> SourceSpec:

@@ -12,9 +12,10 @@ delivery, or deliver an unstored item.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -151,6 +152,23 @@ def model_kind(cls: Classification, key: ReleaseKey | None) -> Classification:
     )
 
 
+def backfill_of(source: DueSource) -> int:
+    """How many of the first poll's newest items go through the rules (``backfill: N``)."""
+    try:
+        return max(0, int(source.spec.get("backfill") or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def newest_guids(items: Sequence[StoredItem], count: int) -> frozenset[str]:
+    """The guids of the ``count`` newest items (undated ones count as oldest)."""
+    if count <= 0:
+        return frozenset()
+    oldest = datetime.min.replace(tzinfo=UTC)
+    dated = sorted(items, key=lambda i: i.published_at or oldest, reverse=True)
+    return frozenset(i.new.guid for i in dated[:count])
+
+
 class Ingestor:
     def __init__(
         self,
@@ -246,8 +264,11 @@ class Ingestor:
             # never starts the release's story (the gap counts a story by its first item)
             _story, new_story, _how = stories.assign(item, key, org, may_start=cls.release)
             placed.append((item, cls, new_story))
-        items_repo.write_batch(session, fresh, [cls for _, cls, _ in placed], now, baseline)
-        if baseline:
+        backfilled = newest_guids(fresh, backfill_of(source)) if baseline else frozenset()
+        items_repo.write_batch(
+            session, fresh, [cls for _, cls, _ in placed], now, baseline, backfilled
+        )
+        if baseline and not backfilled:
             return IngestReport(len(fresh), 0, 0)
         # pass 2: rules, and the outbox rows, with the alerts already sent read in one query
         sent = items_repo.alerts_for(session, [i.story_id for i, _, new in placed if not new])
@@ -257,12 +278,14 @@ class Ingestor:
         by_rule = {r.name: r for r in self.rules}
         verdicts = verdicts if verdicts is not None else Verdicts()
         for item, cls, new_story in placed:
-            results = verdicts.results.get(item.new.guid)
+            if baseline and item.new.guid not in backfilled:
+                continue
+            # a backfilled item is judged as if it had just appeared: no age limit
+            results = None if baseline else verdicts.results.get(item.new.guid)
             if results is None:
                 facts = facts_for(item, cls, source.name, self.registry)
-                results = run_rules(
-                    self.rules, self.mutes, facts, now, self.max_item_age, verdicts.budget
-                )
+                max_age = math.inf if baseline else self.max_item_age
+                results = run_rules(self.rules, self.mutes, facts, now, max_age, verdicts.budget)
             for result in results:
                 if result.rule not in by_rule:  # the rules changed since they were judged
                     continue

@@ -398,7 +398,15 @@ class Poller:
                     verdicts,
                 )
                 content_hash = hashlib.sha256(response.body).hexdigest()
-                if baseline:
+                if baseline and report.matched:
+                    log.info(
+                        "%s: first poll, %d items stored; the newest went through the rules "
+                        "(backfill), %d alerts queued",
+                        source.name,
+                        report.new_items,
+                        report.queued,
+                    )
+                elif baseline:
                     log.info(
                         "%s: first poll, %d items stored as a silent baseline",
                         source.name,

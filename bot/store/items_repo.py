@@ -99,9 +99,11 @@ def write_batch(
     classifications: Sequence[Classification],
     now: datetime,
     baseline: bool,
+    backfilled: frozenset[str] = frozenset(),
 ) -> None:
     """Write a batch's new stories, its items (with their stories) and their classifications:
-    one statement per table, plus one to bring the stories it joined up to date."""
+    one statement per table, plus one to bring the stories it joined up to date. Items of a
+    baseline are marked so, except the ``backfilled`` guids (judged by the rules as new)."""
     stories = list({id(i.story): i.story for i in items if i.story is not None}.values())
     started = [s for s in stories if s.new]
     if started:
@@ -164,7 +166,7 @@ def write_batch(
                 "language": i.language,
                 "tags": list(i.new.tags),
                 "hub": i.hub,
-                "baseline": baseline,
+                "baseline": baseline and i.new.guid not in backfilled,
                 "story_id": i.story.id if i.story else None,
                 "story_reason": i.story_reason,
             }

@@ -113,3 +113,28 @@ def normalise_url(url: str | None) -> str | None:
         )
     )
     return normal if len(normal) <= MAX_URL else None
+
+
+# Chinese, Japanese kana and Korean: scripts written without spaces between words
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
+
+
+def cjk_bigrams(text: str) -> list[str]:
+    """Overlapping character pairs of each CJK run ("出口管制" -> 出口 口管 管制); a run of
+    one character is kept whole. Full-text indexes split text at spaces, which Chinese
+    does not have: indexed as pairs, any word of two or more characters can be found."""
+    out: list[str] = []
+    for run in _CJK_RUN.findall(text):
+        out += [run] if len(run) == 1 else [run[i : i + 2] for i in range(len(run) - 1)]
+    return out
+
+
+def cjk_index_text(*fields: str) -> str | None:
+    """What the store indexes for text with CJK in it: the pairs of every field, then the
+    fields with their CJK taken out ("千问Qwen3" indexes qwen3, which a full-text tokenizer
+    would not split from the Chinese before it); None for text with no CJK."""
+    pairs = [p for f in fields for p in cjk_bigrams(f)]
+    if not pairs:
+        return None
+    rest = " ".join(_CJK_RUN.sub(" ", f) for f in fields)
+    return " ".join([*pairs, *rest.split()])

@@ -19,6 +19,9 @@ ITEMS = [
     ("OpenAI releases GPT-5 for coding and reasoning", 2),
     ("Moonshot AI launches Kimi K2 with coding agents", 3),
     ("Baidu cuts prices of ERNIE 4.5", 30),
+    ("US tightens export control on AI chips to China", 4),
+    ("美国商务部加强对华芯片出口管制", 6),
+    ("阿里发布通义千问Qwen3，登顶开源模型榜单", 7),
 ]
 
 
@@ -52,8 +55,20 @@ async def test_latest_is_newest_first_and_search_finds_every_word(
             chinese = [r.title for r in latest(session, country="CN", limit=3)]
             found = [r.title for r in search(session, "coding agents")]
             nothing = search(session, "quantum teleportation")
+            controls = [r.title for r in search(session, "export controls")]
+            chinese_words = [r.title for r in search(session, "出口管制")]
+            mixed = [r.title for r in search(session, "千问 Qwen3")]
+            one_char = [r.title for r in search(session, "芯")]
+            not_a_word = search(session, "口芯")
         assert chinese == [ITEMS[1][0], ITEMS[3][0], ITEMS[0][0]]
-        assert found == [ITEMS[3][0]]
+        # every word, in any of its forms: "agents" finds "agentic", "controls" "control"
+        assert sorted(found) == sorted([ITEMS[3][0], ITEMS[0][0]])
+        assert controls == [ITEMS[5][0]]
         assert nothing == []
+        # Chinese has no spaces: its words are found inside the text, not as whole strings
+        assert chinese_words == [ITEMS[6][0]]
+        assert mixed == [ITEMS[7][0]]
+        assert one_char == [ITEMS[6][0]]
+        assert not_a_word == []
     finally:
         await app.close()

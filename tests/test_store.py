@@ -154,4 +154,5 @@ def test_the_migrations_build_exactly_the_schema_the_code_declares(
             diff = compare_metadata(MigrationContext.configure(conn), Base.metadata)
         engine.dispose()
         # full-text search lives outside the models (FTS5 tables, a GIN expression index)
-        assert [d for d in diff if "fts" not in repr(d)] == []
+        search = ("fts", "items_cjk")  # FTS5 tables and their shadows, GIN indexes
+        assert [d for d in diff if not any(word in repr(d) for word in search)] == []

@@ -21,6 +21,7 @@ from bot.store import stats
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Story
 from bot.stories.canonical import canonical_url
+from bot.text import cjk_index_text
 
 if TYPE_CHECKING:
     from bot.store.stories_repo import StoryRef
@@ -160,6 +161,7 @@ def write_batch(
                 "canonical_url": i.canonical_url,
                 "title": i.title,
                 "summary": i.summary,
+                "search_cjk": cjk_index_text(i.title, i.summary),
                 "published_at": i.published_at,
                 "fetched_at": now,
                 "authors": list(i.new.authors),

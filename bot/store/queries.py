@@ -5,13 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Select, func, or_, select, text
+from sqlalchemy import Select, func, select, text
 from sqlalchemy.orm import Session
 
 from bot.store.schema import Classification, Item, Source
+from bot.text import cjk_bigrams
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+_CJK_RUNS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uf900-\ufaff\uac00-\ud7af]+")
 _WORD = re.compile(r"[\w.-]+", re.UNICODE)
 
 
@@ -98,46 +100,68 @@ def uploaders(session: Session, limit: int = 10_000) -> list[tuple[str, int, dat
 
 def fts_query(text_in: str) -> str:
     """User words as an FTS5 query: each word quoted (no operators from users), all required."""
-    words = _WORD.findall(text_in)[:12]
+    words = _WORD.findall(_CJK_RUNS.sub(" ", text_in))[:12]
     return " ".join('"' + w.replace('"', "") + '"' for w in words if w)
+
+
+def cjk_fts_query(text_in: str) -> str:
+    """Each CJK word of the query as a phrase of its character pairs (how they are indexed);
+    a single character as a prefix of the pairs."""
+    phrases = []
+    for run in _CJK_RUNS.findall(text_in)[:12]:
+        pairs = cjk_bigrams(run)
+        phrases.append(f'"{run}"*' if len(run) == 1 else '"' + " ".join(pairs) + '"')
+    return " ".join(phrases)
 
 
 RANK_NEWEST = 2000  # search ranks this many of the newest matches
 
 
 def search(session: Session, query_text: str, limit: int = 10) -> list[Row]:
-    """Full-text search: the best matches among the newest ``RANK_NEWEST`` (FTS5 on SQLite,
-    tsvector on PostgreSQL), so it answers as fast at a million items as at a thousand."""
-    words = _WORD.findall(query_text)[:12]
-    if not words:
+    """Full-text search: the best matches among the newest ``RANK_NEWEST``, so it answers as
+    fast at a million items as at a thousand. Word forms match ("export controls" finds
+    "export control": FTS5's Porter stemmer on SQLite, the english configuration on
+    PostgreSQL); Chinese, Japanese and Korean words match through their character pairs
+    (``items.search_cjk``), every word of the query required."""
+    latin = fts_query(query_text)
+    cjk = cjk_fts_query(query_text)
+    if not latin and not cjk:
         return []
-    dialect = session.get_bind().dialect.name
-    if _CJK.search(query_text):  # Chinese has no spaces to tokenise: match substrings
-        query = (
-            _base()
-            .where(*[or_(Item.title.contains(w), Item.summary.contains(w)) for w in words])
-            .order_by(Item.published_at.desc())
-            .limit(limit)
-        )
-        return [_row(*r) for r in session.execute(query)]
-    if dialect == "sqlite":
+    if session.get_bind().dialect.name == "sqlite":
+        table = "items_cjk" if cjk else "items_fts"
         ranked = [
             r[0]
             for r in session.execute(
                 text(  # the best of the newest matches: ranking them all grows with the store
-                    "SELECT rowid FROM (SELECT rowid, rank FROM items_fts "
-                    "WHERE items_fts MATCH :q ORDER BY rowid DESC LIMIT :recent) "
+                    f"SELECT rowid FROM (SELECT rowid, rank FROM {table} "
+                    f"WHERE {table} MATCH :q ORDER BY rowid DESC LIMIT :recent) "
                     "ORDER BY rank LIMIT :n"
                 ),
-                {"q": fts_query(query_text), "n": limit, "recent": RANK_NEWEST},
+                {"q": f"{latin} {cjk}".strip(), "n": limit, "recent": RANK_NEWEST},
             )
         ]
         rows = {r[0].id: _row(*r) for r in session.execute(_base().where(Item.id.in_(ranked)))}
         return [rows[i] for i in ranked if i in rows]
-    vector = func.to_tsvector(
-        "simple", func.coalesce(Item.title, "") + " " + func.coalesce(Item.summary, "")
-    )
-    tsquery = func.plainto_tsquery("simple", " ".join(words))
+    words = " ".join(_WORD.findall(_CJK_RUNS.sub(" ", query_text))[:12])
+    if cjk:
+        vector = func.to_tsvector("simple", func.coalesce(Item.search_cjk, ""))
+        parts = [func.plainto_tsquery("simple", words)] if words else []
+        for run in _CJK_RUNS.findall(query_text)[:12]:
+            pairs = " ".join(cjk_bigrams(run))
+            one = len(run) == 1
+            parts.append(
+                func.to_tsquery("simple", f"{run}:*")
+                if one
+                else func.phraseto_tsquery("simple", pairs)
+            )
+        tsquery: Any = parts[0]
+        for part in parts[1:]:
+            tsquery = tsquery.op("&&")(part)
+    else:
+        vector = func.to_tsvector(
+            "english", func.coalesce(Item.title, "") + " " + func.coalesce(Item.summary, "")
+        )
+        tsquery = func.plainto_tsquery("english", words)
     newest = (
         select(Item.id)
         .where(vector.op("@@")(tsquery))

@@ -174,6 +174,8 @@ class Item(Base):
     canonical_url: Mapped[str | None] = mapped_column(Text, index=True)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text, default="")
+    # CJK character pairs of title and summary (bot.text.cjk_index_text), for full-text search
+    search_cjk: Mapped[str | None] = mapped_column(Text)
     published_at: Mapped[datetime]
     fetched_at: Mapped[datetime]
     authors: Mapped[list[Any]] = mapped_column(default=list)

@@ -14,8 +14,9 @@ Loc = tuple[str | int, ...]
 
 # A loader used only for its constructor: turns already-composed scalar nodes into values.
 _SCALARS = yaml.SafeLoader("")
-# libyaml composes about 5x faster (the shipped orgs.yaml: 0.54 s -> 0.1 s), with the same marks.
-_COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+# The pure-Python composer: libyaml's (CSafeLoader) is 5x faster on orgs.yaml but crashed the
+# interpreter (segmentation fault in compose) in a full test run.
+_COMPOSER = yaml.SafeLoader
 
 
 @dataclass

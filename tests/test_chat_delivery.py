@@ -361,3 +361,40 @@ async def test_doctor_says_what_to_fix(
     assert "✔ discord (discord)" in result.stdout
     assert "✘ lost (discord)" in result.stdout and "unknown channel" in result.stdout
     assert "✘ slack (slack)" in result.stdout and "channels:history" in result.stdout
+
+
+async def test_one_refused_message_never_breaks_the_destination(
+    server: LocalServer,
+    discord_api: FakeDiscord,
+    slack_api: FakeSlack,
+    tmp_path: Path,
+    write_config: Callable[[dict[str, Any]], Path],
+) -> None:
+    """Discord's "Invalid Form Body" (50035) and Slack's invalid_blocks are about one
+    message: it is dropped with an admin note, and the next alert goes out as usual."""
+    path = await prime(server, write_config, settings(server, discord_api, slack_api, tmp_path))
+    discord_api.faults = [
+        Fault(400, {"message": "Invalid Form Body", "code": 50035, "errors": {}}, {})
+    ]
+    slack_api.faults = [Fault(200, {"ok": False, "error": "invalid_blocks"}, {})]
+    first = {
+        "title": "DeepSeek releases V3.2 open-weights model",
+        "guid": "a",
+        "link": "https://example.com/a",
+    }
+    server.set("/feed.xml", rss([first]))
+    await run_cycles(path, cycles=2)
+    assert discord_api.posts == [] and slack_api.posts == []
+    second = {
+        "title": "Moonshot AI releases Kimi K3, an open-weights model",
+        "guid": "b",
+        "link": "https://example.com/b",
+    }
+    server.set("/feed.xml", rss([first, second]))
+    await run_cycles(path, cycles=2)
+    assert len(discord_api.posts) == 1 and "Kimi K3" in json.dumps(discord_api.posts[0])
+    assert len(slack_api.posts) == 1 and "Kimi K3" in json.dumps(slack_api.posts[0])
+    notices = [json.loads(line) for line in (tmp_path / "admin.jsonl").read_text().splitlines()]
+    texts = " ".join(n["text"] for n in notices)
+    assert "refused one alert" in texts and "keeps working" in texts
+    assert "is broken" not in texts

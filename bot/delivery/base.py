@@ -11,12 +11,22 @@ from bot.errors import RacewatchError
 
 class DeliveryError(RacewatchError):
     """Sending failed. ``permanent`` marks the destination broken (bad token, unknown
-    channel); otherwise the delivery is retried, no sooner than ``retry_after`` seconds."""
+    channel); ``rejected`` says the platform refused this one message (its form, its size)
+    while the destination itself is fine; otherwise the delivery is retried, no sooner than
+    ``retry_after`` seconds."""
 
-    def __init__(self, message: str, *, permanent: bool = False, retry_after: float | None = None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool = False,
+        retry_after: float | None = None,
+        rejected: bool = False,
+    ):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
+        self.rejected = rejected
 
 
 class Sender(Protocol):

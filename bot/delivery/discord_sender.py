@@ -32,8 +32,9 @@ PERMANENT_CODES = {
     10015: "unknown webhook",
     50001: "missing access",
     50013: "missing permissions",
-    50035: "invalid message",
 }
+# the message itself was refused (a malformed field): that message, never the destination
+REJECTED_CODES = {50035: "invalid message", 50006: "empty message", 40005: "too large"}
 
 
 def use_api(base: str) -> None:
@@ -67,6 +68,12 @@ async def _translate(call: Callable[[], Awaitable[T]]) -> T:
             "the Discord token is invalid (DISCORD_TOKEN)", permanent=True
         ) from None
     except discord.HTTPException as exc:
+        if exc.code in REJECTED_CODES or exc.status == 413:
+            raise DeliveryError(
+                f"Discord refused this message: {REJECTED_CODES.get(exc.code, 'too large')} "
+                f"({exc.text[:200]})",
+                rejected=True,
+            ) from None
         reason = PERMANENT_CODES.get(exc.code)
         if reason or exc.status in (401, 403, 404):
             raise DeliveryError(

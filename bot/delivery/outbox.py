@@ -237,6 +237,15 @@ class OutboxWorker:
             self.metrics.deliveries.labels(pending.destination, outcome).inc()
             if exc.retry_after is not None:
                 self.metrics.rate_limited.labels(pending.destination).inc()
+        if exc.rejected:  # this message, not the destination: drop it, say so, carry on
+            log.error("%s refused delivery %d: %s; dropped", pending.destination, pending.id, exc)
+            await asyncio.to_thread(self._write, outbox_repo.mark_failed, pending.id, str(exc))
+            await self.tell_admin(
+                f"'{pending.destination}' refused one alert (delivery {pending.id}): {exc}. "
+                "It was dropped; the destination keeps working.",
+                exclude=pending.destination,
+            )
+            return
         if exc.permanent:
             reason = f"destination '{pending.destination}' is broken: {exc}"
             log.error("%s; not retrying it until it is fixed (racewatch doctor)", reason)

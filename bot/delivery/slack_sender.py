@@ -33,6 +33,17 @@ PERMANENT = {
     "missing_scope": "the app lacks a scope: reinstall it from the manifest (slack/manifest.yaml)",
     "restricted_action": "the workspace does not allow the app to post there",
 }
+# the message itself was refused: that message, never the destination
+REJECTED = {
+    "invalid_blocks",
+    "invalid_blocks_format",
+    "msg_too_long",
+    "msg_blocks_too_long",
+    "invalid_attachments",
+    "too_many_attachments",
+    "invalid_metadata_format",
+    "no_text",
+}
 EARLIER_WINDOW = 3600.0  # how far back a resend looks for the message an earlier attempt posted
 
 
@@ -73,6 +84,10 @@ class SlackSender:
             response = await self.client.chat_postMessage(channel=self.channel, **message)
         except SlackApiError as exc:
             error = slack_error(exc)
+            if error in REJECTED:
+                raise DeliveryError(
+                    f"Slack refused this message ({error})", rejected=True
+                ) from None
             if error in PERMANENT:
                 raise DeliveryError(
                     f"Slack refused: {PERMANENT[error]} ({error})", permanent=True

@@ -140,7 +140,9 @@ async def test_slow_drip_servers_never_hold_up_the_other_sources(
     ]
     slow_host = server.base.replace("127.0.0.1", "localhost")  # per-host limits apart
     sources += [{"name": f"drip{i}", "url": f"{slow_host}/drip{i}"} for i in (1, 2)]
-    poll = {"jitter": 0, "concurrency": 2, "connect_timeout": "1s", "read_timeout": "10s"}
+    # four slots: two for the dripping sources, two left, so what is measured is whether a
+    # poll waits for its slowest source, not the slot limit
+    poll = {"jitter": 0, "concurrency": 4, "connect_timeout": "1s", "read_timeout": "10s"}
     app = App(load_config(write_config({"sources": sources, "poll": poll}), env={}))
     await app.start()
 

@@ -4,8 +4,11 @@ A thread cannot be stopped, and feedparser has inputs that take seconds (its aut
 regex) or that a hostile server can craft; so parsing runs in a few worker processes of our
 own. Each task goes to an idle worker and its time limit runs from that moment (waiting
 for a worker is not counted); a task that overruns costs its own worker, which is killed
-and replaced, and no other task is touched. At most one task per worker is ever handed
-out; callers beyond that wait their turn on the event loop.
+and replaced, and no other task is touched. On Linux the limit also leaves out the time
+the worker spent ready to run but waiting for a CPU (the kernel's run-queue wait), so a
+busy machine slows healthy feeds down without failing them; a worker that gets no CPU at
+all for ``STARVED_FACTOR`` times the limit is still replaced. At most one task per worker
+is ever handed out; callers beyond that wait their turn on the event loop.
 
 Workers ignore SIGINT and SIGTERM: Ctrl-C in a terminal and ``systemctl stop`` signal the
 whole process group, and a worker dying mid-task under its owner must not be how shutdown
@@ -23,6 +26,7 @@ import multiprocessing.util  # its exit hook is registered first, so ours runs b
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -39,6 +43,51 @@ WORKER_NICENESS = 5
 TASKS_PER_WORKER = 500  # then the worker is retired and a fresh one started (memory)
 START_LIMIT = 60.0  # seconds a new worker may take to start (imports, initializer)
 STOP_GRACE = 0.5  # seconds a worker gets to leave on its own at close before it is killed
+STARVED_FACTOR = 30  # wall-clock backstop, in time limits, however busy the machine is
+
+
+def _run_queue_wait(pid: int | None) -> float | None:
+    """Seconds ``pid`` has spent runnable but waiting for a CPU, from the scheduler's own
+    accounting (``/proc/PID/schedstat``: on-CPU ns, run-queue wait ns, timeslices);
+    ``None`` where the kernel does not keep it."""
+    if pid is None:
+        return None
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class TaskClock:
+    """Time a worker has had for its task: wall-clock time since :meth:`start`, less the
+    time it spent waiting for a CPU. ``wait`` reads the run-queue wait (injectable);
+    without it, this is plain wall-clock time."""
+
+    def __init__(
+        self,
+        wait: Callable[[], float | None],
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._wait, self._now = wait, now
+        self._wall0 = now()
+        self._wait0 = wait()
+
+    def wall(self) -> float:
+        return self._now() - self._wall0
+
+    def had(self) -> float:
+        wall = self.wall()
+        waited = self._wait()
+        if waited is None or self._wait0 is None:
+            return wall
+        return max(0.0, wall - max(0.0, waited - self._wait0))
+
+    def left(self, limit: float) -> float:
+        """Seconds until ``limit`` is reached at the earliest; <= 0 once it is over."""
+        if self.wall() >= limit * STARVED_FACTOR:
+            return 0.0
+        return limit - self.had()
 
 
 def _serve(
@@ -126,8 +175,13 @@ class ParserPool:
         theirs.close()
         worker = _Worker(process, mine)
         self.started += 1
+        clock = TaskClock(lambda: _run_queue_wait(process.pid))
         try:
-            ready = mine.poll(START_LIMIT) and mine.recv() == "ready"
+            ready = False
+            while (left := clock.left(START_LIMIT)) > 0:
+                if mine.poll(min(left, 1.0)):
+                    ready = mine.recv() == "ready"
+                    break
         except (EOFError, OSError):
             ready = False
         if not ready:
@@ -186,6 +240,8 @@ class ParserPool:
     ) -> tuple[bool, Any]:
         loop = asyncio.get_running_loop()
         await asyncio.to_thread(worker.conn.send, (fn, args))
+        pid = worker.process.pid
+        clock = TaskClock(lambda: _run_queue_wait(pid))
         ready = loop.create_future()
 
         def readable() -> None:
@@ -195,7 +251,12 @@ class ParserPool:
         fd = worker.conn.fileno()
         loop.add_reader(fd, readable)
         try:
-            await asyncio.wait_for(ready, self.timeout)
+            while not ready.done():
+                left = clock.left(self.timeout)
+                if left <= 0:
+                    raise TimeoutError
+                # not wait_for: its timeout would cancel the future we wait on again
+                await asyncio.wait({ready}, timeout=max(left, 0.05))
         except TimeoutError:
             self.replaced += 1
             log.warning("parsing %s took over %.0f s; its worker is replaced", label, self.timeout)

@@ -27,6 +27,7 @@ def classify(classifier: Classifier, title: str, summary: str = "", url: str | N
         ("Jamba Juice opens in Manila", "The smoothie chain's first store in the Philippines."),
         ("Sora drops a new single", "The singer's album is out on Friday, with an app exclusive."),
         ("Biden relaunches the Cancer Moonshot", "The White House programme funds research."),
+        ("论儒家思想对刘勰《文心雕龙》创作的影响", "《文心雕龙》是一部伟大的文学理论著作。"),
     ],
 )
 def test_everyday_words_that_are_ai_names_need_real_ai_context(
@@ -56,6 +57,23 @@ def test_policy_goes_to_the_acting_government(
 ) -> None:
     result = classify(classifier, title)
     assert (result.kind, result.primary_country) == ("policy", country), result.reasons
+
+
+def test_a_model_name_with_its_version_counts_in_any_case(classifier: Classifier) -> None:
+    result = classify(classifier, "大模型新动态:qwen2.5-max性能超越,为何成开发者新焦点?")
+    assert (result.primary_country, result.primary_org) == ("CN", "qwen"), result.reasons
+    result = classify(classifier, "STEP3-VL-10B Technical Report", "We present a 10B model.")
+    assert result.primary_org == "stepfun", result.reasons
+    assert classify(classifier, "step-1 of the guide: unpack the box").primary_country is None
+
+
+def test_an_item_that_is_not_about_ai_has_no_kind(classifier: Classifier) -> None:
+    result = classify(
+        classifier,
+        "SpaceX launches Falcon 9, carrying 23 Starlink satellites",
+        "SpaceX launched its Falcon 9 rocket into low-Earth orbit from Florida.",
+    )
+    assert (result.primary_country, result.kind) == (None, "other"), result.reasons
 
 
 def test_a_foil_is_not_the_subject(classifier: Classifier) -> None:

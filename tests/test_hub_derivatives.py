@@ -115,6 +115,24 @@ def test_hub_uploads_are_attributed_to_the_model_they_carry(
     assert "hugging-face" not in result.orgs
 
 
+def test_a_platforms_own_lab_releases_its_models_and_others_quantise_them(
+    classifier: Classifier,
+) -> None:
+    def got(raw: dict[str, Any]) -> tuple[Any, ...]:
+        item = model_to_item(raw, "https://huggingface.co", NOW)
+        assert item is not None and item.hub is not None
+        result = classifier.classify(
+            Subject(title=item.title, url=item.url, hub=item.hub, source_type="huggingface")
+        )
+        return (result.primary_country, result.primary_org, result.derivative, result.release)
+
+    assert got(record("HuggingFaceTB/SmolLM3-3B")) == ("US", "hugging-face", None, True)
+    quant = record(
+        "unsloth/SmolLM3-3B-GGUF", "gguf", "base_model:quantized:HuggingFaceTB/SmolLM3-3B"
+    )
+    assert got(quant) == ("US", "hugging-face", "quantized", False)
+
+
 QUANTS = [
     record("unsloth/Qwen3-30B-A3B-GGUF", "gguf", "base_model:quantized:Qwen/Qwen3-30B-A3B"),
     record("bartowski/Qwen_Qwen3-30B-A3B-GGUF", "gguf"),

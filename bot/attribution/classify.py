@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from bot.attribution.hub import HubJudge, HubVerdict
 from bot.attribution.kinds import KindResult, classify_kind
@@ -308,8 +308,14 @@ class Classifier:
         for org_id, score in tally.scores.items():
             families[root_of[org_id]] += score
         # Platforms (Hugging Face, LMArena) are where things happen, not who does them.
+        # A hub repository of the platform's own lab (HuggingFaceTB/SmolLM3) is its release.
+        about = (
+            self._root_ids[verdict.primary.id]
+            if verdict is not None and verdict.primary is not None
+            else None
+        )
         if any(orgs[r].type != "platform" for r in families):
-            for root_id in [r for r in families if orgs[r].type == "platform"]:
+            for root_id in [r for r in families if orgs[r].type == "platform" and r != about]:
                 del families[root_id]
 
         # A country named in passing ("sales to China") is involved but is not the subject;
@@ -319,7 +325,6 @@ class Classifier:
 
         strong = {r: s for r, s in families.items() if candidate(r)}
         if verdict is not None:  # a hub upload is about the model it carries, known or not
-            about = self.registry.root(verdict.primary).id if verdict.primary else None
             strong = {r: s for r, s in strong.items() if r == about}
         elif kinds.kind == "policy":
             # a rule belongs to the government that makes it, even when the headline starts
@@ -360,6 +365,15 @@ class Classifier:
             confidence = 0.6  # nothing about AI, and no name: probably nobody's release
         else:
             confidence = 0.2 if context.about_ai else 0.5  # about AI, yet no one named
+        if (
+            primary_country is None
+            and verdict is None
+            and not context.about_ai
+            and kinds.kind != "other"
+            and subject.source_type == "feed"
+        ):  # a rocket launch or a cement maker's results: not an AI story of any kind
+            said = tuple(r for r in kinds.reasons if not r.startswith("kind "))
+            kinds = replace(kinds, kind="other", reasons=("kind other: not about AI", *said))
         ranked = tuple(
             o
             for o in sorted(tally.scores, key=lambda o: -tally.scores[o])

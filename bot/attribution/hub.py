@@ -123,8 +123,13 @@ class HubJudge:
         """The organisations whose models a repository name names, in order:
         "qwen2.5-7b-instruct-gguf" names Qwen (case and separators do not matter)."""
         text = re.sub(r"[-_]+", " ", model_id.split("/", 1)[-1])
-        orgs = [self.registry.orgs[m.org_id] for m in self.matcher.find(text, model_name=True)]
-        return [o for o in orgs if not o.weak and o.type not in ("platform", "government")]
+        orgs = [
+            self.registry.orgs[m.org_id]
+            for m in self.matcher.find(text, model_name=True)
+            # a platform's own model family (SmolLM) names it; its name alone does not
+            if m.role == "product" or self.registry.orgs[m.org_id].type != "platform"
+        ]
+        return [o for o in orgs if not o.weak and o.type != "government"]
 
     def _owner_prefixed(self, repo_id: str) -> str | None:
         """ "deepseek-ai_DeepSeek-R1-GGUF": some accounts put the base's owner in the name."""
@@ -135,8 +140,9 @@ class HubJudge:
 
     def _org_of_model(self, model_id: str) -> Org | None:
         owner = model_id.split("/", 1)[0] if "/" in model_id else ""
+        # a platform's own namespace (HuggingFaceTB) publishes the platform's own models
         org = self.registry.by_namespace(owner) if owner else None
-        if org is not None and org.type != "platform":
+        if org is not None:
             return org
         return next(iter(self._named_orgs(model_id)), None)
 

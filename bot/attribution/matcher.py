@@ -109,6 +109,26 @@ class Term:
     cjk: bool
     needs_tech: bool = False  # a government actor: counts only when the text is about tech
 
+    @property
+    def versioned_in_any_case(self) -> bool:
+        """A model family ("Qwen", "GLM", "Step3") names the model in any case when a version
+        is written with it: "qwen2.5-max", "STEP3-VL-10B" (ambiguous names still need AI
+        context)."""
+        return self.role == "product" and not self.cjk
+
+
+_HEAD_AND_VERSION = re.compile(r"([A-Za-z]+)([-_]?)\d")
+
+
+def _versioned(term: Term, text: str, start: int, end: int) -> bool:
+    """A version right after the name's letters: glued ("qwen2.5", "STEP3") or, for a name
+    that is no word, after a hyphen ("glm-4"); "step-1" of a guide is not a model."""
+    m = _HEAD_AND_VERSION.match(text, start, end + 3)
+    if m is None or m.end(1) < min(end, start + len(m.group(1))):
+        return False
+    head = term.text[: len(m.group(1))]
+    return not m.group(2) or _WORDLIKE.fullmatch(head) is None
+
 
 @dataclass(frozen=True)
 class Mention:
@@ -179,7 +199,12 @@ class Matcher:
         self._empty = not table
 
     def _accept(self, term: Term, text: str, start: int, end: int, fold: bool) -> bool:
-        if term.case_sensitive and not fold and text[start:end] != term.text:
+        if (
+            term.case_sensitive
+            and not fold
+            and text[start:end] != term.text
+            and not (term.versioned_in_any_case and _versioned(term, text, start, end))
+        ):
             return False
         if term.cjk:
             return True

@@ -22,6 +22,9 @@ def test_empty_results_say_so(write_config: Callable[[dict[str, Any]], Path]) ->
     assert "no racewatch process is running" in invoke("-c", path, "status").stdout
     assert "no sources" in invoke("-c", path, "sources").stdout
     assert "no items stored in the last 7 days" in invoke("-c", path, "rules", "test").stdout
+    assert "No hub items stored yet" in invoke("-c", path, "orgs", "--unknown").stdout
+    unknown = json.loads(invoke("-c", path, "orgs", "--unknown", "--json").stdout)
+    assert unknown == {"seen": 0, "unknown": []}
 
 
 def test_tables_are_plain_columns_when_piped(
@@ -134,3 +137,69 @@ def test_the_demo_labels_its_numbers_and_never_breaks_a_link(tmp_path: Path) -> 
     assert "1.2k downloads" in out and "235B parameters" in out
     assert "https://openai.com/index/introducing-gpt-5/?utm_source=rss" in out  # one piece
     assert "Traceback" not in result.stderr
+
+
+async def test_watch_preview_shows_the_alert_as_each_destination_would(
+    server: LocalServer, write_config: Callable[[dict[str, Any]], Path]
+) -> None:
+    server.set(
+        "/feed.xml",
+        rss(
+            [
+                {"title": "DeepSeek open-sources V3.2 under the MIT licence", "guid": "a"},
+                {"title": "Weather: a sunny week ahead", "guid": "b"},
+            ]
+        ),
+    )
+    path = str(
+        write_config(
+            {
+                "sources": [{"name": "news", "url": server.url("/feed.xml")}],
+                "destinations": {
+                    "screen": {"type": "console"},
+                    "team": {"type": "discord", "channel": "123456789012345678"},
+                    "ops": {"type": "slack", "channel": "C0123"},
+                },
+                "rules": [
+                    {
+                        "name": "cn",
+                        "when": {"country": "CN"},
+                        "notify": ["team"],
+                        "mention": ["111"],
+                    },
+                    {"name": "fr", "when": {"country": "FR"}},
+                ],
+            }
+        )
+    )
+    assert (await invoke_async("-c", path, "poll", "--once")).exit_code == 0
+
+    as_discord = await invoke_async("-c", path, "watch", "preview", "cn", "--json")
+    assert as_discord.exit_code == 0, as_discord.output
+    shown = json.loads(as_discord.stdout)
+    assert shown["destination"] == "team" and shown["type"] == "discord"  # the rule's own
+    embed = shown["payload"]["embeds"][0]
+    assert "DeepSeek open-sources V3.2" in embed["title"]
+    assert shown["payload"]["content"] == "<@&111>"  # its mention, as it would ping
+
+    as_slack = json.loads(
+        (await invoke_async("-c", path, "watch", "preview", "cn", "--to", "ops", "--json")).stdout
+    )
+    assert as_slack["type"] == "slack" and as_slack["payload"]["blocks"]
+    assert "DeepSeek" in as_slack["payload"]["text"]
+
+    on_screen = await invoke_async("-c", path, "watch", "preview", "cn", "--to", "screen")
+    assert on_screen.exit_code == 0
+    assert "Preview of cn" in on_screen.stdout and "Nothing was sent" in on_screen.stdout
+    assert "As screen (console) would show it" in on_screen.stdout
+    assert "DeepSeek open-sources V3.2" in on_screen.stdout
+
+    nothing = await invoke_async("-c", path, "watch", "preview", "fr")
+    assert nothing.exit_code == 0 and "fr matched no item" in nothing.stdout
+    assert "country" in nothing.stdout  # the condition that kept it from firing
+
+    unknown = await invoke_async("-c", path, "watch", "preview", "nope")
+    assert unknown.exit_code == 1 and "No rule named 'nope'" in unknown.stderr
+    assert "cn, fr" in unknown.stderr
+    wrong = await invoke_async("-c", path, "watch", "preview", "cn", "--to", "nowhere")
+    assert wrong.exit_code == 2 and "configured: screen, team, ops" in wrong.stderr

@@ -290,3 +290,31 @@ async def test_discord_app_commands_defer_then_answer(app: App, discord_api: Fak
         assert "only racewatch admins" in refusal["data"]["content"]
     finally:
         await bot.close()
+
+
+async def test_watch_preview_shows_the_alert_privately_in_chat(
+    app: App, slack_api: FakeSlack, discord_api: FakeDiscord
+) -> None:
+    bolt = bolt_for(app, slack_api)
+    shown = await slack_says(bolt, slack_api, "watch preview all")  # open to everyone
+    assert shown["response_type"] == "ephemeral"
+    blocks = shown["blocks"]
+    assert blocks[0]["text"]["text"] == "Preview of all"
+    divider = blocks.index({"type": "divider"})
+    alert = json.dumps(blocks[divider + 1 :], ensure_ascii=False)
+    assert "GPT-5" in alert or "Kimi K2" in alert or "Kling" in alert  # the alert's own blocks
+    missing = await slack_says(bolt, slack_api, "watch preview nope")
+    assert missing["response_type"] == "ephemeral" and "No rule named 'nope'" in missing["text"]
+
+    bot = RaceBot(app.commands(), "race", admin_role=None)
+    await bot.login("good-token")
+    try:
+        payload = interaction_payload("watch", [{"type": 3, "name": "preview", "value": "all"}])
+        await bot.tree._call(discord.Interaction(data=payload, state=bot._connection))  # type: ignore[arg-type]
+        callback, followup = discord_api.interactions[-2:]
+        assert callback["type"] == 5 and callback["data"]["flags"] & 64  # deferred privately
+        assert followup["flags"] & 64
+        titles = [e.get("title", "") for e in followup["embeds"]]
+        assert titles[0] == "Preview of all" and len(titles) == 2  # then the alert's embed
+    finally:
+        await bot.close()

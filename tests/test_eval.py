@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -68,3 +69,17 @@ def test_eval_says_plainly_where_the_labelled_set_lives_when_it_is_missing(
     result = _eval("--data", str(tmp_path), cwd=tmp_path)
     assert result.returncode == 1
     assert "ships with a checkout" in result.stderr and "tests/data/real" in result.stderr
+
+
+def test_eval_json_has_the_documented_shape(tmp_path: Path) -> None:
+    result = _eval("--half", "test", "--json", cwd=tmp_path)
+    assert result.returncode in (0, 1), result.stderr
+    report = json.loads(result.stdout)  # one JSON object, nothing else on stdout
+    assert report["targets"]["cn_us_macro_f1"] == 0.97
+    (half,) = report["halves"]
+    assert half["half"] == "test" and half["news"] > 100 and half["hub"] > 10
+    for key in ("cn_us_macro_f1", "kind_accuracy", "hub_accuracy", "non_ai_with_country"):
+        assert isinstance(half[key], int | float)
+    assert [s["file"] for s in report["stories"]] == ["stories_test.jsonl"]
+    assert 0 <= report["stories"][0]["precision"] <= 1
+    assert report["targets_met"] == (result.returncode == 0)

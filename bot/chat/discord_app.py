@@ -19,7 +19,7 @@ from discord import app_commands
 
 from bot.alerts.card import COUNTRY_NAMES
 from bot.attribution.vocab import KINDS
-from bot.chat.render import discord_embeds
+from bot.chat.render import discord_embeds, discord_preview
 from bot.commands.countries import country_code
 from bot.commands.handlers import NOT_ALLOWED, Commands
 from bot.commands.paging import Paged
@@ -42,6 +42,7 @@ from bot.commands.requests import (
     SourceStatus,
     WatchAdd,
     WatchList,
+    WatchPreview,
     WatchRemove,
     WatchTest,
     Why,
@@ -50,7 +51,7 @@ from bot.commands.text import rule_fields, split_words
 
 log = logging.getLogger(__name__)
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
-PRIVATE = (Why, Help, WatchTest)
+PRIVATE = (Why, Help, WatchTest, WatchPreview)
 PAGE_PREFIX = "racewatch:page:"
 CONDITIONS = 'field=value pairs, e.g. country=CN kind=model_release phrase="open weights"'
 
@@ -117,8 +118,11 @@ class RaceCommands:
     async def send(self, interaction: discord.Interaction, reply: Reply, private: bool) -> None:
         paged = self.commands.pager.first(reply)
         reply = paged.reply
-        embeds = [discord.Embed.from_dict(e) for e in discord_embeds(reply)]
+        content, raw = discord_preview(reply)
+        embeds = [discord.Embed.from_dict(e) for e in raw]
         extra: dict[str, Any] = {}
+        if content:
+            extra["content"] = content
         view = page_view(paged)
         if view is not None:
             extra["view"] = view
@@ -170,6 +174,16 @@ class RaceCommands:
         ranked = [*([meant] if meant else []), *suggested, *self.commands.registry.search(current)]
         hits = list({o.id: o for o in ranked}.values())[:25]
         return [app_commands.Choice(name=f"{o.name} ({o.country})"[:100], value=o.id) for o in hits]
+
+    async def rule_names(
+        self, _: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        names = [r.name for r in self.commands.ctx.rules()[0]]
+        return [
+            app_commands.Choice(name=n[:100], value=n[:100])
+            for n in names
+            if current.lower() in n.lower()
+        ][:25]
 
     def _define_reading(self) -> None:
         group, this = self.group, self
@@ -245,9 +259,13 @@ class RaceCommands:
         async def why(interaction: discord.Interaction, item: str) -> None:
             await this.answer(interaction, lambda: Why(item=item.lstrip("#")))
 
-        @group.command(name="watch", description="The watch rules in force")
-        async def watch(interaction: discord.Interaction) -> None:
-            await this.answer(interaction, WatchList)
+        @group.command(name="watch", description="The watch rules in force, or preview one")
+        @app_commands.describe(preview="A rule's name: see its alert for the newest match")
+        @app_commands.autocomplete(preview=this.rule_names)
+        async def watch(interaction: discord.Interaction, preview: str | None = None) -> None:
+            await this.answer(
+                interaction, lambda: WatchPreview(rule=preview) if preview else WatchList()
+            )
 
         @group.command(name="sources", description="Every source, or one source's status")
         @app_commands.describe(name="A source's name, for its status")

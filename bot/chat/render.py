@@ -6,9 +6,12 @@ from typing import Any
 
 from bot.commands.paging import Paged
 from bot.commands.reply import Line, Reply
+from bot.delivery.render_discord import alert_payload
+from bot.delivery.render_slack import alert_blocks
 from bot.delivery.safe import discord_text, safe_url, slack_plain, slack_text
 
 SLACK_SECTION, SLACK_BLOCKS = 2900, 45
+SLACK_MESSAGE_BLOCKS = 50  # Slack's limit per message
 DISCORD_DESCRIPTION, DISCORD_EMBEDS, DISCORD_TOTAL = 3900, 10, 5800
 
 
@@ -83,6 +86,26 @@ def discord_embeds(reply: Reply) -> list[dict[str, Any]]:
         embeds.append({"description": "—"})
     embeds[0]["title"] = discord_text(reply.title, 256)
     return embeds
+
+
+def discord_preview(reply: Reply) -> tuple[str | None, list[dict[str, Any]]]:
+    """The content and embeds of a ``watch preview`` answer: the reply's own embed, then
+    the alert exactly as the destination posts it (its role mentions shown, not pinged)."""
+    embeds = discord_embeds(reply)
+    if reply.preview is None:
+        return None, embeds
+    payload = alert_payload(reply.preview.card)
+    return payload.get("content"), (embeds + payload["embeds"])[:DISCORD_EMBEDS]
+
+
+def with_slack_preview(body: dict[str, Any], reply: Reply) -> dict[str, Any]:
+    """A Slack answer with the alert's own blocks after a divider, as the channel shows it."""
+    if reply.preview is None:
+        return body
+    blocks = [*body["blocks"], {"type": "divider"}, *alert_blocks(reply.preview.card)]
+    if len(blocks) <= SLACK_MESSAGE_BLOCKS:
+        body["blocks"] = blocks
+    return body
 
 
 PAGE_ACTION = "racewatch_page"

@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.chat.render import PAGE_ACTION, slack_paged
+from bot.chat.render import PAGE_ACTION, slack_paged, with_slack_preview
 from bot.commands.handlers import Commands
 from bot.commands.reply import Reply, UserError
 from bot.commands.requests import Caller, Request, Why
@@ -88,7 +88,7 @@ def build_app(
     )
 
     async def answer(respond: Any, reply: Reply, channel: str | None) -> None:
-        body = slack_paged(commands.pager.first(reply))
+        body = with_slack_preview(slack_paged(commands.pager.first(reply)), reply)
         await respond(
             response_type="ephemeral" if reply.ephemeral else "in_channel",
             replace_original=False,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import json
 from datetime import UTC, datetime
 
 import click
@@ -27,6 +28,7 @@ from bot.commands.requests import (
     Search,
     WatchAdd,
     WatchList,
+    WatchPreview,
     WatchRemove,
 )
 from bot.commands.text import Words, rule_fields
@@ -135,7 +137,7 @@ def org(ctx: Context, query: tuple[str, ...], as_json: bool) -> None:
 @json_option
 @click.pass_context
 def watch(click_ctx: click.Context, as_json: bool) -> None:
-    """Watch rules stored like chat rules: list, add, remove."""
+    """Watch rules stored like chat rules: list, add, remove, preview."""
     if click_ctx.invoked_subcommand is None:
         click_ctx.invoke(watch_list, as_json=as_json)
 
@@ -179,3 +181,56 @@ def watch_add(ctx: Context, rule: str, conditions: tuple[str, ...]) -> None:
 def watch_remove(ctx: Context, rule: str) -> None:
     """Remove a rule added from chat or with watch add (file rules change in their file)."""
     show(ask(ctx, WatchRemove(rule=rule)), False)
+
+
+@watch.command("preview")
+@click.argument("rule")
+@click.option(
+    "--to",
+    "destination",
+    metavar="DESTINATION",
+    help="Show it as this destination would (default: the rule's first destination).",
+)
+@json_option
+@pass_ctx
+@fail_on_store_error
+def watch_preview(ctx: Context, rule: str, destination: str | None, as_json: bool) -> None:
+    """Show the alert RULE would post for the newest stored item it matches, exactly as a
+    destination would show it, without sending anything:
+    racewatch watch preview chinese-open-weights-llms --to ai-race"""
+    from bot.delivery.console import render
+    from bot.delivery.preview import alert_body
+
+    configured = ctx.config().settings.destinations
+    if destination is not None and destination not in configured:
+        raise click.BadParameter(
+            f"no destination named '{destination}'; configured: {', '.join(configured)}",
+            param_hint="--to",
+        )
+    reply = ask(ctx, WatchPreview(rule=rule))
+    if reply.preview is None:  # nothing matched: what came closest
+        show(reply, as_json)
+        return
+    card, goes_to = reply.preview.card, reply.preview.destinations
+    name = destination or next((d for d in goes_to if d in configured), None)
+    name = name or next(iter(configured))
+    kind = configured[name].type
+    body = None if kind == "console" else alert_body(card, kind)
+    if as_json:
+        emit_json(
+            {
+                "rule": rule,
+                "item": card.item_id,
+                "destination": name,
+                "type": kind,
+                "destinations": list(goes_to),
+                "payload": body,
+            }
+        )
+        return
+    show(reply, False)
+    out.print(f"\nAs {name} ({kind}) would show it:", style="bold", markup=False)
+    if body is None:
+        out.print(render(card, min(100, out.width)))
+    else:
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2, default=str))

@@ -13,7 +13,15 @@ from rich.table import Table
 from bot.attribution.classify import Classifier
 from bot.attribution.evaluate import NONE, Report, Scores, evaluate, load_examples
 from bot.cli import Context, cli, pass_ctx
-from bot.cli.story_eval import print_story_eval, story_files
+from bot.cli.output import emit_json, json_option
+from bot.cli.story_eval import (
+    TARGET_PRECISION,
+    TARGET_RECALL,
+    print_story_eval,
+    story_files,
+    story_results,
+    story_targets_met,
+)
 from bot.runtime.app import load_org_registry
 from bot.runtime.realset import HalfReport, load_half, score
 
@@ -86,24 +94,71 @@ def _targets_met(report: HalfReport) -> bool:
     )
 
 
-def _real(ctx: Context, folder: Path, halves: tuple[str, ...], mistakes: bool) -> None:
+def _half_json(report: HalfReport, mistakes: bool) -> dict[str, object]:
+    return {
+        "half": report.half,
+        "news": report.news,
+        "hub": report.hub,
+        "cn_us_macro_f1": round(report.macro_f1, 4),
+        "cn_f1": round(report.country_scores[0].f1, 4),
+        "us_f1": round(report.country_scores[1].f1, 4),
+        "non_ai_with_country": report.non_ai_with_country,
+        "kind_accuracy": round(report.kind_accuracy, 4),
+        "hub_accuracy": round(report.hub_accuracy, 4),
+        "derivative_accuracy": round(report.derivative_accuracy, 4),
+        "errors": report.errors,
+        "errors_least_confident": report.errors_least_confident,
+        "targets_met": _targets_met(report),
+        "mistakes": report.mistakes if mistakes else [],
+    }
+
+
+TARGETS = {
+    "cn_us_macro_f1": TARGET_REAL_F1,
+    "kind_accuracy": TARGET_REAL_KIND,
+    "hub_accuracy": TARGET_HUB,
+    "non_ai_with_country": 0,
+    "errors_least_confident_share": 0.5,
+    "story_precision": TARGET_PRECISION,
+    "story_recall": TARGET_RECALL,
+}
+
+
+def _real(
+    ctx: Context, folder: Path, halves: tuple[str, ...], mistakes: bool, as_json: bool
+) -> None:
     classifier = Classifier(load_org_registry(ctx.config()))
     try:
         reports = [score(h, classifier, load_half(folder, h)) for h in halves]
     except ValueError as exc:
         raise click.ClickException(str(exc)) from None
-    out = Console(highlight=False)
-    out.print(_real_table(reports))
-    for report in reports:
-        verdict = "met" if _targets_met(report) else "MISSED"
-        note = " (reported only: never tune on it)" if report.half == "test" else ""
-        out.print(f"{report.half}: targets {verdict}{note}")
-        if mistakes:
-            for line in report.mistakes:
-                out.print(f"  {line}", markup=False)
     corpus = [p for p in story_files(folder) if any(f"_{h}." in p.name for h in halves)]
-    ok_stories = print_story_eval(out, classifier, corpus, mistakes) if corpus else True
-    if not ok_stories or ("test" in halves and not _targets_met(reports[halves.index("test")])):
+    stories = story_results(classifier, corpus, mistakes)
+    ok_stories = story_targets_met(stories)
+    ok = ok_stories and ("test" not in halves or _targets_met(reports[halves.index("test")]))
+    if as_json:
+        emit_json(
+            {
+                "data": str(folder),
+                "targets": TARGETS,
+                "halves": [_half_json(r, mistakes) for r in reports],
+                "stories": [r.as_json() for r in stories],
+                "targets_met": ok,
+            }
+        )
+    else:
+        out = Console(highlight=False)
+        out.print(_real_table(reports))
+        for report in reports:
+            verdict = "met" if _targets_met(report) else "MISSED"
+            note = " (reported only: never tune on it)" if report.half == "test" else ""
+            out.print(f"{report.half}: targets {verdict}{note}")
+            if mistakes:
+                for line in report.mistakes:
+                    out.print(f"  {line}", markup=False)
+        if stories:
+            print_story_eval(out, stories)
+    if not ok:
         sys.exit(1)
 
 
@@ -124,11 +179,15 @@ def _real(ctx: Context, folder: Path, halves: tuple[str, ...], mistakes: bool) -
 )
 @click.option("--synthetic", is_flag=True, help="Score the old hand-written YAML examples instead.")
 @click.option("--mistakes", is_flag=True, help="List every example classified wrongly.")
+@json_option
 @pass_ctx
 def eval_command(
-    ctx: Context, data: Path | None, half: str, synthetic: bool, mistakes: bool
+    ctx: Context, data: Path | None, half: str, synthetic: bool, mistakes: bool, as_json: bool
 ) -> None:
-    """Attribution quality on the real labelled set (dev and test halves), against targets."""
+    """Attribution quality on the real labelled set (dev and test halves), against targets.
+    Exits 1 when a target is missed on the test half."""
+    if synthetic and as_json:
+        raise click.UsageError("--json covers the real set; --synthetic prints tables only")
     if synthetic:
         _synthetic(ctx, data or CHECKOUT_DATA, mistakes)
         return
@@ -140,7 +199,7 @@ def eval_command(
             "`racewatch eval` from a checkout, or pass --data FOLDER with news_*.jsonl and "
             "hub_*.jsonl files."
         )
-    _real(ctx, folder, ("dev", "test") if half == "both" else (half,), mistakes)
+    _real(ctx, folder, ("dev", "test") if half == "both" else (half,), mistakes, as_json)
 
 
 def _synthetic(ctx: Context, folder: Path, mistakes: bool) -> None:

@@ -186,7 +186,7 @@ def orgs(ctx: Context, query: tuple[str, ...], unknown: bool, check: bool, as_js
         return
     registry = load_org_registry(ctx.config())
     if unknown:
-        print_unknown_uploaders(ctx.config(), registry, console)
+        print_unknown_uploaders(ctx.config(), registry, console, as_json)
         return
     hits = registry.search(" ".join(query))
     if as_json:

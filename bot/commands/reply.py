@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from bot.alerts.card import AlertCard
 from bot.errors import UserError
 
-__all__ = ["Line", "Reply", "UserError"]
+__all__ = ["Line", "Preview", "Reply", "UserError"]
 
 
 @dataclass(frozen=True)
@@ -18,12 +19,21 @@ class Line:
 
 
 @dataclass(frozen=True)
+class Preview:
+    """A sample alert: the card a rule would post, and where it would go."""
+
+    card: AlertCard
+    destinations: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Reply:
     title: str
     lines: list[Line] = field(default_factory=list)
     ephemeral: bool = False
     image: bytes | None = None  # a PNG (the gap chart)
     image_name: str = "chart.png"
+    preview: Preview | None = None  # ``watch preview``: rendered as the alert itself
 
     def pages(self, size: int) -> list[list[Line]]:
         """Lines split into pages of at most ``size`` characters each."""

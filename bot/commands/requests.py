@@ -117,6 +117,16 @@ class WatchTest(Request):
 
 
 @dataclass(frozen=True)
+class WatchPreview(Request):
+    """How a rule's alert looks: the newest stored item it matches, shown privately as the
+    destination would show it. Open to everyone: it only reads, under a time limit."""
+
+    name: ClassVar[str] = "watch preview"
+    expensive: ClassVar[bool] = True
+    rule: str = ""
+
+
+@dataclass(frozen=True)
 class SourcesList(Request):
     name: ClassVar[str] = "sources list"
 

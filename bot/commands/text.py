@@ -36,6 +36,7 @@ from bot.commands.requests import (
     SourceStatus,
     WatchAdd,
     WatchList,
+    WatchPreview,
     WatchRemove,
     WatchTest,
     Why,
@@ -48,7 +49,8 @@ USAGE = {
     "[90d|1y|all]",
     "org": "org NAME   e.g. org moonshot",
     "why": "why ITEM   (an item id or its link)",
-    "watch": "watch list | add NAME FIELD=VALUE... | remove NAME | test FIELD=VALUE...   "
+    "watch": "watch list | preview NAME | add NAME FIELD=VALUE... | remove NAME | "
+    "test FIELD=VALUE...   "
     'e.g. watch add cn-video country=CN phrase="text to video"',
     "sources": "sources list | add NAME URL | remove NAME | status NAME | resume NAME",
     "digest": "digest [now]",
@@ -268,6 +270,8 @@ def _watch(rest: str, command: str) -> Request:
         return WatchAdd(rule=name, fields=rule_fields(split_words(more), "watch add"))
     if action == "remove":
         return WatchRemove(rule=_name_and_rest(tail, command, "watch")[0])
+    if action == "preview":
+        return WatchPreview(rule=_name_and_rest(tail, command, "watch")[0])
     if action == "test":
         if not tail:
             raise UserError(f"Give conditions to test. {usage(command, 'watch')}")

@@ -9,11 +9,20 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
+from bot.alerts.card import AlertCard, build_card
 from bot.attribution.vocab import flag
 from bot.commands.context import CommandContext
 from bot.commands.explain import to_classification
-from bot.commands.reply import Line, Reply, UserError
-from bot.commands.requests import Caller, WatchAdd, WatchList, WatchRemove, WatchTest
+from bot.commands.reply import Line, Preview, Reply, UserError
+from bot.commands.requests import (
+    Caller,
+    WatchAdd,
+    WatchList,
+    WatchPreview,
+    WatchRemove,
+    WatchTest,
+)
+from bot.items import HubFacts
 from bot.located_yaml.validate import problems_from
 from bot.located_yaml.yamlsrc import SourceText
 from bot.rules.facts import Facts, facts_for
@@ -23,8 +32,11 @@ from bot.rules.misses import closest_misses
 from bot.rules.model import Rule
 from bot.rules.regexes import RegexBudget
 from bot.store import queries, rules_repo
+from bot.store.schema import Classification as ClassRow
+from bot.store.schema import Item
 
 DRY_RUN_DAYS = 7
+PREVIEW_DAYS = 30
 ANY_AGE = 10 * 365 * 86400.0
 
 
@@ -161,3 +173,70 @@ class WatchCommands:
             misses = await ctx.work.run_heavy(lambda: closest_misses(rule.when, tested))
             hits = [Line(line) for line in misses.lines()]
         return Reply(title, hits[:15], ephemeral=True)
+
+    async def preview(self, request: WatchPreview) -> Reply:
+        """The newest item of the last ``PREVIEW_DAYS`` days that ``request.rule`` matches,
+        as the alert it would post; or, when nothing matched, what came closest."""
+        ctx = self.ctx
+        rules = ctx.rules()[0]
+        rule = next((r for r in rules if r.name == request.rule), None)
+        if rule is None:
+            names = ", ".join(r.name for r in rules[:12]) or "none yet"
+            raise UserError(f"No rule named '{request.rule[:60]}'. Rules in force: {names}.")
+        since = ctx.clock() - timedelta(days=PREVIEW_DAYS)
+        deadline = ctx.dry_run_seconds
+        tested: list[tuple[str, Facts]] = []
+
+        def work(session: Session) -> tuple[Item, ClassRow, str] | None:
+            started = time.monotonic()
+            budget = RegexBudget(per_batch=deadline)
+            for item, cls, source in queries.recent_classified(session, since):  # newest first
+                if time.monotonic() - started > deadline:
+                    break
+                facts = facts_for(item, to_classification(cls), source, ctx.registry)
+                if run_rules([rule], [], facts, item.fetched_at, ANY_AGE, budget)[0].matched:
+                    return item, cls, source
+                tested.append((f"#{item.id} {item.title[:60]}", facts))
+            return None
+
+        found = await ctx.db_heavy(work)
+        destinations = tuple(rule.notify or ctx.destinations)
+        if found is None:
+            title = f"{rule.name} matched no item of the last {PREVIEW_DAYS} days"
+            if not tested:
+                note = "No items are stored yet: a preview needs at least one poll."
+                return Reply(title, [Line(note)], ephemeral=True)
+            misses = await ctx.work.run_heavy(lambda: closest_misses(rule.when, tested))
+            return Reply(title, [Line(line) for line in misses.lines()][:15], ephemeral=True)
+        item, cls, source = found
+        card = self.card(rule, item, cls, source)
+        how = f"as a digest ({rule.digest})" if rule.mode == "digest" else "at once"
+        lines = [
+            Line(f"Newest match: #{item.id} from {source}", item.url),
+            Line(f"Would go to {', '.join(destinations) or 'no destination'}, {how}."),
+            Line("Nothing was sent: this preview is only for you."),
+        ]
+        return Reply(
+            f"Preview of {rule.name}",
+            lines,
+            ephemeral=True,
+            preview=Preview(card, destinations),
+        )
+
+    def card(self, rule: Rule, item: Item, cls: ClassRow, source: str) -> AlertCard:
+        """The card the outbox would build for ``item`` under ``rule``."""
+        return build_card(
+            story_id=item.story_id or 0,
+            item_id=item.id,
+            title=item.title,
+            url=item.url,
+            summary_text=item.summary,
+            llm_summary=item.summary_llm,
+            source=source,
+            published_at=item.published_at,
+            hub=HubFacts.from_dict(item.hub),
+            cls=to_classification(cls),
+            registry=self.ctx.registry,
+            rule=rule.name,
+            mentions=tuple(rule.mention),
+        )

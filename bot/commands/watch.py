@@ -40,9 +40,21 @@ PREVIEW_DAYS = 30
 ANY_AGE = 10 * 365 * 86400.0
 
 
+def _flow(value: Any) -> str:
+    """A condition's value as YAML flow style: ``CN``, ``[CN, US]``, ``{kind: policy}``."""
+    if isinstance(value, list | tuple):
+        parts = [_flow(v) for v in value]
+        return parts[0] if len(parts) == 1 else f"[{', '.join(parts)}]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value)
+
+
 def describe(rule: Rule) -> str:
     when = rule.when.model_dump(by_alias=True, exclude_defaults=True) if rule.when else {}
-    text = ", ".join(f"{k}={v}" for k, v in when.items()) or "everything"
+    text = ", ".join(f"{k}={_flow(v)}" for k, v in when.items()) or "everything"
     return text + (f" → {', '.join(rule.notify)}" if rule.notify else "")
 
 

@@ -105,6 +105,11 @@ def test_weak_origin_evidence_gives_a_country_at_lower_confidence(classifier: Cl
         ("Kappa approach to happen soon in AI research paper", "research"),
         ("Mistral AI raises €600 million in new funding round", "business"),
         ("Mistral AI réalise une levée de fonds de 600 millions d'euros", "business"),
+        ("DeepSeek-V2", "model_release"),
+        ("DeepSeek\u2011V3.2 正式发布概览", "model_release"),
+        ("Nvidia Blackwell平台刷新推理性能纪录", "benchmark"),
+        ("OpenAI、初の自社開発AIハードウェアを正式発売へ", "product_launch"),
+        ("Baidu 2025 results beat forecasts as cloud revenue grows", "business"),
     ],
 )
 def test_kinds(classifier: Classifier, title: str, kind: str) -> None:

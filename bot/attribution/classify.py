@@ -75,7 +75,10 @@ class _Tally:
             self.reasons.append(reason)
 
 
-_VERSION_AFTER = re.compile(r"[- ]?(?:[vVkKmM]?\d|[A-Z]\d)")
+_VERSION_AFTER = re.compile(r"[-\u2010\u2011 ]?(?:[vVkKmM]?\d|[A-Z]\d)")
+# an organisation's name used as its model's ("DeepSeek-V2", "MiniMax-M1"): a lettered
+# version or a hyphen, never "Baidu 2025" or "Alibaba 3 billion"
+_ALIAS_VERSION = re.compile(r"(?:[-\u2010\u2011]|[ ]?(?=[VvRrMmKk]\d))(?:[VvRrMmKk]?\d)(?![\d,])")
 
 
 # "rival to X", "answer to X", "challenges X", "joins the X race", "X-like", "X killer"
@@ -155,6 +158,9 @@ def versioned_model(title: str, mentions: list[Mention]) -> str | None:
     """The first product name written with a version ("Qwen3", "Claude Opus 4.1", "Kimi K2")."""
     for m in mentions:
         if m.role != "product":
+            named = _ALIAS_VERSION.match(title, m.end)
+            if named is not None:
+                return title[m.start : named.end()]
             continue
         if any(ch.isdigit() for ch in m.term) or _VERSION_AFTER.match(title, m.end):
             tail = _VERSION_AFTER.match(title, m.end)

@@ -289,3 +289,48 @@ def test_leaderboard_rows_are_validated() -> None:
         json.dumps({"rows": [{"row": {"model_name": "x"}}, {"row": "bad"}]}).encode()
     )
     assert rows == []
+
+
+def test_a_pushed_repo_is_the_item_a_poll_would_make() -> None:
+    """Push and poll go through one factory: same id, title and facts for one repo, so a
+    webhook can never alert on what polling would have called a quantisation."""
+    from bot.sources.webhook import item_from_event
+
+    tags = ["gguf", "base_model:quantized:Qwen/Qwen3-8B", "license:apache-2.0"]
+    event = {
+        "event": {"action": "create", "scope": "repo"},
+        "repo": {"type": "model", "name": "someone/Qwen3-8B-GGUF", "tags": tags},
+    }
+    pushed = item_from_event(event, "https://hf.example", NOW)
+    polled = huggingface.model_to_item(
+        {"id": "someone/Qwen3-8B-GGUF", "tags": tags}, "https://hf.example", NOW
+    )
+    assert pushed is not None and pushed == polled
+    assert pushed.hub and pushed.hub.derivative == "quantized"
+    assert pushed.hub.base_models == ("Qwen/Qwen3-8B",) and pushed.hub.licence == "apache-2.0"
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("downloads", "12"),
+        ("likes", True),
+        ("cardData", ["not", "a", "card"]),
+        ("safetensors", {"total": "8B"}),
+        ("baseModels", {"relation": 3, "models": [7, {"id": "Qwen/Qwen3-8B"}]}),
+        ("tags", "gguf"),
+        ("gated", {"odd": 1}),
+        ("createdAt", 1745000000),
+    ],
+)
+def test_a_hub_field_of_the_wrong_type_reads_as_missing(field: str, value: Any) -> None:
+    item = huggingface.model_to_item(
+        {"id": "Qwen/Qwen3-8B", field: value}, "https://hf.example", NOW
+    )
+    assert item is not None and item.hub is not None and item.hub.repo_id == "Qwen/Qwen3-8B"
+    assert item.published_at == NOW
+
+
+@pytest.mark.parametrize("repo", ["", "no-slash", "a/b/c", "/b", "a/", "x" * 199 + "/y", 42])
+def test_a_hub_entry_without_a_usable_repo_id_is_skipped(repo: Any) -> None:
+    assert huggingface.model_to_item({"id": repo}, "https://hf.example", NOW) is None

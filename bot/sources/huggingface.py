@@ -7,9 +7,12 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from pydantic import ValidationError
+
 from bot.errors import FetchError
 from bot.items import HubFacts, NewItem
 from bot.sources.clean import clean_line
+from bot.sources.hub_json import HfCard, HfModel
 
 EXPAND = (
     "author",
@@ -51,18 +54,8 @@ def _derivative(tags: list[str]) -> tuple[str | None, tuple[str, ...]]:
     return kind, tuple(dict.fromkeys(bases))
 
 
-def _licence(tags: list[str], card: dict[str, Any]) -> str | None:
-    value = card.get("license")
-    if isinstance(value, str) and value:
-        return value[:80]
-    for tag in tags:
-        if tag.startswith("license:"):
-            return tag[len("license:") :][:80]
-    return None
-
-
-def _time(value: Any) -> datetime | None:
-    if not isinstance(value, str) or value == _EPOCH_PLACEHOLDER:
+def _time(value: str | None) -> datetime | None:
+    if value is None or value == _EPOCH_PLACEHOLDER:
         return None
     try:
         return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
@@ -70,57 +63,64 @@ def _time(value: Any) -> datetime | None:
         return None
 
 
-def model_to_item(raw: dict[str, Any], endpoint: str, fetched_at: datetime) -> NewItem | None:
-    """One entry of ``/api/models`` as an item, or ``None`` when the entry is unusable."""
-    repo_id = raw.get("id") or raw.get("modelId")
-    if not isinstance(repo_id, str) or "/" not in repo_id or len(repo_id) > 200:
-        return None
-    namespace, name = repo_id.split("/", 1)
-    tags = [t for t in raw.get("tags") or [] if isinstance(t, str)][:200]
-    card_data = raw.get("cardData")
-    card: dict[str, Any] = card_data if isinstance(card_data, dict) else {}
+def hub_facts(model: HfModel) -> HubFacts:
+    """What racewatch keeps of a repo: the same from a poll, a webhook or a trending list."""
+    tags = model.tags[:200]
+    card = model.card or HfCard()
     derivative, bases = _derivative(tags)
-    base_models = raw.get("baseModels")
-    if isinstance(base_models, dict) and isinstance(base_models.get("models"), list):
-        extra = [m.get("id") for m in base_models["models"] if isinstance(m, dict)]
-        bases = tuple(dict.fromkeys([*bases, *[b for b in extra if isinstance(b, str)]]))
-        if base_models.get("relation") and not derivative:
-            derivative = str(base_models["relation"])[:20]
-    card_base = card.get("base_model")
-    card_bases = card_base if isinstance(card_base, list) else [card_base]
-    bases = tuple(
-        dict.fromkeys([*bases, *[b for b in card_bases if isinstance(b, str) and "/" in b]])
+    if model.base_models is not None:
+        listed = [m.id for m in model.base_models.models if m.id]
+        bases = tuple(dict.fromkeys([*bases, *listed]))
+        if model.base_models.relation and not derivative:
+            derivative = model.base_models.relation[:20]
+    bases = tuple(dict.fromkeys([*bases, *(b for b in card.base_model if "/" in b)]))
+    licence = card.license or next(
+        (t.removeprefix("license:") for t in tags if t.startswith("license:")), None
     )
-    st_data = raw.get("safetensors")
-    safetensors: dict[str, Any] = st_data if isinstance(st_data, dict) else {}
-    params = safetensors.get("total")
-    gated = raw.get("gated")
-    facts = HubFacts(
+    params = model.safetensors.total if model.safetensors else None
+    gated = model.gated
+    return HubFacts(
         hub="huggingface",
-        repo_id=repo_id,
-        namespace=namespace,
-        params=float(params) if isinstance(params, int | float) and params > 0 else None,
-        licence=_licence(tags, card),
-        pipeline_tag=raw.get("pipeline_tag") if isinstance(raw.get("pipeline_tag"), str) else None,
-        gated=bool(gated) if gated is not None else None,
-        downloads=raw.get("downloads") if isinstance(raw.get("downloads"), int) else None,
-        likes=raw.get("likes") if isinstance(raw.get("likes"), int) else None,
+        repo_id=model.id,
+        namespace=model.id.split("/", 1)[0],
+        params=float(params) if params is not None and params > 0 else None,
+        licence=licence[:80] if licence else None,
+        pipeline_tag=model.pipeline_tag,
+        gated=None if gated is None else bool(gated),  # False, or "auto" / "manual"
+        downloads=model.downloads,
+        likes=model.likes,
         base_models=bases,
         derivative=derivative,
-        library=raw.get("library_name") if isinstance(raw.get("library_name"), str) else None,
+        library=model.library_name,
         tags=tuple(t for t in tags if not t.startswith(("region:", "endpoints_compatible")))[:50],
     )
-    created = _time(raw.get("createdAt")) or _time(raw.get("lastModified")) or fetched_at
+
+
+def hub_item(model: HfModel, endpoint: str, published_at: datetime) -> NewItem:
+    """The item for a new repo: one factory for polling and webhooks, so the two can never
+    produce different ids, titles or facts for one repo."""
+    facts = hub_facts(model)
+    name = model.id.split("/", 1)[1]
     return NewItem(
-        guid=f"hf:{repo_id}",
-        title=clean_line(f"{namespace} released {name} on Hugging Face", 300),
-        url=f"{endpoint.rstrip('/')}/{repo_id}",
+        guid=f"hf:{model.id}",
+        title=clean_line(f"{facts.namespace} released {name} on Hugging Face", 300),
+        url=f"{endpoint.rstrip('/')}/{model.id}",
         summary="",
-        published_at=min(created, fetched_at),
+        published_at=published_at,
         language="en",
         tags=facts.tags,
         hub=facts,
     )
+
+
+def model_to_item(raw: dict[str, Any], endpoint: str, fetched_at: datetime) -> NewItem | None:
+    """One entry of ``/api/models`` as an item, or ``None`` when the entry is unusable."""
+    try:
+        model = HfModel.model_validate(raw)
+    except ValidationError:
+        return None
+    created = _time(model.created_at) or _time(model.last_modified) or fetched_at
+    return hub_item(model, endpoint, min(created, fetched_at))
 
 
 def parse_models(body: bytes, endpoint: str, fetched_at: datetime) -> list[NewItem]:

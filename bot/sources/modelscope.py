@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from bot.errors import FetchError
 from bot.items import HubFacts, NewItem
 from bot.sources.clean import clean_line
+from bot.sources.hub_json import MsModel
 
 
 def list_models_url(endpoint: str, org: str, limit: int) -> str:
@@ -21,10 +22,12 @@ def list_models_url(endpoint: str, org: str, limit: int) -> str:
     return f"{endpoint.rstrip('/')}/openapi/v1/models?{urlencode(query)}"
 
 
-def _time(value: Any) -> datetime | None:
-    if isinstance(value, int | float) and value > 0:
+def _time(value: int | float | str | None) -> datetime | None:
+    if isinstance(value, int | float):
+        if value <= 0:
+            return None
         return datetime.fromtimestamp(value / 1000 if value > 1e12 else value, UTC)
-    if isinstance(value, str) and value:
+    if value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
@@ -33,40 +36,31 @@ def _time(value: Any) -> datetime | None:
     return None
 
 
-def _int(value: Any) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
 def model_to_item(
     raw: dict[str, Any], org: str, endpoint: str, fetched_at: datetime
 ) -> NewItem | None:
-    repo_id = raw.get("id") or raw.get("model_id")
-    if not isinstance(repo_id, str) or not repo_id:
-        name = raw.get("name")
-        repo_id = f"{org}/{name}" if isinstance(name, str) and name else None
-    if repo_id is None or len(repo_id) > 200:
+    """One entry of ModelScope's model list as an item, or ``None`` when it has no id."""
+    model = MsModel.model_validate(raw)
+    repo_id = model.id or (f"{org}/{model.name}" if model.name else None)
+    if not repo_id or len(repo_id) > 200:
         return None
     if "/" not in repo_id:
         repo_id = f"{org}/{repo_id}"
     namespace, name = repo_id.split("/", 1)
-    tags = [t for t in raw.get("tags") or [] if isinstance(t, str)][:50]
-    tasks = [t for t in raw.get("tasks") or [] if isinstance(t, str)]
-    licence = raw.get("license") if isinstance(raw.get("license"), str) else None
     facts = HubFacts(
         hub="modelscope",
         repo_id=repo_id,
         namespace=namespace,
-        licence=licence or None,
-        pipeline_tag=tasks[0] if tasks else None,
-        downloads=_int(raw.get("downloads")),
-        likes=_int(raw.get("likes")),
-        tags=tuple(tags),
+        licence=model.license or None,
+        pipeline_tag=model.tasks[0] if model.tasks else None,
+        downloads=model.downloads,
+        likes=model.likes,
+        tags=tuple(model.tags[:50]),
     )
-    created = _time(raw.get("created_at")) or _time(raw.get("last_modified")) or fetched_at
-    display = raw.get("display_name") if isinstance(raw.get("display_name"), str) else None
+    created = _time(model.created_at) or _time(model.last_modified) or fetched_at
     return NewItem(
         guid=f"ms:{repo_id}",
-        title=clean_line(f"{namespace} released {display or name} on ModelScope", 300),
+        title=clean_line(f"{namespace} released {model.display_name or name} on ModelScope", 300),
         url=f"{endpoint.rstrip('/')}/models/{repo_id}",
         summary="",
         published_at=min(created, fetched_at),

@@ -15,8 +15,11 @@ from datetime import datetime
 from typing import Any
 
 from aiohttp import web
+from pydantic import ValidationError
 
-from bot.items import HubFacts, NewItem
+from bot.items import NewItem
+from bot.sources.hub_json import HfModel, HfWebhook
+from bot.sources.huggingface import hub_item
 
 log = logging.getLogger(__name__)
 MAX_BODY = 256 * 1024
@@ -25,34 +28,20 @@ MAX_BODY = 256 * 1024
 Deliver = Callable[[str, NewItem], Awaitable[bool]]
 
 
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
 def item_from_event(payload: dict[str, Any], endpoint: str, now: datetime) -> NewItem | None:
-    """The new model repository in a webhook payload, or ``None`` for any other event."""
-    event = _mapping(payload.get("event"))
-    repo = _mapping(payload.get("repo"))
-    if event.get("action") != "create" or not str(event.get("scope", "")).startswith("repo"):
+    """The new model repository in a webhook payload, or ``None`` for any other event. The
+    item is built by the same factory as a polled repo's (:func:`huggingface.hub_item`)."""
+    hook = HfWebhook.model_validate(payload)
+    event, repo = hook.event, hook.repo
+    if event is None or event.action != "create" or not (event.scope or "").startswith("repo"):
         return None
-    if repo.get("type") != "model":
+    if repo is None or repo.type != "model" or repo.name is None:
         return None
-    name = repo.get("name")
-    if not isinstance(name, str) or name.count("/") != 1 or len(name) > 200:
+    try:
+        model = HfModel.model_validate({"id": repo.name, "tags": repo.tags})
+    except ValidationError:
         return None
-    namespace, short = name.split("/")
-    tags = tuple(t for t in repo.get("tags") or [] if isinstance(t, str))[:50]
-    facts = HubFacts(hub="huggingface", repo_id=name, namespace=namespace, tags=tags)
-    return NewItem(
-        guid=f"hf:{name}",
-        title=f"{namespace} released {short} on Hugging Face",
-        url=f"{endpoint.rstrip('/')}/{name}",
-        summary="",
-        published_at=now,
-        language="en",
-        tags=tags,
-        hub=facts,
-    )
+    return hub_item(model, endpoint, now)
 
 
 def handler(

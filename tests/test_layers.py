@@ -69,3 +69,18 @@ def test_no_import_points_upward() -> None:
             if theirs != mine and _floor(target) > _floor(module):
                 upward.append(f"{path.relative_to(BOT.parent)}:{line} imports {target}")
     assert upward == []
+
+
+def test_every_advisory_lock_comes_from_the_one_table() -> None:
+    """A literal lock id elsewhere could collide with another unnoticed (bot/store/locks.py)."""
+    import re
+
+    from bot.store.locks import Lock, role_lock
+
+    literal = re.compile(r"pg_(try_)?advisory_(xact_)?(un)?lock\(\s*\d")
+    found = [p for p in BOT.rglob("*.py") if literal.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+    fixed = {int(lock) for lock in Lock}
+    assert len(fixed) == len(Lock)
+    roles = ["chat", "state-of-the-race", "digest:daily"]
+    assert not fixed & {role_lock(r) for r in roles}

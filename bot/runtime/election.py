@@ -8,9 +8,10 @@ at its next try. On SQLite there is only ever one process, so it always holds th
 from __future__ import annotations
 
 import logging
-import zlib
 
 from sqlalchemy import Connection, Engine, text
+
+from bot.store.locks import role_lock
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +20,7 @@ class Election:
     def __init__(self, engine: Engine, role: str) -> None:
         self.engine = engine
         self.role = role
-        self.key = zlib.crc32(f"racewatch:{role}".encode())
+        self.key = role_lock(role)
         self._conn: Connection | None = None
 
     @property

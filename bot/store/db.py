@@ -20,6 +20,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import StoreError
+from bot.store.locks import Lock
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -103,12 +104,12 @@ def _migration_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     with engine.connect() as conn:
-        conn.execute(text("SELECT pg_advisory_lock(7260001)"))
+        conn.execute(text("SELECT pg_advisory_lock(:k)"), {"k": int(Lock.MIGRATIONS)})
         conn.commit()
         try:
             yield
         finally:
-            conn.execute(text("SELECT pg_advisory_unlock(7260001)"))
+            conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": int(Lock.MIGRATIONS)})
             conn.commit()
 
 

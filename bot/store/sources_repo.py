@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config.settings import SourceSpec
+from bot.store.locks import Lock
 from bot.store.schema import Source
 
 
@@ -58,7 +59,7 @@ def sync_sources(
     """
     if session.get_bind().dialect.name == "postgresql":
         # processes starting together sync one after another (each then sees the others' rows)
-        session.execute(text("SELECT pg_advisory_xact_lock(7260002)"))
+        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": int(Lock.SOURCE_SYNC)})
     existing = {s.name: s for s in session.scalars(select(Source))}
     changed = 0
     for spec in specs:

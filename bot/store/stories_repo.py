@@ -19,6 +19,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bot.store.items_repo import StoredItem
+from bot.store.locks import Lock
 from bot.store.schema import Item, Story
 from bot.stories.assign import StoryFacts, conflict, new_story_reason
 from bot.stories.keys import ReleaseKey
@@ -27,9 +28,6 @@ from bot.stories.similar import least_shared, overlap_score, tokens
 STORY_KEY_WINDOW = timedelta(days=7)
 STORY_TEXT_WINDOW = timedelta(hours=48)
 NEAR_DUPLICATE = 0.6
-
-
-STORY_LOCK_KEY = 0x72616365  # "race": one advisory lock serialises story assignment
 
 
 def lock_story_assignment(session: Session) -> None:
@@ -42,7 +40,7 @@ def lock_story_assignment(session: Session) -> None:
     milliseconds of one source's ingest.
     """
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": STORY_LOCK_KEY})
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": int(Lock.STORIES)})
     else:
         session.execute(text("UPDATE stories SET id = id WHERE 0"))
 

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
-import signal
-import sys
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -17,6 +14,10 @@ import pytest
 
 from tests.conftest import LocalServer, rss
 from tests.fakes import FakeSlack
+from tests.faultkit import Fleet
+from tests.progress import until_done
+
+pytestmark = pytest.mark.slow
 
 STORIES = [
     ("Alibaba releases Qwen3-Max open-weights model", "https://qwenlm.github.io/blog/qwen3-max/"),
@@ -38,28 +39,6 @@ async def slack_api() -> AsyncIterator[FakeSlack]:
     await fake.stop()
 
 
-async def start(path: Path, tmp_path: Path) -> asyncio.subprocess.Process:
-    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-good", "PYTHONUNBUFFERED": "1"}
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "bot",
-        "-c",
-        str(path),
-        "run",
-        cwd=tmp_path,
-        env=env,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
-
-
-async def until(predicate: Callable[[], bool], limit: float) -> None:
-    async with asyncio.timeout(limit):
-        while not predicate():
-            await asyncio.sleep(0.05)
-
-
 async def test_a_kill_during_delivery_neither_loses_nor_doubles_an_alert(
     server: LocalServer,
     slack_api: FakeSlack,
@@ -78,25 +57,25 @@ async def test_a_kill_during_delivery_neither_loses_nor_doubles_an_alert(
             "outbox_lease": "2s",
         }
     )
-    first = await start(path, tmp_path)
+    fleet = Fleet(path, {"SLACK_BOT_TOKEN": "xoxb-good"}, tmp_path)
+    first = await fleet.start()
     try:
-        await until(lambda: len(server.hits("/feed.xml")) >= 1, 60)  # the baseline poll
+        await until_done(lambda: len(server.hits("/feed.xml")), 1, "the baseline poll")
         await asyncio.sleep(1.5)
         server.set("/feed.xml", rss([{"title": t, "link": u, "guid": u} for t, u in STORIES]))
-        await until(lambda: len(slack_api.posts) >= 3, 60)
+        await until_done(lambda: len(slack_api.posts), 3, "three posts", logs=fleet.logs)
         await asyncio.sleep(0.2)  # inside the next post's slow answer
-        first.send_signal(signal.SIGKILL)
-        await first.wait()
-    finally:
-        if first.returncode is None:
-            first.kill()
-    second = await start(path, tmp_path)
-    try:
-        await until(lambda: len({p["text"] for p in slack_api.posts}) >= len(STORIES), 60)
+        await fleet.kill(first)
+        await fleet.start()
+        await until_done(
+            lambda: len({p["text"] for p in slack_api.posts}),
+            len(STORIES),
+            "every story",
+            logs=fleet.logs,
+        )
         await asyncio.sleep(3)  # give a wrong repost the time to happen
     finally:
-        second.send_signal(signal.SIGTERM)
-        await asyncio.wait_for(second.wait(), 15)
+        await fleet.stop()
     counts = collections.Counter(p["text"].split(" — ")[0] for p in slack_api.posts)
     assert len(counts) == len(STORIES)
     assert set(counts.values()) == {1}, counts

@@ -11,9 +11,6 @@ import asyncio
 import collections
 import hashlib
 import json
-import os
-import signal
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +23,10 @@ from bot.store.db import normalise_url, open_store
 from bot.store.schema import Delivery, Source
 from tests.conftest import LocalServer, fresh_postgres_database, rss
 from tests.fakes import FakeSlack
+from tests.faultkit import Fleet
+from tests.progress import until_done
 
+pytestmark = pytest.mark.slow
 FEEDS, PER_FEED, PROCESSES = 500, 4, 3
 ORGS = ["DeepSeek", "OpenAI", "Moonshot AI", "Anthropic", "Zhipu AI", "Google DeepMind"]
 
@@ -48,13 +48,6 @@ def entries(feed: int) -> list[dict[str, Any]]:
             }
         )
     return out
-
-
-def logs(folder: Path) -> str:
-    return "\n".join(
-        f"--- {p.name}\n{p.read_text(errors='replace')[-3000:]}"
-        for p in sorted(folder.glob("process-*.log"))
-    )
 
 
 @pytest.fixture
@@ -95,22 +88,9 @@ async def test_three_processes_deliver_every_alert_once_despite_a_kill(
     }
     path = tmp_path / "racewatch.yaml"
     path.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "SLACK_BOT_TOKEN": "xoxb-good", "PYTHONUNBUFFERED": "1"}
-    processes = [
-        await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "bot",
-            "-c",
-            str(path),
-            "run",
-            cwd=tmp_path,
-            env=env,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
-        for _ in range(PROCESSES)
-    ]
+    fleet = Fleet(path, {"SLACK_BOT_TOKEN": "xoxb-good"}, tmp_path)
+    for _ in range(PROCESSES):
+        await fleet.start()
     engine = create_engine(normalise_url(pg_url))
     open_store(pg_url)  # wait for the schema (the processes migrate one at a time)
 
@@ -119,34 +99,28 @@ async def test_three_processes_deliver_every_alert_once_despite_a_kill(
             return int(conn.execute(query).scalar() or 0)
 
     try:
-        async with asyncio.timeout(180):
-            while (
-                count(select(func.count()).select_from(Source).where(Source.baseline_done)) < FEEDS
-            ):
-                await asyncio.sleep(0.5)
+        await until_done(
+            lambda: count(select(func.count()).select_from(Source).where(Source.baseline_done)),
+            FEEDS,
+            "every feed's baseline poll",
+            logs=fleet.logs,
+        )
         for n in range(FEEDS):
             server.set(f"/feed/{n}.xml", rss(entries(n)))
-        async with asyncio.timeout(180):
-            while len(slack_api.posts) < (FEEDS * PER_FEED) // 3:
-                await asyncio.sleep(0.1)
-        assert processes[0].returncode is None, logs(tmp_path)
-        processes[0].send_signal(signal.SIGKILL)  # mid-cycle: holding sources and alerts
-        await processes[0].wait()
-        async with asyncio.timeout(240):
-            while len(delivered(slack_api)) < FEEDS * PER_FEED:
-                await asyncio.sleep(0.25)
+        await until_done(
+            lambda: len(slack_api.posts), (FEEDS * PER_FEED) // 3, "a third", logs=fleet.logs
+        )
+        first = fleet.processes[0]
+        assert first.returncode is None, fleet.logs()
+        await fleet.kill(first)  # mid-cycle: holding sources and alerts
+        await until_done(
+            lambda: len(delivered(slack_api)), FEEDS * PER_FEED, "every alert", logs=fleet.logs
+        )
         await asyncio.sleep(2)  # time for a wrong duplicate to show up
     finally:
-        for process in processes:
-            if process.returncode is None:
-                process.send_signal(signal.SIGTERM)
-        for process in processes:
-            try:
-                await asyncio.wait_for(process.wait(), 15)
-            except TimeoutError:
-                process.kill()
+        await fleet.stop()
     keys = delivered(slack_api)
-    assert len(keys) == FEEDS * PER_FEED, logs(tmp_path)
+    assert len(keys) == FEEDS * PER_FEED, fleet.logs()
     duplicates = {k: v for k, v in keys.items() if v > 1}
     assert duplicates == {}, f"{len(duplicates)} alerts arrived more than once"
     assert count(select(func.count()).select_from(Delivery).where(Delivery.status != "sent")) == 0

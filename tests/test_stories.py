@@ -56,8 +56,22 @@ SPELLINGS = [
     ("DeepSeek-R1-0528", "deepseek", "deepseek-r1-0528"),
     ("DeepSeek-V3.1-GGUF", "deepseek", "deepseek-v3.1"),
     ("Meta-Llama-3.1-8B-Instruct", "meta", "llama-3.1"),
-    ("claude-opus-4-1-20250805", "anthropic", "claude-4.1"),
-    ("Anthropic launches Claude Opus 4.1", "anthropic", "claude-4.1"),
+    ("claude-opus-4-1-20250805", "anthropic", "claude-4.1-opus"),
+    ("Anthropic launches Claude Opus 4.1", "anthropic", "claude-4.1-opus"),
+    ("Claude Opus 4 and Claude Sonnet 4: Cheat Sheet", "anthropic", "claude-4"),
+    # a tier, an experiment, a product line or a small model is a release of its own
+    ("Alibaba unveils Qwen 2.5-Max", "alibaba", "qwen-2.5-max"),
+    ("Qwen2.5-7B-Instruct", "alibaba", "qwen-2.5"),
+    ("GLM-4.7-Flash", "zhipu", "glm-4.7-flash"),
+    ("Gemini 3.1 Flash-Lite is here", "google", "gemini-3.1-flash-lite"),
+    ("GPT-5 Codex", "openai", "gpt-5-codex"),
+    ("DeepSeek-V3.2-Experimental", "deepseek", "deepseek-v3.2-exp"),
+    ("DeepSeek v3.2 Exp: sparse attention", "deepseek", "deepseek-v3.2-exp"),
+    ("gemma-3-270m-it", "google", "gemma-3-270m"),
+    ("gemma-3-12b-it", "google", "gemma-3"),
+    ("glm-4-9b-chat-1m", "zhipu", "glm-4"),
+    ("Anthropic releases Claude Haiku 4.5", "anthropic", "claude-4.5-haiku"),
+    ("LongCat-Flash-Lite", "meituan", "longcat-flash-lite"),
     ("gpt-oss-120b", "openai", "gpt-oss"),
     ("Mistral-7B-Instruct-v0.3", "mistral", "mistral-v0.3"),
     ("MiniMax-M1-80k", "minimax", "minimax-m1"),
@@ -89,9 +103,11 @@ def test_near_misses_of_one_organisation_are_different_releases() -> None:
     assert rel("Kimi K2 Thinking", "moonshot") != rel("Kimi K2", "moonshot")
 
 
-def test_a_tier_of_its_own_can_join_coverage_of_the_bare_version_but_not_another_tier() -> None:
-    assert compatible("gemini-2.5-flash", "gemini-2.5")
-    assert compatible("gemini-2.5", "gemini-2.5-pro")
+def test_a_tier_of_its_own_is_another_release_than_its_version_and_its_siblings() -> None:
+    # o3 and o3-pro, GLM-4.7 and GLM-4.7-Flash, Qwen2.5 and Qwen2.5-Max came out weeks apart
+    assert compatible("gemini-2.5-flash", "gemini-2.5-flash")
+    assert not compatible("gemini-2.5-flash", "gemini-2.5")
+    assert not compatible("o3", "o3-pro")
     assert not compatible("gemini-2.5-flash", "gemini-2.5-pro")
     assert not compatible("gemini-2.5", "gemini-3")
 

@@ -4,8 +4,12 @@ A key is a model family and a version, namespaced by the organisation that makes
 family: ``DeepSeek-R1``, ``DeepSeek R1`` and, in an item about DeepSeek, a bare ``R1`` are
 all ``deepseek-r1``. Sizes, quantisations and packaging (``-235B-A22B``, ``-Instruct``,
 ``-GGUF``) are dropped; tiers released together (``Llama 4 Scout`` and ``Maverick``,
-``GLM-4.5-Air``) share the release of their version; product lines (``Qwen3-Coder``,
-``Qwen2.5-VL``) and dated updates (``DeepSeek-R1-0528``) are releases of their own.
+``GLM-4.5-Air``) share the release of their version. Everything else a name adds to a
+version is a release of its own: product lines (``Qwen3-Coder``, ``GPT-5-Codex``), dated
+updates (``DeepSeek-R1-0528``), experiments and previews (``DeepSeek-V3.2-Exp``), tiers
+(``Qwen2.5-Max``, ``GLM-4.7-Flash``, ``o3-pro``, ``Claude Haiku 4.5``) and small models
+sized in millions (``Gemma 3 270M``): labs ship those weeks or months apart from the bare
+version, so a tier never shares a story with its version or a sibling tier.
 
 Families come from the organisation registry as plain names, so this module stays pure.
 """
@@ -33,22 +37,19 @@ _NATIVE_VERSION = re.compile(r"(?:大模型|模型)?\s?([vV]?\d+(?:\.\d+)?)(?![\
 _PACKAGING = frozenset(
     (
         "instruct", "base", "chat", "it", "hf", "gguf", "awq", "gptq", "mlx", "exl2", "bnb", "onnx",
-        "mnn", "fp8", "dynamic", "quantized", "distill", "reasoning", "preview", "exp",
-        "experimental", "latest", "high", "low", "medium", "minimal", "hybrid", "release", "model",
+        "mnn", "fp8", "dynamic", "quantized", "distill", "reasoning", "latest", "high", "low",
+        "medium", "minimal", "hybrid", "release", "model",
         "models", "weights", "original", "unsloth", "hub", "api"
     )
 )
 # tiers shipped together as one release: Llama 4 Scout and Maverick are ``llama-4``
-TOGETHER = frozenset(
-    (
-        "scout", "maverick", "behemoth", "air", "mini", "nano", "sonnet", "opus", "haiku"
-    )
-)
-# tiers that are a release of their own (Gemini 2.5 Flash), yet what coverage of the bare
-# version (Gemini 2.5) may mean: a key with one and a key without are compatible
+TOGETHER = frozenset(("scout", "maverick", "behemoth", "air"))
+# tiers that are a release of their own: Gemini 2.5 Flash, o3-pro, Qwen2.5-Max, Claude Haiku
+# 4.5 each came out on a day of their own, apart from the bare version and from each other
 OWN_TIERS = frozenset(
     (
-        "pro", "flash", "lite", "instant", "turbo", "max", "plus", "ultra", "fast", "small", "large"
+        "pro", "flash", "lite", "instant", "turbo", "max", "plus", "ultra", "fast", "small",
+        "large", "mini", "nano", "sonnet", "opus", "haiku"
     )
 )
 # product lines: a release of their own even with the same version number
@@ -56,9 +57,12 @@ LINES = frozenset(
     (
         "coder", "code", "vl", "omni", "math", "audio", "image", "video", "vision", "tts", "asr",
         "embedding", "embed", "reranker", "guard", "prover", "oss", "edit", "janus", "ocr", "vla",
-        "thinking"
+        "thinking", "codex", "exp", "preview"
     )
 )
+# one word for one thing: ``-Experimental`` and ``-Exp`` name the same release
+_SAME = {"experimental": "exp"}
+_MILLIONS = re.compile(r"^\d{2,4}m$")  # 270M, 135m: a small model of its own (1M: a context)
 # fmt: on
 
 
@@ -85,13 +89,9 @@ class ReleaseKey:
 
     @property
     def compatible(self) -> tuple[str, ...]:
-        """Release keys a story may carry for this item to join it: its own; the bare
-        version for a tier of its own (``gemini-2.5`` for ``gemini-2.5-flash``); and
-        for a bare version, each such tier of it."""
-        base = base_release(self.release)
-        if base != self.release:
-            return (self.release, base)
-        return (self.release, *(f"{self.release}-{t}" for t in sorted(OWN_TIERS)))
+        """Release keys a story may carry for this item to join it: its own only (a tier
+        of its own, ``gemini-2.5-flash``, is another release than ``gemini-2.5``)."""
+        return (self.release,)
 
     def describe(self) -> str:
         named = "" if self.name == self.release else f", named {self.name}"
@@ -162,14 +162,18 @@ class Families:
 
 
 def base_release(release: str) -> str:
-    """``gemini-2.5-flash`` -> ``gemini-2.5``: a release key without its own tier."""
+    """``gemini-2.5-flash-lite`` -> ``gemini-2.5``: a release key without its own tiers."""
     head, _, last = release.rpartition("-")
-    return head if head and last in OWN_TIERS else release
+    while head and last in OWN_TIERS:
+        release = head
+        head, _, last = release.rpartition("-")
+    return release
 
 
 def compatible(a: str, b: str) -> bool:
-    """Whether two release keys can be one release: equal, or one the other's bare version."""
-    return a == b or base_release(a) == b or base_release(b) == a
+    """Whether two release keys can be one release: only when equal. A tier of its own
+    (``gemini-2.5-flash``) and its bare version (``gemini-2.5``) are two releases."""
+    return a == b
 
 
 def _stem(name: str) -> str | None:
@@ -202,7 +206,7 @@ def _tokens(text: str) -> list[_Tok]:
         between = text[end : m.start()]
         gap = "" if not out else ("-" if between in ("-", "_") else " " if between == " " else "x")
         word = m.group(0).rstrip("._")
-        out.append(_Tok(word.lower(), gap))
+        out.append(_Tok(_SAME.get(word.lower(), word.lower()), gap))
         end = m.start() + len(word)
     return out
 
@@ -224,33 +228,39 @@ def _version(toks: list[_Tok], j: int) -> tuple[str, int] | None:
     return word, j + 1
 
 
-def _tail(toks: list[_Tok], j: int, families: Families) -> tuple[list[str], str | None]:
+def _tail(
+    toks: list[_Tok], j: int, families: Families, skipped: bool = False
+) -> tuple[list[str], str | None]:
     """Words after a version: the parts of the release key (product lines, a dated update,
-    then a tier of its own: ``coder``, ``0528``, ``flash``), and a tier shipped together."""
+    then a tier of its own: ``coder``, ``0528``, ``flash``), and a tier shipped together.
+    ``skipped``: sizes or packaging came first, so unknown words are a repository's own."""
     lines: list[str] = []
-    together = date = own = None
-    skipped = False  # past sizes and packaging, unknown words are a repository's own
+    own: list[str] = []
+    together = date = None
     for tok in toks[j : j + 8]:
         word = tok.text
         if tok.gap not in ("-", " "):
             break
         if word not in LINES and word not in TOGETHER and families.split(word) is not None:
             break
-        if _SIZE.match(word) or _QUANT.match(word) or _LONG_DATE.match(word) or word in _PACKAGING:
+        if _MILLIONS.match(word):
+            lines.append(word)
+        elif any(p.match(word) for p in (_SIZE, _QUANT, _LONG_DATE)) or word in _PACKAGING:
             skipped = True
         elif _DATE.match(word):
             date = date or word
         elif word in TOGETHER:
             together = together or word
         elif word in OWN_TIERS:
-            own = own or word
+            if word not in own:
+                own.append(word)  # Flash-Lite: both words name the tier
         elif word in LINES:
             lines.append(word)
         elif not skipped and tok.gap == "-" and word.isalpha() and len(word) > 2:
             lines.append(word)  # "-Terminus", "-Next": a release line, right after a name
         else:
             break
-    return [*lines, *([date] if date else []), *([own] if own else [])], together
+    return [*lines, *([date] if date else []), *own], together
 
 
 def _join(family: str, version: str) -> str:
@@ -262,33 +272,41 @@ def _key_at(
 ) -> tuple[str, str] | None:
     """(release, name) for the family mentioned at ``toks[i]``, if a version or line follows."""
     before: str | None = None
+    packaged = False
     j = i + 1
     if glued:
         version: str | None = glued
     else:
         if j < len(toks) and toks[j].text in TOGETHER | OWN_TIERS | LINES:
             before, j = toks[j].text, j + 1  # Claude Opus 4.1, Nemotron-Nano-9B-v2
+        start = j
         while (
             j < len(toks)
             and toks[j].gap == "-"
             and (_SIZE.match(toks[j].text) or toks[j].text in _PACKAGING)
         ):
-            j += 1  # Mistral-7B-Instruct-v0.3
+            j += 1  # Mistral-7B-Instruct-v0.3 (and -SOTA after it is the uploader's word)
+        packaged = j > start
         found = _version(toks, j)
         version, j = found if found else (None, j)
     if version is None:
         parts, _together = _tail(toks, i + 1, families)
-        if not fam.alias and toks[i + 1 : i + 2] and toks[i + 1].gap == "-" and parts:
+        nxt = toks[i + 1] if i + 1 < len(toks) else None
+        # Qwen-Image, gpt-oss, LongCat-Flash-Lite; with a space only a known tier or line
+        joined = nxt is not None and (
+            nxt.gap == "-" or (nxt.gap == " " and nxt.text in OWN_TIERS | LINES)
+        )
+        if not fam.alias and joined and parts:
             release = "-".join([fam.name, *parts])
             return release, release  # Qwen-Image, gpt-oss
         return None
-    parts, together = _tail(toks, j, families)
+    parts, together = _tail(toks, j, families, packaged)
     if before in LINES:
         parts.insert(0, before)
     elif before in TOGETHER:
         together = together or before
-    elif before in OWN_TIERS and not any(p in OWN_TIERS for p in parts):
-        parts.append(before)
+    elif before in OWN_TIERS and before not in parts:
+        parts.insert(len(parts) - sum(p in OWN_TIERS for p in parts), before)
     release = "-".join([_join(fam.name, version), *parts])
     return release, release + (f"-{together}" if together else "")
 
@@ -302,6 +320,18 @@ def _prefix(toks: list[_Tok], i: int, families: Families) -> list[str]:
         out.insert(0, toks[i - 1].text)
         i -= 1
     return out
+
+
+def _another_tier(toks: list[_Tok], i: int, fam: Family, release: str, families: Families) -> bool:
+    """Whether the text names, after ``toks[i]``, another tier of the version of ``release``."""
+    for j in range(i + 1, len(toks)):
+        found = families.split(toks[j].text)
+        if found is None or found[0] != fam:
+            continue
+        other = _key_at(fam, found[1], toks, j, families)
+        if other and other[0] != release and base_release(other[0]) == base_release(release):
+            return True
+    return False
 
 
 def release_key(
@@ -326,6 +356,10 @@ def release_key(
         named = named or (fam.name if fam.org == org else None)
         key = _key_at(fam, glued, toks, i, families)
         if key is not None:
+            base = base_release(key[0])
+            if base != key[0] and _another_tier(toks, i, fam, key[0], families):
+                how = "two tiers of one version named, so the version"
+                return ReleaseKey(fam.org, base, base, how)  # Claude Opus 4 and Claude Sonnet 4
             return ReleaseKey(fam.org, key[0], key[1], FAMILY_AND_VERSION)
         if not fam.alias and (repo or (i + 1 < len(toks) and _SIZE.match(toks[i + 1].text))):
             if org is None and not repo:

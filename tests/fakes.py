@@ -29,6 +29,7 @@ class FakePlatform:
     posts: list[dict[str, Any]] = field(default_factory=list)  # accepted messages, in order
     faults: list[Fault | str] = field(default_factory=list)  # next answers: a Fault or "drop"
     hits: int = 0
+    lose_answers: int = 0  # the next N accepted posts are stored, then the connection drops
     base: str = ""
     _runner: web.AppRunner | None = None
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1_300_000_000_000_000_001))
@@ -49,6 +50,15 @@ class FakePlatform:
         if self._runner:
             await self._runner.cleanup()
 
+    def lost(self, request: web.Request, answer: web.StreamResponse) -> web.StreamResponse:
+        """The answer to a stored post, unless it is to be lost on the way back."""
+        if self.lose_answers <= 0:
+            return answer
+        self.lose_answers -= 1
+        assert request.transport is not None
+        request.transport.close()
+        return web.Response(status=500)
+
     def fault(self, request: web.Request) -> web.StreamResponse | None:
         self.hits += 1
         if not self.faults:
@@ -68,6 +78,8 @@ class FakeDiscord(FakePlatform):
     nonces: dict[str, str] = field(default_factory=dict)
     interactions: list[dict[str, Any]] = field(default_factory=list)  # callbacks and follow-ups
     unknown: list[str] = field(default_factory=list)  # requests no route matched
+    history_reads: int = 0
+    delay: float = 0.0  # seconds between storing a message and answering
     synced: list[str] = field(default_factory=list)  # application commands registered
 
     def routes(self, app: web.Application) -> None:
@@ -75,6 +87,7 @@ class FakeDiscord(FakePlatform):
         app.router.add_get("/api/v10/oauth2/applications/@me", self._application)
         app.router.add_get("/api/v10/channels/{channel}", self._channel)
         app.router.add_post("/api/v10/channels/{channel}/messages", self._message)
+        app.router.add_get("/api/v10/channels/{channel}/messages", self._history)
         app.router.add_post("/api/v10/webhooks/{id}/{token}", self._webhook)
         app.router.add_get("/api/v10/webhooks/{id}/{token}", self._webhook_info)
         app.router.add_post("/api/v10/interactions/{id}/{token}/callback", self._callback)
@@ -146,34 +159,51 @@ class FakeDiscord(FakePlatform):
             self.posts.append({"channel": channel, "id": message_id, **payload})
             if nonce:
                 self.nonces[str(nonce)] = message_id
-        return json_response(
-            {
-                "id": message_id,
-                # a follow-up's message lives in the interaction's channel (a numeric id)
-                "channel_id": channel if channel.isdigit() else "111111111111111111",
-                "type": 0,
-                "content": payload.get("content") or "",
-                "author": {
-                    "id": "42",
-                    "username": "racewatch",
-                    "discriminator": "0",
-                    "avatar": None,
-                    "bot": True,
-                },
-                "attachments": [],
-                "embeds": payload.get("embeds") or [],
-                "mentions": [],
-                "mention_roles": [],
-                "pinned": False,
-                "mention_everyone": False,
-                "tts": False,
-                "timestamp": "2026-11-25T12:00:00+00:00",
-                "edited_timestamp": None,
-                "flags": 0,
-                "components": [],
-                "nonce": nonce,
-            }
-        )
+        return json_response(self._message_json(message_id, channel, payload))
+
+    async def _history(self, request: web.Request) -> web.Response:
+        """GET channel messages, newest first; webhook posts land in the same channel."""
+        self.history_reads += 1
+        if request.headers.get("Authorization") != "Bot good-token":
+            return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        refused = self.fault(request)
+        if refused is not None:
+            return refused
+        channel = request.match_info["channel"]
+        limit = int(request.query.get("limit", "50"))
+        shown = [p for p in self.posts if p["channel"] in (channel, "webhook")][::-1][:limit]
+        return json_response([self._message_json(p["id"], p["channel"], p) for p in shown])
+
+    def _message_json(self, message_id: str, channel: str, payload: dict[str, Any]) -> Any:
+        nonce = payload.get("nonce")
+        hooked = {"webhook_id": "1"} if channel == "webhook" else {}
+        return {
+            **hooked,
+            "id": message_id,
+            # a follow-up's message lives in the interaction's channel (a numeric id)
+            "channel_id": channel if channel.isdigit() else "111111111111111111",
+            "type": 0,
+            "content": payload.get("content") or "",
+            "author": {
+                "id": "42",
+                "username": "racewatch",
+                "discriminator": "0",
+                "avatar": None,
+                "bot": True,
+            },
+            "attachments": [],
+            "embeds": payload.get("embeds") or [],
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "mention_everyone": False,
+            "tts": False,
+            "timestamp": "2026-11-25T12:00:00+00:00",
+            "edited_timestamp": None,
+            "flags": 0,
+            "components": [],
+            "nonce": nonce,
+        }
 
     async def _message(self, request: web.Request) -> web.StreamResponse:
         if request.headers.get("Authorization") != "Bot good-token":
@@ -192,8 +222,12 @@ class FakeDiscord(FakePlatform):
                 for name, part in form.items()
                 if name != "payload_json" and hasattr(part, "file")
             }
-            return self._stored(payload, channel)
-        return self._stored(await request.json(), channel)
+        else:
+            payload = await request.json()
+        answer = self._stored(payload, channel)
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        return self.lost(request, answer)
 
     async def _sync(self, request: web.Request) -> web.Response:
         commands = await request.json()
@@ -240,7 +274,7 @@ class FakeDiscord(FakePlatform):
         if refused is not None:
             return refused
         assert request.query.get("wait") == "true"
-        return self._stored(await _body(request), "webhook")
+        return self.lost(request, self._stored(await _body(request), "webhook"))
 
     async def _webhook_info(self, request: web.Request) -> web.Response:
         return json_response(
@@ -262,6 +296,8 @@ class FakeSlack(FakePlatform):
     scopes: str = "chat:write,commands,files:write"
     delay: float = 0.0  # seconds between accepting a message and answering: a crash window
     history_reads: int = 0
+    hold: asyncio.Event | None = None  # when set, posts wait for it before answering
+    history_error: str | None = None  # e.g. "missing_scope": history and replies refused
     group_reads: int = 0  # usergroups.users.list calls
     responses: list[dict[str, Any]] = field(default_factory=list)  # via response_url
     files: dict[str, bytes] = field(default_factory=dict)
@@ -277,6 +313,7 @@ class FakeSlack(FakePlatform):
         app.router.add_post("/api/files.completeUploadExternal", self._complete)
         app.router.add_route("*", "/api/usergroups.users.list", self._group)
         app.router.add_route("*", "/api/conversations.history", self._history)
+        app.router.add_route("*", "/api/conversations.replies", self._replies)
 
     @property
     def api(self) -> str:
@@ -305,13 +342,18 @@ class FakeSlack(FakePlatform):
         self.posts.append({"ts": ts, **args})
         if self.delay:
             await asyncio.sleep(self.delay)
-        return json_response(
-            {
-                "ok": True,
-                "channel": args["channel"],
-                "ts": ts,
-                "message": {"text": args.get("text", "")},
-            }
+        if self.hold is not None:
+            await self.hold.wait()
+        return self.lost(
+            request,
+            json_response(
+                {
+                    "ok": True,
+                    "channel": args["channel"],
+                    "ts": ts,
+                    "message": {"text": args.get("text", "")},
+                }
+            ),
         )
 
     async def _respond(self, request: web.Request) -> web.Response:
@@ -372,10 +414,26 @@ class FakeSlack(FakePlatform):
         )
 
     async def _history(self, request: web.Request) -> web.Response:
+        """Top-level messages only, as Slack does: thread replies need conversations.replies."""
         self.history_reads += 1
+        if self.history_error:
+            return json_response({"ok": False, "error": self.history_error})
         messages = [
             {"ts": p["ts"], "text": p.get("text"), "metadata": _json(p.get("metadata"))}
             for p in reversed(self.posts)
+            if not p.get("thread_ts")
+        ]
+        return json_response({"ok": True, "messages": messages})
+
+    async def _replies(self, request: web.Request) -> web.Response:
+        self.history_reads += 1
+        if self.history_error:
+            return json_response({"ok": False, "error": self.history_error})
+        thread = (await self._args(request)).get("ts")
+        messages = [
+            {"ts": p["ts"], "text": p.get("text"), "metadata": _json(p.get("metadata"))}
+            for p in self.posts
+            if p["ts"] == thread or p.get("thread_ts") == thread
         ]
         return json_response({"ok": True, "messages": messages})
 

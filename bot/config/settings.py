@@ -230,7 +230,7 @@ class Settings(Strict):
     llm: LLMSettings = Field(default_factory=LLMSettings)
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)
     outbox_interval: Duration = 2.0
-    outbox_lease: Duration = 120.0  # a sending process that dies holds its alerts this long
+    outbox_lease: Duration = 45.0  # a sending process that dies holds its alerts this long
     roll_up_at: int = Field(
         default=10, ge=2
     )  # more alerts due at once for one channel: one message

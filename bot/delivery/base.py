@@ -13,7 +13,9 @@ class DeliveryError(RacewatchError):
     """Sending failed. ``permanent`` marks the destination broken (bad token, unknown
     channel); ``rejected`` says the platform refused this one message (its form, its size)
     while the destination itself is fine; otherwise the delivery is retried, no sooner than
-    ``retry_after`` seconds."""
+    ``retry_after`` seconds. ``uncertain`` says the platform may have posted it all the same
+    (a timeout or a reset after the request went out, a 5xx after a slow answer, a check for
+    an earlier post that could not be made): the next attempt looks before it posts."""
 
     def __init__(
         self,
@@ -22,11 +24,13 @@ class DeliveryError(RacewatchError):
         permanent: bool = False,
         retry_after: float | None = None,
         rejected: bool = False,
+        uncertain: bool = False,
     ):
         super().__init__(message)
         self.permanent = permanent
         self.retry_after = retry_after
         self.rejected = rejected
+        self.uncertain = uncertain
 
 
 class Sender(Protocol):
@@ -45,13 +49,19 @@ class Sender(Protocol):
     ) -> str | None:
         """Post later coverage in the alert's thread (or edit it); return a message id."""
 
-    async def send_digest(self, digest: Digest) -> str | None:
-        """Post held alerts together; return the platform's message id when there is one."""
+    async def send_digest(
+        self, digest: Digest, key: str = "", uncertain: bool = False
+    ) -> str | None:
+        """Post held alerts together (a digest or a roll-up), every one of them listed, in as
+        many messages as the platform's limits need; return the first message's id.
+
+        Each part is keyed (``keys.part_key``) and, when ``uncertain``, looked for first."""
 
     async def send_report(self, report: RaceReport) -> str | None:
         """Post the weekly state-of-the-race report (sections and one chart)."""
 
     async def notice(self, text: str) -> None:
-        """Post a plain operator notice (a source paused, a destination broken)."""
+        """Post a plain operator notice (a source paused, a destination broken), keyed by its
+        text (``keys.notice_key``) so a platform that dedupes by key drops a repeat."""
 
     async def close(self) -> None: ...

@@ -97,7 +97,9 @@ class ConsoleSender:
         await asyncio.to_thread(self.console.print, line)
         return None
 
-    async def send_digest(self, digest: Digest) -> str | None:
+    async def send_digest(
+        self, digest: Digest, key: str = "", uncertain: bool = False
+    ) -> str | None:
         lines = [
             _line(f"{c.flag} {c.title}" + (f"  {c.url}" if c.url else "")) for c in digest.cards
         ]

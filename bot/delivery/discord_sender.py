@@ -1,13 +1,18 @@
-"""Discord delivery through discord.py: a bot posting to a channel, or a channel webhook.
+"""Discord delivery through discord.py: a bot posting to a channel (the channel webhook
+sender is in ``discord_webhook``).
 
 REST only: sending needs no gateway connection, so any racewatch process can send (the
 gateway, for slash commands, is held by one process). discord.py waits out 429s itself,
 honouring ``retry_after``; what it gives up on comes back here as a retry or a permanent
-error.
+error. Every call is cut at ``SEND_TIMEOUT`` (discord.py has no timeout of its own), well
+inside the outbox lease, and a cut call is *uncertain*: the next attempt reads the channel's
+recent messages for the one it may have posted before it posts (Discord's nonce dedupe
+covers only a few minutes, and discord.py's own retries of a 5xx).
 """
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Awaitable, Callable
@@ -19,8 +24,9 @@ import discord
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
+from bot.delivery.keys import content_key, notice_key, part_key
 from bot.delivery.pacing import RATES, Pacer
-from bot.delivery.render_discord import alert_payload, digest_payload, update_payload
+from bot.delivery.render_discord import alert_payload, digest_payloads, update_payload
 from bot.delivery.render_report import report_discord_payload
 from bot.delivery.safe import discord_text
 
@@ -35,11 +41,35 @@ PERMANENT_CODES = {
 }
 # the message itself was refused (a malformed field): that message, never the destination
 REJECTED_CODES = {50035: "invalid message", 50006: "empty message", 40005: "too large"}
+SEND_TIMEOUT = 15.0  # any one platform call; the outbox lease (45 s by default) covers two
+LOOKBACK = 100  # recent messages read to find one an uncertain attempt may have posted
+
+
+def fingerprint(content: str | None, embeds: list[dict[str, Any]]) -> str:
+    """What a posted message shows, as a key: the same for the payload racewatch sent and
+    for the message Discord gives back when the channel is read."""
+    parts = [(content or "").strip()]
+    for embed in embeds:
+        footer = embed.get("footer") or {}
+        parts += [
+            str(embed.get("title") or "").strip(),
+            str(embed.get("description") or "").strip(),
+            str(footer.get("text") or "").strip(),
+        ]
+    return content_key("f", *parts)
+
+
+def payload_fingerprint(payload: dict[str, Any]) -> str:
+    return fingerprint(payload.get("content"), list(payload.get("embeds") or []))
 
 
 def use_api(base: str) -> None:
     """Point discord.py at ``base`` (the real API unless a proxy or test server is set)."""
     discord.http.Route.BASE = base.rstrip("/")
+
+
+def api_base() -> str:
+    return str(discord.http.Route.BASE)
 
 
 def _mentions(roles: list[str]) -> discord.AllowedMentions:
@@ -62,7 +92,8 @@ def _kwargs(payload: dict[str, Any]) -> dict[str, Any]:
 
 async def _translate(call: Callable[[], Awaitable[T]]) -> T:
     try:
-        return await call()
+        async with asyncio.timeout(SEND_TIMEOUT):
+            return await call()
     except discord.LoginFailure:
         raise DeliveryError(
             "the Discord token is invalid (DISCORD_TOKEN)", permanent=True
@@ -79,9 +110,31 @@ async def _translate(call: Callable[[], Awaitable[T]]) -> T:
             raise DeliveryError(
                 f"Discord refused: {reason or exc.text or exc.status}", permanent=True
             ) from None
-        raise DeliveryError(f"Discord error {exc.status}: {exc.text[:200]}") from None
-    except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        # a 5xx may come after Discord stored the message
+        raise DeliveryError(
+            f"Discord error {exc.status}: {exc.text[:200]}", uncertain=exc.status >= 500
+        ) from None
+    except aiohttp.ClientConnectorError as exc:  # never connected: nothing was sent
         raise DeliveryError(f"cannot reach Discord: {exc}") from None
+    except TimeoutError:
+        raise DeliveryError(
+            f"Discord did not answer in {SEND_TIMEOUT:.0f} s", uncertain=True
+        ) from None
+    except (aiohttp.ClientError, OSError) as exc:  # a reset after the request went out
+        raise DeliveryError(f"Discord connection lost: {exc}", uncertain=True) from None
+
+
+async def checked(look: Callable[[], Awaitable[T]]) -> T:
+    """A look for an earlier post; failing to look is never a reason to post anyway."""
+    try:
+        return await _translate(look)
+    except DeliveryError as exc:
+        raise DeliveryError(
+            f"could not check the channel for an earlier post ({exc}); "
+            "checking again later (the bot needs Read Message History)",
+            uncertain=True,
+            retry_after=exc.retry_after,
+        ) from None
 
 
 def _chart_file(report: RaceReport) -> discord.File | None:
@@ -115,14 +168,36 @@ class DiscordBotSender:
             self._client = client
         return self._client.get_partial_messageable(self.channel_id)
 
+    async def _earlier(self, channel: discord.PartialMessageable, wanted: str) -> str | None:
+        """The message an earlier attempt posted with this content, among the channel's
+        recent messages from this bot."""
+        me = self._client.user.id if self._client and self._client.user else None
+
+        async def look() -> str | None:
+            async for message in channel.history(limit=LOOKBACK):
+                if me is not None and message.author.id != me:
+                    continue
+                embeds = [e.to_dict() for e in message.embeds]
+                if fingerprint(message.content, embeds) == wanted:  # type: ignore[arg-type]
+                    return str(message.id)
+            return None
+
+        return await checked(look)
+
     async def _send(
         self,
         payload: dict[str, Any],
         reply_to: str | None = None,
         key: str = "",
         image: discord.File | None = None,
+        uncertain: bool = False,
     ) -> str:
         channel = await self._channel()
+        if key and uncertain:
+            earlier = await self._earlier(channel, payload_fingerprint(payload))
+            if earlier is not None:
+                log.info("%s: delivery %s was already posted (%s)", self.name, key, earlier)
+                return earlier
         kwargs = _kwargs(payload)
         if image is not None:
             kwargs["file"] = image
@@ -137,23 +212,29 @@ class DiscordBotSender:
         return str(message.id)
 
     async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
-        return await self._send(alert_payload(card), key=key)
+        return await self._send(alert_payload(card), key=key, uncertain=uncertain)
 
     async def send_update(
         self, update: StoryUpdate, key: str = "", uncertain: bool = False
     ) -> str | None:
         reply = update.reply_to if update.reply_to and update.reply_to.isdigit() else None
-        return await self._send(update_payload(update), reply, key=key)
+        return await self._send(update_payload(update), reply, key=key, uncertain=uncertain)
 
-    async def send_digest(self, digest: Digest) -> str | None:
-        return await self._send(digest_payload(digest))
+    async def send_digest(
+        self, digest: Digest, key: str = "", uncertain: bool = False
+    ) -> str | None:
+        ids = [
+            await self._send(payload, key=part_key(key, i) if key else "", uncertain=uncertain)
+            for i, payload in enumerate(digest_payloads(digest))
+        ]
+        return ids[0]
 
     async def send_report(self, report: RaceReport) -> str | None:
         payload = report_discord_payload(report)
         return await self._send(payload, key=report.key, image=_chart_file(report))
 
     async def notice(self, text: str) -> None:
-        await self._send({"content": "⚠️ " + discord_text(text, 1900)})
+        await self._send({"content": "⚠️ " + discord_text(text, 1900)}, key=notice_key(text))
 
     async def check(self) -> list[str]:
         """Problems a user must fix, in plain words (for ``racewatch doctor``)."""
@@ -182,69 +263,3 @@ class DiscordBotSender:
     async def close(self) -> None:
         if self._client is not None:
             await self._client.close()
-
-
-class DiscordWebhookSender:
-    def __init__(self, name: str, url: str | None) -> None:
-        self.name = name
-        self.url = url
-        self.pacer = Pacer(*RATES["discord_webhook"])
-        self._session: aiohttp.ClientSession | None = None
-        self._webhook: discord.Webhook | None = None
-
-    def _hook(self) -> discord.Webhook:
-        if not self.url:
-            raise DeliveryError("DISCORD_WEBHOOK_URL is not set", permanent=True)
-        if self._webhook is None:
-            self._session = aiohttp.ClientSession()
-            try:
-                self._webhook = discord.Webhook.from_url(self.url, session=self._session)
-            except ValueError:
-                raise DeliveryError(
-                    "DISCORD_WEBHOOK_URL is not a Discord webhook URL", permanent=True
-                ) from None
-        return self._webhook
-
-    async def _send(
-        self, payload: dict[str, Any], key: str = "", image: discord.File | None = None
-    ) -> str:
-        hook = self._hook()
-        kwargs = _kwargs(payload)
-        if image is not None:
-            kwargs["file"] = image
-        await self.pacer.wait()
-        # wait=True: Discord answers with the message, so a dropped post is an error, not silence
-        message = await _translate(lambda: hook.send(wait=True, username="racewatch", **kwargs))
-        return str(message.id)
-
-    async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
-        return await self._send(alert_payload(card), key)
-
-    async def send_update(
-        self, update: StoryUpdate, key: str = "", uncertain: bool = False
-    ) -> str | None:
-        payload = update_payload(update)
-        payload.pop("message_reference", None)  # webhooks cannot reply; the update stands alone
-        return await self._send(payload)
-
-    async def send_digest(self, digest: Digest) -> str | None:
-        return await self._send(digest_payload(digest))
-
-    async def send_report(self, report: RaceReport) -> str | None:
-        payload = report_discord_payload(report)
-        return await self._send(payload, key=report.key, image=_chart_file(report))
-
-    async def notice(self, text: str) -> None:
-        await self._send({"content": "⚠️ " + discord_text(text, 1900)})
-
-    async def check(self) -> list[str]:
-        try:
-            hook = self._hook()
-            await _translate(lambda: hook.fetch())
-        except DeliveryError as exc:
-            return [str(exc)]
-        return []
-
-    async def close(self) -> None:
-        if self._session is not None:
-            await self._session.close()

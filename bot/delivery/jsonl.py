@@ -67,15 +67,20 @@ class JsonlSender:
         await asyncio.to_thread(self._append, record)
         return key or None
 
-    async def send_digest(self, digest: Digest) -> str | None:
+    async def send_digest(
+        self, digest: Digest, key: str = "", uncertain: bool = False
+    ) -> str | None:
+        if uncertain and await asyncio.to_thread(self._already, key):
+            return key
         record = {
             "type": "digest",
+            "delivery": key,
             "rule": digest.rule,
             "title": digest.title,
             "alerts": [card_json(c) for c in digest.cards],
         }
         await asyncio.to_thread(self._append, record)
-        return None
+        return key or None
 
     async def send_report(self, report: RaceReport) -> str | None:
         record = {

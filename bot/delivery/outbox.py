@@ -4,6 +4,13 @@ At-least-once sending with a unique row per story and destination; a delivery is
 in its own transaction right after the platform accepts it. Transient failures retry with
 full-jitter backoff (never sooner than a 429's retry-after); permanent ones mark the
 destination broken and tell the admin destination.
+
+Never doubled: every message has a key derived from what it holds (``keys``), and an
+attempt that may have posted (a process that died holding the row, a timeout, a reset, a
+database failure after the platform accepted) leaves the row *uncertain*, so the next
+attempt asks the sender to look for the earlier post first. Each destination drains in its
+own task, so one that hangs never delays the others, and every send is cut well inside the
+lease, so no other process takes a row over while it is still being sent.
 """
 
 from __future__ import annotations
@@ -11,9 +18,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -21,16 +29,27 @@ from bot.alerts.card import AlertCard, Digest, StoryUpdate, build_card
 from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
 from bot.delivery.base import DeliveryError, Sender
+from bot.delivery.keys import alert_key, batch_key, update_key
 from bot.items import HubFacts
 from bot.metrics import Metrics
 from bot.store import outbox_repo
 from bot.store.outbox_repo import PendingDelivery
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 MAX_ATTEMPTS = 12
 RETRY_BASE, RETRY_CAP = 5.0, 900.0
-LEASE = 120.0
+# short enough that a resend after a crash falls inside Discord's nonce dedupe (a few
+# minutes), long enough for a look at the channel plus the post, each cut at 15 s
+LEASE = 45.0
+SEND_SHARE = 0.75  # of the lease, the most one send (look, pacing, post, parts) may take
 ROLL_UP_AT = 10
+
+
+def delivery_key(pending: PendingDelivery) -> str:
+    if pending.kind == "update":
+        return update_key(pending.id, pending.armed_item)
+    return alert_key(pending.id)
 
 
 def card_for(pending: PendingDelivery, registry: Registry) -> AlertCard:
@@ -103,14 +122,25 @@ class OutboxWorker:
         self.metrics = metrics
 
     async def drain(self, batch: int = 50) -> int:
-        """Send everything due now; returns how many alerts were sent."""
+        """Send everything due now, each destination in its own task; returns how many
+        alerts were sent."""
+        names = sorted(self.senders)
+        results = await asyncio.gather(
+            *(self._drain_destination(name, batch) for name in names), return_exceptions=True
+        )
+        errors = [r for r in results if isinstance(r, BaseException)]
+        if errors:
+            raise errors[0]
+        return sum(r for r in results if isinstance(r, int))
+
+    async def _drain_destination(self, destination: str, batch: int) -> int:
         sent = 0
         while True:
-            claimed = await asyncio.to_thread(self._claim, batch)
+            claimed = await asyncio.to_thread(self._claim, batch, destination)
             if not claimed:
                 return sent
             more = len(claimed) == batch  # before roll-ups shrink the list: others may wait
-            claimed, rolled = await self._roll_up_bursts(claimed)
+            claimed, rolled = await self._roll_up(destination, claimed)
             sent += rolled
             for index, pending in enumerate(claimed):
                 if self.stopping:  # hand the rest back so a restart sends them at once
@@ -121,40 +151,68 @@ class OutboxWorker:
             if not more:
                 return sent
 
-    async def _roll_up_bursts(
-        self, claimed: list[PendingDelivery]
+    async def _roll_up(
+        self, destination: str, claimed: list[PendingDelivery]
     ) -> tuple[list[PendingDelivery], int]:
-        """More than ROLL_UP_AT alerts due at once for one channel become one roll-up message,
-        instead of a flood that the platform would throttle anyway."""
-        alerts: dict[str, list[PendingDelivery]] = {}
-        for pending in claimed:
-            if pending.kind == "alert":
-                alerts.setdefault(pending.destination, []).append(pending)
-        rest = list(claimed)
+        """More than ``roll_up_at`` alerts due at once for one destination (and so one
+        channel) become one roll-up, in as many messages as it needs, listing every one.
+
+        A roll-up's rows carry its key from before it is posted, so a resend after a crash
+        rebuilds the same message from the same rows and looks for it first."""
         sent = 0
-        for destination, group in alerts.items():
-            sender = self.senders.get(destination)
-            if len(group) <= self.roll_up_at or sender is None:
-                continue
-            rest = [p for p in rest if p not in group]
-            group = [p for p in group if await asyncio.to_thread(self._still_mine, p.id)]
-            digest = Digest(
-                "roll-up", tuple(card_for(p, self.registry) for p in group), self.clock()
-            )
-            ids = [p.id for p in group]
-            try:
-                external_id = await sender.send_digest(digest)
-            except DeliveryError as exc:
-                log.warning("roll-up of %d alerts to %s failed: %s", len(group), destination, exc)
-                for pending in group:
-                    await self._failed(pending, exc)
-                continue
-            await asyncio.to_thread(
-                self._write, outbox_repo.mark_many_sent, ids, self.clock(), external_id
-            )
-            log.info("rolled %d alerts for %s into one message", len(group), destination)
-            sent += len(group)
+        earlier: dict[str, list[PendingDelivery]] = {}
+        for pending in claimed:
+            if pending.batch_key:
+                earlier.setdefault(pending.batch_key, []).append(pending)
+        rest = [p for p in claimed if not p.batch_key]
+        for key in earlier:
+            group = await asyncio.to_thread(self._claim_batch, key)
+            if group:
+                sent += await self._send_roll_up(destination, key, group)
+        fresh = [p for p in rest if p.kind == "alert"]
+        if len(fresh) > self.roll_up_at:
+            rest = [p for p in rest if p.kind != "alert"]
+            key = batch_key("roll-up", [p.id for p in fresh])
+            ids = [p.id for p in fresh]
+            await asyncio.to_thread(self._write, outbox_repo.set_batch, ids, key)
+            sent += await self._send_roll_up(destination, key, fresh)
         return rest, sent
+
+    async def _send_roll_up(self, destination: str, key: str, group: list[PendingDelivery]) -> int:
+        sender = self.senders[destination]
+        group = [p for p in group if await asyncio.to_thread(self._still_mine, p.id)]
+        if not group:
+            return 0
+        group.sort(key=lambda p: p.id)
+        uncertain = any(p.uncertain for p in group)
+        digest = Digest("roll-up", tuple(card_for(p, self.registry) for p in group), self.clock())
+        try:
+            external_id = await self._within_lease(
+                sender.send_digest(digest, key, uncertain), destination
+            )
+        except DeliveryError as exc:
+            log.warning("roll-up of %d alerts to %s failed: %s", len(group), destination, exc)
+            for pending in group:
+                await self._failed(pending, exc)
+            return 0
+        ids = [p.id for p in group]
+        await asyncio.to_thread(
+            self._write, outbox_repo.mark_many_sent, ids, self.clock(), external_id
+        )
+        log.info("rolled %d alerts for %s into one roll-up", len(group), destination)
+        return len(group)
+
+    async def _within_lease(self, call: Awaitable[T], destination: str) -> T:
+        """A send may take at most its share of the lease: past that, another process could
+        take the row over, so it is cut, and its outcome is unknown."""
+        limit = self.lease * SEND_SHARE
+        try:
+            async with asyncio.timeout(limit):
+                return await call
+        except TimeoutError:
+            raise DeliveryError(
+                f"sending to {destination} took over {limit:.0f} s", uncertain=True
+            ) from None
 
     async def send_digest(self, rule: str) -> int:
         """Send the alerts held for ``rule`` as one digest per destination; returns how many."""
@@ -163,24 +221,39 @@ class OutboxWorker:
         for pending in claimed:
             by_destination.setdefault(pending.destination, []).append(pending)
         sent = 0
-        for destination, group in by_destination.items():
-            sender = self.senders.get(destination)
-            ids = [p.id for p in group]
-            if sender is None:
-                await asyncio.to_thread(self._write, outbox_repo.release, ids)
-                continue
-            digest = Digest(rule, tuple(card_for(p, self.registry) for p in group), self.clock())
-            try:
-                external_id = await sender.send_digest(digest)
-            except Exception as exc:  # the held alerts stay held for the next digest
-                log.warning("digest for rule %s to %s failed: %s", rule, destination, exc)
-                await asyncio.to_thread(self._write, outbox_repo.release, ids)
-                continue
-            await asyncio.to_thread(
-                self._write, outbox_repo.mark_many_sent, ids, self.clock(), external_id
-            )
-            sent += len(group)
+        for destination, rows in by_destination.items():
+            # a digest an earlier attempt may have posted goes again as it was, looked for
+            groups: dict[str | None, list[PendingDelivery]] = {}
+            for pending in rows:
+                groups.setdefault(pending.batch_key, []).append(pending)
+            for earlier, group in groups.items():
+                sent += await self._send_held(rule, destination, earlier, group)
         return sent
+
+    async def _send_held(
+        self, rule: str, destination: str, earlier: str | None, group: list[PendingDelivery]
+    ) -> int:
+        sender = self.senders.get(destination)
+        ids = [p.id for p in group]
+        if sender is None:
+            await asyncio.to_thread(self._write, outbox_repo.release, ids)
+            return 0
+        key = earlier or batch_key(f"digest {rule}", ids)
+        if earlier is None:
+            await asyncio.to_thread(self._write, outbox_repo.set_batch, ids, key)
+        digest = Digest(rule, tuple(card_for(p, self.registry) for p in group), self.clock())
+        try:
+            external_id = await self._within_lease(
+                sender.send_digest(digest, key, earlier is not None), destination
+            )
+        except Exception as exc:  # the held alerts stay held for the next digest
+            log.warning("digest for rule %s to %s failed: %s", rule, destination, exc)
+            await asyncio.to_thread(self._write, outbox_repo.release, ids)
+            return 0
+        await asyncio.to_thread(
+            self._write, outbox_repo.mark_many_sent, ids, self.clock(), external_id
+        )
+        return len(group)
 
     def _claim_digest(self, rule: str) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
@@ -190,12 +263,16 @@ class OutboxWorker:
         with self.sessions.begin() as session:
             return outbox_repo.renew(session, delivery_id, self.owner, self.clock(), self.lease)
 
-    def _claim(self, batch: int) -> list[PendingDelivery]:
+    def _claim(self, batch: int, destination: str) -> list[PendingDelivery]:
         with self.sessions.begin() as session:
             broken = outbox_repo.broken_destinations(session)
             return outbox_repo.claim_deliveries(
-                session, self.clock(), batch, self.owner, self.lease, broken
+                session, self.clock(), batch, self.owner, self.lease, broken, {destination}
             )
+
+    def _claim_batch(self, key: str) -> list[PendingDelivery] | None:
+        with self.sessions.begin() as session:
+            return outbox_repo.claim_batch(session, key, self.owner, self.clock(), self.lease)
 
     async def _deliver(self, pending: PendingDelivery) -> int:
         sender = self.senders.get(pending.destination)
@@ -211,11 +288,12 @@ class OutboxWorker:
             log.info("delivery %d was taken over by another process; not sending it", pending.id)
             return 0
         try:
-            key, uncertain = str(pending.id), pending.uncertain
+            key, uncertain = delivery_key(pending), pending.uncertain
             if pending.kind == "update":
-                external_id = await sender.send_update(update_for(pending), key, uncertain)
+                call = sender.send_update(update_for(pending), key, uncertain)
             else:
-                external_id = await sender.send(card_for(pending, self.registry), key, uncertain)
+                call = sender.send(card_for(pending, self.registry), key, uncertain)
+            external_id = await self._within_lease(call, pending.destination)
         except DeliveryError as exc:
             await self._failed(pending, exc)
             return 0
@@ -252,7 +330,9 @@ class OutboxWorker:
             await asyncio.to_thread(
                 self._write, outbox_repo.mark_broken, pending.destination, str(exc), now
             )
-            await asyncio.to_thread(self._write, outbox_repo.mark_retry, pending.id, str(exc), now)
+            await asyncio.to_thread(
+                self._write, outbox_repo.mark_retry, pending.id, str(exc), now, exc.uncertain
+            )
             await self.tell_admin(reason, exclude=pending.destination)
             return
         if pending.attempts + 1 >= MAX_ATTEMPTS:
@@ -277,6 +357,7 @@ class OutboxWorker:
             pending.id,
             str(exc),
             now + timedelta(seconds=delay),
+            exc.uncertain,
         )
 
     async def tell_admin(self, text: str, exclude: str | None = None) -> None:

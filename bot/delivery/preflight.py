@@ -22,6 +22,7 @@ SLACK_METHOD_SCOPES: dict[str, tuple[str, ...]] = {
     "auth_test": (),
     "chat_postMessage": ("chat:write",),
     "conversations_history": ("channels:history", "groups:history"),
+    "conversations_replies": ("channels:history", "groups:history"),
     "conversations_info": ("channels:read", "groups:read"),
     "files_upload_v2": ("files:write",),
     "usergroups_users_list": ("usergroups:read",),

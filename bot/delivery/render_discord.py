@@ -116,22 +116,41 @@ def update_payload(update: StoryUpdate) -> dict[str, Any]:
     return payload
 
 
+LINE = 1000  # one alert's line in a digest; a longer link is left out, the title kept
+PART = DESCRIPTION - 96  # room left in each part for Discord's own trimming
+
+
+def _digest_line(card: AlertCard) -> str:
+    url = markdown_url(card.url)
+    title = discord_text(card.title, 180)
+    line = f"{card.flag} " + (f"[{title}]({url})" if url else title)
+    return line if len(line) <= LINE else f"{card.flag} {title}"
+
+
+def digest_payloads(digest: Digest) -> list[dict[str, Any]]:
+    """Every alert of the digest, one line each, in as many messages as the embed
+    description limit needs (never an "... and N more" that nobody can open)."""
+    parts: list[list[str]] = [[]]
+    size = 0
+    for line in (_digest_line(card) for card in digest.cards):
+        if parts[-1] and size + len(line) + 1 > PART:
+            parts.append([])
+            size = 0
+        parts[-1].append(line)
+        size += len(line) + 1
+    payloads = []
+    for index, lines in enumerate(parts):
+        title = digest.title + (f" ({index + 1}/{len(parts)})" if len(parts) > 1 else "")
+        embed = {
+            "title": discord_text(title, TITLE),
+            "description": "\n".join(lines),
+            "color": OTHER_COLOUR,
+            "timestamp": digest.created_at.isoformat(),
+        }
+        payloads.append({"embeds": [embed], "allowed_mentions": {"parse": []}})
+    return payloads
+
+
 def digest_payload(digest: Digest) -> dict[str, Any]:
-    lines = []
-    for card in digest.cards:
-        url = markdown_url(card.url)
-        title = discord_text(card.title, 180)
-        lines.append(f"{card.flag} " + (f"[{title}]({url})" if url else title))
-    description = ""
-    for line in lines:
-        if len(description) + len(line) + 1 > DESCRIPTION - 40:
-            description += f"\n… and {len(lines) - description.count(chr(10)) - 1} more"
-            break
-        description += ("\n" if description else "") + line
-    embed = {
-        "title": discord_text(digest.title, TITLE),
-        "description": description,
-        "color": OTHER_COLOUR,
-        "timestamp": digest.created_at.isoformat(),
-    }
-    return {"embeds": [embed], "allowed_mentions": {"parse": []}}
+    """The first message of :func:`digest_payloads`."""
+    return digest_payloads(digest)[0]

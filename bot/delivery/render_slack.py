@@ -138,36 +138,46 @@ def update_message(update: StoryUpdate) -> dict[str, Any]:
     return message
 
 
-def digest_message(digest: Digest) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [
+DIGEST_LINES, DIGEST_CHARS = BLOCKS - 2, BLOCKS_BUDGET - 1000
+
+
+def digest_messages(digest: Digest) -> list[dict[str, Any]]:
+    """Every alert of the digest, one section each, in as many messages as Slack's block
+    limits need (never an "... and N more" that nobody can open)."""
+    sections = [
         {
-            "type": "header",
-            "text": {
-                "type": "plain_text",
-                "emoji": True,
-                "text": slack_plain(digest.title, HEADER),
-            },
+            "type": "section",
+            "text": {"type": "mrkdwn", "text": f"{card.flag} {_link(card.url, card.title)}"},
         }
+        for card in digest.cards
     ]
-    for card in digest.cards[: BLOCKS - 2]:
-        blocks.append(
+    parts: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for section in sections:
+        length = len(json.dumps(section, ensure_ascii=False))
+        if parts[-1] and (len(parts[-1]) >= DIGEST_LINES or size + length > DIGEST_CHARS):
+            parts.append([])
+            size = 0
+        parts[-1].append(section)
+        size += length
+    messages = []
+    for index, part in enumerate(parts):
+        title = digest.title + (f" ({index + 1}/{len(parts)})" if len(parts) > 1 else "")
+        header = {
+            "type": "header",
+            "text": {"type": "plain_text", "emoji": True, "text": slack_plain(title, HEADER)},
+        }
+        messages.append(
             {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"{card.flag} {_link(card.url, card.title)}"},
+                "text": _mrkdwn(title, FALLBACK),
+                "blocks": [header, *part],
+                "unfurl_links": False,
+                "link_names": False,
             }
         )
-    if len(digest.cards) > BLOCKS - 2:
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {"type": "mrkdwn", "text": f"… and {len(digest.cards) - (BLOCKS - 2)} more"}
-                ],
-            }
-        )
-    return {
-        "text": _mrkdwn(digest.title, FALLBACK),
-        "blocks": blocks,
-        "unfurl_links": False,
-        "link_names": False,
-    }
+    return messages
+
+
+def digest_message(digest: Digest) -> dict[str, Any]:
+    """The first message of :func:`digest_messages`."""
+    return digest_messages(digest)[0]

@@ -1,7 +1,15 @@
-"""Slack delivery through slack_sdk's async Web API client (the same client Bolt uses)."""
+"""Slack delivery through slack_sdk's async Web API client (the same client Bolt uses).
+
+Every post carries its delivery key in message metadata. An attempt whose outcome is unknown
+(a timeout, a reset after the request went out, a 5xx) is *uncertain*: the next attempt reads
+the channel's recent history (a thread's replies for a follow-up) for that key before it
+posts, and when that read fails it waits and reads again, never posts blind. slack_sdk's
+connection-error retry handler is left out for the same reason: it re-posts blindly.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Mapping
@@ -15,10 +23,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
+from bot.delivery.keys import notice_key, part_key
 from bot.delivery.pacing import RATES, Pacer
 from bot.delivery.preflight import SLACK_DELIVERY_SCOPES, slack_scope_problems
 from bot.delivery.render_report import report_slack_message
-from bot.delivery.render_slack import alert_message, digest_message, update_message
+from bot.delivery.render_slack import alert_message, digest_messages, update_message
 from bot.delivery.safe import slack_text
 
 log = logging.getLogger(__name__)
@@ -45,6 +54,8 @@ REJECTED = {
     "no_text",
 }
 EARLIER_WINDOW = 3600.0  # how far back a resend looks for the message an earlier attempt posted
+SEND_TIMEOUT = 15.0  # any one call, 429 waits included; well inside the outbox lease
+UNKNOWN_OUTCOME = {"internal_error", "fatal_error", "service_unavailable"}
 
 
 def slack_error(exc: SlackApiError) -> str:
@@ -61,9 +72,14 @@ def granted_scopes(headers: Mapping[str, Any]) -> set[str]:
 
 
 def web_client(token: str | None, base_url: str) -> AsyncWebClient:
-    client = AsyncWebClient(token=token, base_url=base_url, timeout=20)
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    """A client that retries 429s only: the default connection-error handler would re-post
+    a message whose first request may have arrived."""
+    return AsyncWebClient(
+        token=token,
+        base_url=base_url,
+        timeout=int(SEND_TIMEOUT),
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
 
 
 class SlackSender:
@@ -81,7 +97,8 @@ class SlackSender:
             )
         await self.pacer.wait()
         try:
-            response = await self.client.chat_postMessage(channel=self.channel, **message)
+            async with asyncio.timeout(SEND_TIMEOUT * 2):  # a 429 wait plus the post
+                response = await self.client.chat_postMessage(channel=self.channel, **message)
         except SlackApiError as exc:
             error = slack_error(exc)
             if error in REJECTED:
@@ -94,28 +111,55 @@ class SlackSender:
                 ) from None
             retry = exc.response.headers.get("Retry-After") if error == "ratelimited" else None
             raise DeliveryError(
-                f"Slack error: {error}", retry_after=float(retry) if retry else None
+                f"Slack error: {error}",
+                retry_after=float(retry) if retry else None,
+                uncertain=error in UNKNOWN_OUTCOME or error.startswith("HTTP 5"),
             ) from None
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+        except aiohttp.ClientConnectorError as exc:  # never connected: nothing was sent
             raise DeliveryError(f"cannot reach Slack: {exc}") from None
+        except TimeoutError:
+            raise DeliveryError("Slack did not answer in time", uncertain=True) from None
+        except (aiohttp.ClientError, OSError) as exc:  # a reset after the request went out
+            raise DeliveryError(f"Slack connection lost: {exc}", uncertain=True) from None
         ts = response.get("ts")
         return str(ts) if ts else None
 
-    async def _earlier(self, key: str) -> str | None:
+    async def _read(self, thread_ts: str | None, cursor: str | None) -> Any:
+        """One page of the channel's recent history, or of a thread's replies."""
+        common: dict[str, Any] = {
+            "channel": self.channel,
+            "limit": 200,
+            "include_all_metadata": True,
+            "cursor": cursor,
+            "oldest": str(time.time() - EARLIER_WINDOW),
+        }
+        try:
+            async with asyncio.timeout(SEND_TIMEOUT * 2):
+                if thread_ts:
+                    return await self.client.conversations_replies(ts=thread_ts, **common)
+                return await self.client.conversations_history(**common)
+        except SlackApiError as exc:
+            error = slack_error(exc)
+            hint = f": {PERMANENT[error]}" if error in PERMANENT else ""
+            retry = exc.response.headers.get("Retry-After") if error == "ratelimited" else None
+            raise DeliveryError(
+                f"could not check Slack for an earlier post ({error}{hint}); checking again later",
+                uncertain=True,
+                retry_after=float(retry) if retry else None,
+            ) from None
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryError(
+                f"could not check Slack for an earlier post ({exc}); checking again later",
+                uncertain=True,
+            ) from None
+
+    async def _earlier(self, key: str, thread_ts: str | None = None) -> str | None:
         """The message an interrupted attempt already posted for ``key``, if any: the channel's
-        recent history is read (a few pages at most) for racewatch's delivery metadata."""
+        recent history (a thread's replies for a follow-up) is read, a few pages at most, for
+        racewatch's delivery metadata. A read that fails raises an uncertain error."""
         cursor = None
         for _page in range(5):
-            try:
-                history = await self.client.conversations_history(
-                    channel=self.channel,
-                    limit=200,
-                    include_all_metadata=True,
-                    cursor=cursor,
-                    oldest=str(time.time() - EARLIER_WINDOW),
-                )
-            except SlackApiError:
-                return None
+            history = await self._read(thread_ts, cursor)
             for message in history.get("messages") or []:
                 payload = (message.get("metadata") or {}).get("event_payload") or {}
                 if payload.get("delivery") == key:
@@ -127,8 +171,9 @@ class SlackSender:
 
     async def _keyed(self, message: dict[str, Any], key: str, uncertain: bool) -> str | None:
         if key and uncertain and self.token:
-            earlier = await self._earlier(key)
+            earlier = await self._earlier(key, message.get("thread_ts"))
             if earlier:
+                log.info("%s: delivery %s was already posted (%s)", self.name, key, earlier)
                 return earlier
         if key:
             message["metadata"] = {
@@ -145,8 +190,14 @@ class SlackSender:
     ) -> str | None:
         return await self._keyed(update_message(update), key, uncertain)
 
-    async def send_digest(self, digest: Digest) -> str | None:
-        return await self._post(digest_message(digest))
+    async def send_digest(
+        self, digest: Digest, key: str = "", uncertain: bool = False
+    ) -> str | None:
+        ids = [
+            await self._keyed(message, part_key(key, i) if key else "", uncertain)
+            for i, message in enumerate(digest_messages(digest))
+        ]
+        return ids[0]
 
     async def send_report(self, report: RaceReport) -> str | None:
         """The post (keyed: a resend after a crash finds it), then its chart as a file in
@@ -166,7 +217,8 @@ class SlackSender:
         return ts
 
     async def notice(self, text: str) -> None:
-        await self._post({"text": ":warning: " + slack_text(text, 2900), "link_names": False})
+        message = {"text": ":warning: " + slack_text(text, 2900), "link_names": False}
+        await self._keyed(message, notice_key(text), uncertain=False)
 
     async def check(self) -> list[str]:
         if not self.token:

@@ -1,4 +1,10 @@
-"""A generic outgoing JSON webhook, for anything that is neither Discord nor Slack."""
+"""A generic outgoing JSON webhook, for anything that is neither Discord nor Slack.
+
+Every body carries a ``delivery_key`` (the same for every retry of one message, a new one
+for every new message), so a receiver can drop a repeat; a 409 answer to a repeat means
+"already delivered". An attempt whose outcome is unknown (timeout, reset, 5xx) is retried
+with the same key: the receiver's dedupe is the only check a plain webhook offers.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +16,11 @@ from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 from bot.delivery.jsonl import card_json
+from bot.delivery.keys import notice_key
 from bot.delivery.pacing import RATES, Pacer
 from bot.sources.http import parse_retry_after
+
+SEND_TIMEOUT = 15.0
 
 
 class WebhookSender:
@@ -25,22 +34,29 @@ class WebhookSender:
         if not self.url:
             raise DeliveryError("the webhook URL environment variable is not set", permanent=True)
         if self._session is None:
-            self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=20))
+            timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT)
+            self._session = aiohttp.ClientSession(timeout=timeout)
         await self.pacer.wait()
         try:
             async with self._session.post(self.url, json=body) as response:
-                if response.status < 300:
+                if response.status < 300 or response.status == 409:  # 409: a repeat, kept once
                     return None
                 retry = parse_retry_after(response.headers.get("Retry-After"))
                 if response.status == 429 or response.status >= 500:
                     raise DeliveryError(
-                        f"webhook answered HTTP {response.status}", retry_after=retry
+                        f"webhook answered HTTP {response.status}",
+                        retry_after=retry,
+                        uncertain=response.status >= 500,
                     )
                 raise DeliveryError(f"webhook refused with HTTP {response.status}", permanent=True)
-        except aiohttp.ClientError as exc:
+        except aiohttp.ClientConnectorError as exc:  # never connected: nothing was sent
             raise DeliveryError(f"cannot reach the webhook: {exc}") from None
         except TimeoutError:
-            raise DeliveryError("the webhook did not answer in 20 s") from None
+            raise DeliveryError(
+                f"the webhook did not answer in {SEND_TIMEOUT:.0f} s", uncertain=True
+            ) from None
+        except aiohttp.ClientError as exc:
+            raise DeliveryError(f"webhook connection lost: {exc}", uncertain=True) from None
 
     async def send(self, card: AlertCard, key: str = "", uncertain: bool = False) -> str | None:
         # a receiver can drop a repeat by delivery_key (sent again only after a crash mid-send)
@@ -59,9 +75,16 @@ class WebhookSender:
             }
         )
 
-    async def send_digest(self, digest: Digest) -> str | None:
+    async def send_digest(
+        self, digest: Digest, key: str = "", uncertain: bool = False
+    ) -> str | None:
         return await self._post(
-            {"type": "digest", "rule": digest.rule, "alerts": [card_json(c) for c in digest.cards]}
+            {
+                "type": "digest",
+                "delivery_key": key,
+                "rule": digest.rule,
+                "alerts": [card_json(c) for c in digest.cards],
+            }
         )
 
     async def send_report(self, report: RaceReport) -> str | None:
@@ -80,7 +103,7 @@ class WebhookSender:
         )
 
     async def notice(self, text: str) -> None:
-        await self._post({"type": "notice", "text": text})
+        await self._post({"type": "notice", "delivery_key": notice_key(text), "text": text})
 
     async def check(self) -> list[str]:
         return [] if self.url else ["the webhook URL environment variable is not set"]

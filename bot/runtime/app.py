@@ -37,8 +37,9 @@ from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
-from bot.delivery.discord_sender import DiscordBotSender, DiscordWebhookSender
+from bot.delivery.discord_sender import DiscordBotSender
 from bot.delivery.discord_sender import use_api as use_discord_api
+from bot.delivery.discord_webhook import DiscordWebhookSender
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer
@@ -107,7 +108,7 @@ def build_senders(config: Config, console: Console | None = None) -> dict[str, S
             assert spec.channel is not None
             senders[name] = DiscordBotSender(name, spec.channel, secret)
         elif spec.type == "discord_webhook":
-            senders[name] = DiscordWebhookSender(name, secret)
+            senders[name] = DiscordWebhookSender(name, secret, os.environ.get("DISCORD_TOKEN"))
         elif spec.type == "slack":
             assert spec.channel is not None
             senders[name] = SlackSender(name, spec.channel, secret, settings.platforms.slack_api)

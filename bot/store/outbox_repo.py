@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -54,7 +55,9 @@ class PendingDelivery:
     source_name: str
     coverage: tuple[Coverage, ...]  # the story's other items, other sources first
     reply_to: str | None = None  # for updates: the platform id of the alert
-    uncertain: bool = False  # an earlier attempt's process died while holding it
+    uncertain: bool = False  # an earlier attempt may have posted it: look before posting
+    armed_item: int = 0  # the item the row was (re-)armed with; an update's key depends on it
+    batch_key: str | None = None  # the roll-up this row went out in, if one was attempted
 
     @property
     def also_reported(self) -> tuple[str, ...]:
@@ -103,13 +106,22 @@ def _view(session: Session, row: Delivery, uncertain: bool = False) -> PendingDe
         tuple(Coverage(*r) for r in others),
         alert.external_id if alert is not None else None,
         uncertain,
+        row.item_id,
+        row.batch_key,
     )
 
 
 def claim_deliveries(
-    session: Session, now: datetime, limit: int, owner: str, lease: float, skip: set[str]
+    session: Session,
+    now: datetime,
+    limit: int,
+    owner: str,
+    lease: float,
+    skip: set[str],
+    only: Collection[str] | None = None,
 ) -> list[PendingDelivery]:
-    """Claim due rows, most urgent first; other processes skip the locked ones."""
+    """Claim due rows (for the ``only`` destinations, when given), most urgent first; other
+    processes skip the locked ones."""
     query = (
         select(Delivery)
         .where(
@@ -123,9 +135,11 @@ def claim_deliveries(
     )
     if skip:
         query = query.where(Delivery.destination.not_in(skip))
+    if only is not None:
+        query = query.where(Delivery.destination.in_(list(only)))
     rows = list(session.scalars(query))
     # a lease still set (but expired) means its holder died, maybe mid-send
-    uncertain = {row.id for row in rows if row.lease_owner is not None}
+    uncertain = {row.id for row in rows if row.lease_owner is not None or row.uncertain}
     for row in rows:
         row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
     session.flush()
@@ -153,6 +167,34 @@ def claim_digest(
         row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
     session.flush()
     return [_view(session, row) for row in rows]
+
+
+def claim_batch(
+    session: Session, key: str, owner: str, now: datetime, lease: float
+) -> list[PendingDelivery] | None:
+    """All pending rows of the roll-up ``key``, claimed together so a resend rebuilds the same
+    message; None while another process holds any of them."""
+    rows = list(
+        session.scalars(
+            select(Delivery)
+            .where(Delivery.batch_key == key, Delivery.status == "pending")
+            .order_by(Delivery.id)
+            .with_for_update()
+        )
+    )
+    held = [r for r in rows if r.lease_owner not in (None, owner) and (r.lease_until or now) > now]
+    if held:
+        return None
+    uncertain = any(r.uncertain or r.lease_owner not in (None, owner) for r in rows)
+    for row in rows:
+        row.lease_owner, row.lease_until = owner, now + timedelta(seconds=lease)
+    session.flush()
+    return [_view(session, row, uncertain) for row in rows]
+
+
+def set_batch(session: Session, delivery_ids: list[int], key: str) -> None:
+    """Record the roll-up these rows are about to go out in, before it is posted."""
+    session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids)).values(batch_key=key))
 
 
 def held_rules(session: Session) -> set[str]:
@@ -205,6 +247,7 @@ def mark_many_sent(
             lease_owner=None,
             lease_until=None,
             last_error=None,
+            uncertain=False,
         )
     )
 
@@ -213,18 +256,24 @@ def mark_sent(session: Session, delivery_id: int, now: datetime, external_id: st
     mark_many_sent(session, [delivery_id], now, external_id)
 
 
-def mark_retry(session: Session, delivery_id: int, error: str, next_attempt_at: datetime) -> None:
-    session.execute(
-        update(Delivery)
-        .where(Delivery.id == delivery_id)
-        .values(
-            attempts=Delivery.attempts + 1,
-            last_error=error[:1000],
-            next_attempt_at=next_attempt_at,
-            lease_owner=None,
-            lease_until=None,
-        )
-    )
+def mark_retry(
+    session: Session,
+    delivery_id: int,
+    error: str,
+    next_attempt_at: datetime,
+    uncertain: bool = False,
+) -> None:
+    """Retry later. ``uncertain``: the attempt may have posted; it stays so until sent."""
+    values: dict[str, Any] = {
+        "attempts": Delivery.attempts + 1,
+        "last_error": error[:1000],
+        "next_attempt_at": next_attempt_at,
+        "lease_owner": None,
+        "lease_until": None,
+    }
+    if uncertain:
+        values["uncertain"] = True
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(**values))
 
 
 def mark_failed(session: Session, delivery_id: int, error: str) -> None:

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -258,6 +259,22 @@ class Delivery(Base):
     sent_at: Mapped[datetime | None]
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_until: Mapped[datetime | None]
+    # an attempt ended without knowing whether the platform posted it (a timeout, a reset,
+    # a database failure after the post): the next attempt looks before it posts
+    uncertain: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # the roll-up message this row went out in (or is going out in): its key, so a resend
+    # after a crash rebuilds the same message with the same rows
+    batch_key: Mapped[str | None] = mapped_column(String(40))
+
+
+class ChannelPace(Base):
+    """Per-channel pacing shared by every process: the earliest time the next message to
+    this channel may go out. Each send moves it one step on, in one atomic statement."""
+
+    __tablename__ = "channel_pace"
+
+    channel: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[datetime]
 
 
 class DestinationState(Base):

@@ -27,9 +27,9 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.slack_sender import SlackSender
 from bot.delivery.webhook_sender import WebhookSender
 from bot.serving import bound_port
-from bot.store import outbox_repo
+from bot.store import outbox_repo, pace_repo
 from bot.store.db import open_store
-from bot.store.schema import Delivery, Item, Source, Story
+from bot.store.schema import ChannelPace, Delivery, Item, Source, Story
 from tests.conftest import fresh_postgres_database
 from tests.fakes import FakeDiscord, FakeSlack
 
@@ -440,3 +440,46 @@ async def test_a_hanging_slack_does_not_hold_up_discord(
         slack_api.hold.set()
         for sender in senders.values():
             await sender.close()
+
+
+# 15. one per-channel budget for every process
+
+
+async def test_two_processes_share_one_budget_for_a_channel(
+    sessions: sessionmaker[Session], slack_api: FakeSlack
+) -> None:
+    seed(sessions, 4, ["team"])
+    clock = Clock()
+    first = SlackSender("team", "C0RACE", "xoxb-good", slack_api.api)
+    second = SlackSender("team", "C0RACE", "xoxb-good", slack_api.api)  # its own pacer
+    started = datetime.now(UTC)
+    try:
+        sent = await asyncio.gather(
+            worker(sessions, {"team": first}, clock, owner="p1").drain(batch=2),
+            worker(sessions, {"team": second}, clock, owner="p2").drain(batch=2),
+        )
+    finally:
+        await first.close()
+        await second.close()
+    assert sum(sent) == 4 and len(slack_api.posts) == 4
+    with sessions.begin() as session:
+        next_at = session.scalar(
+            select(ChannelPace.next_at).where(ChannelPace.channel == "slack:C0RACE")
+        )
+    assert next_at is not None
+    step = first.pacer.per / first.pacer.count
+    assert (next_at - started).total_seconds() >= 4 * step - 0.01  # four slots, one queue
+
+
+def test_slots_for_one_channel_are_spaced_whoever_takes_them(
+    sessions: sessionmaker[Session],
+) -> None:
+    slots = []
+    for _ in range(6):  # as if from different processes: each call is its own transaction
+        with sessions.begin() as session:
+            slot = pace_repo.take_slot(session, "discord:1", NOW, 1.0)
+        assert slot is not None
+        slots.append(slot)
+    assert slots == [NOW + timedelta(seconds=n) for n in range(6)]
+    with sessions.begin() as session:
+        assert pace_repo.take_slot(session, "slack:C1", NOW, 1.1) == NOW  # its own budget

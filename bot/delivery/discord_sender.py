@@ -149,6 +149,7 @@ class DiscordBotSender:
         self.channel_id = int(channel_id)
         self.token = token
         self.pacer = Pacer(*RATES["discord"])
+        self.pace_channel = f"discord:{channel_id}"
         self._client: discord.Client | None = None
 
     async def _channel(self) -> discord.PartialMessageable:

@@ -71,6 +71,8 @@ class DiscordWebhookSender:
         self.url = url
         self.lookup_token = lookup_token  # a bot token, to read the channel before a resend
         self.pacer = Pacer(*RATES["discord_webhook"])
+        match = _HOOK.search(url or "")
+        self.pace_channel = f"discord-webhook:{match.group(1)}" if match else None
         self._session: aiohttp.ClientSession | None = None
         self._channel_id: str | None = None
 

@@ -9,8 +9,9 @@ Never doubled: every message has a key derived from what it holds (``keys``), an
 attempt that may have posted (a process that died holding the row, a timeout, a reset, a
 database failure after the platform accepted) leaves the row *uncertain*, so the next
 attempt asks the sender to look for the earlier post first. Each destination drains in its
-own task, so one that hangs never delays the others, and every send is cut well inside the
-lease, so no other process takes a row over while it is still being sent.
+own task, so one that hangs never delays the others, paced per channel through the database
+(one budget for all processes), and every send is cut well inside the lease, so no other
+process takes a row over while it is still being sent.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,9 +31,10 @@ from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
 from bot.delivery.base import DeliveryError, Sender
 from bot.delivery.keys import alert_key, batch_key, update_key
+from bot.delivery.pacing import Pacer
 from bot.items import HubFacts
 from bot.metrics import Metrics
-from bot.store import outbox_repo
+from bot.store import outbox_repo, pace_repo
 from bot.store.outbox_repo import PendingDelivery
 
 log = logging.getLogger(__name__)
@@ -180,6 +182,7 @@ class OutboxWorker:
 
     async def _send_roll_up(self, destination: str, key: str, group: list[PendingDelivery]) -> int:
         sender = self.senders[destination]
+        await self._pace(destination)
         group = [p for p in group if await asyncio.to_thread(self._still_mine, p.id)]
         if not group:
             return 0
@@ -201,6 +204,26 @@ class OutboxWorker:
         )
         log.info("rolled %d alerts for %s into one roll-up", len(group), destination)
         return len(group)
+
+    async def _pace(self, destination: str) -> None:
+        """Wait for this channel's next slot in the budget every process shares (the
+        ``channel_pace`` row), so N processes never send N times the platform's rate. Before
+        the lease is renewed: a long wait never eats into the time the send itself has."""
+        sender = self.senders[destination]
+        channel, pacer = getattr(sender, "pace_channel", None), getattr(sender, "pacer", None)
+        if not channel or not isinstance(pacer, Pacer):
+            return
+        step = pacer.per / pacer.count
+        slot = None
+        while slot is None:  # another process moved the row between read and write
+            slot = await asyncio.to_thread(self._take_slot, str(channel), step)
+        wait = (slot - datetime.now(UTC)).total_seconds()
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    def _take_slot(self, channel: str, step: float) -> datetime | None:
+        with self.sessions.begin() as session:
+            return pace_repo.take_slot(session, channel, datetime.now(UTC), step)
 
     async def _within_lease(self, call: Awaitable[T], destination: str) -> T:
         """A send may take at most its share of the lease: past that, another process could
@@ -284,6 +307,7 @@ class OutboxWorker:
                 f"destination '{pending.destination}' is no longer configured",
             )
             return 0
+        await self._pace(pending.destination)
         if not await asyncio.to_thread(self._still_mine, pending.id):
             log.info("delivery %d was taken over by another process; not sending it", pending.id)
             return 0

@@ -89,6 +89,7 @@ class SlackSender:
         self.token = token
         self.client = web_client(token, base_url)
         self.pacer = Pacer(*RATES["slack"])
+        self.pace_channel = f"slack:{channel}"
 
     async def _post(self, message: dict[str, Any]) -> str | None:
         if not self.token:

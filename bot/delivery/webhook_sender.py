@@ -16,7 +16,7 @@ from bot.alerts.card import AlertCard, Digest, StoryUpdate
 from bot.alerts.report import RaceReport
 from bot.delivery.base import DeliveryError
 from bot.delivery.jsonl import card_json
-from bot.delivery.keys import notice_key
+from bot.delivery.keys import content_key, notice_key
 from bot.delivery.pacing import RATES, Pacer
 from bot.sources.http import parse_retry_after
 
@@ -28,6 +28,7 @@ class WebhookSender:
         self.name = name
         self.url = url
         self.pacer = Pacer(*RATES["webhook"])
+        self.pace_channel = f"webhook:{content_key('', url)}" if url else None
         self._session: aiohttp.ClientSession | None = None
 
     async def _post(self, body: dict[str, object]) -> str | None:

@@ -79,7 +79,7 @@ class FakeDiscord(FakePlatform):
     interactions: list[dict[str, Any]] = field(default_factory=list)  # callbacks and follow-ups
     unknown: list[str] = field(default_factory=list)  # requests no route matched
     history_reads: int = 0
-    delay: float = 0.0  # seconds between storing a message and answering
+    answer_delay: float = 0.0  # seconds between storing a channel message and answering
     synced: list[str] = field(default_factory=list)  # application commands registered
 
     def routes(self, app: web.Application) -> None:
@@ -225,8 +225,8 @@ class FakeDiscord(FakePlatform):
         else:
             payload = await request.json()
         answer = self._stored(payload, channel)
-        if self.delay:
-            await asyncio.sleep(self.delay)
+        if self.answer_delay:
+            await asyncio.sleep(self.answer_delay)
         return self.lost(request, answer)
 
     async def _sync(self, request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ process takes a row over while it is still being sent.
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import random
 from collections.abc import Awaitable, Callable, Mapping
@@ -122,18 +123,44 @@ class OutboxWorker:
         self.lease = lease
         self.roll_up_at = roll_up_at
         self.metrics = metrics
+        self._running: dict[str, asyncio.Task[int]] = {}  # destination -> its drain
 
-    async def drain(self, batch: int = 50) -> int:
+    async def drain(self, batch: int = 50, wait: float | None = None) -> int:
         """Send everything due now, each destination in its own task; returns how many
-        alerts were sent."""
-        names = sorted(self.senders)
-        results = await asyncio.gather(
-            *(self._drain_destination(name, batch) for name in names), return_exceptions=True
-        )
-        errors = [r for r in results if isinstance(r, BaseException)]
-        if errors:
+        alerts were sent.
+
+        A destination still busy from an earlier drain (a slow or hanging platform) is left
+        to it. With ``wait``, stop waiting after that many seconds and let slower
+        destinations carry on in the background, so the next drain starts the others again
+        (the run loop); without it, wait for every destination started here."""
+        started: list[asyncio.Task[int]] = []
+        for name in sorted(self.senders):
+            if name in self._running:
+                continue
+            task = asyncio.create_task(self._drain_destination(name, batch))
+            self._running[name] = task
+            task.add_done_callback(functools.partial(self._finished, name))
+            started.append(task)
+        if not started:
+            return 0
+        done, _pending = await asyncio.wait(started, timeout=wait)
+        errors = [e for t in done if not t.cancelled() and (e := t.exception()) is not None]
+        if errors and wait is None:
             raise errors[0]
-        return sum(r for r in results if isinstance(r, int))
+        return sum(t.result() for t in done if not t.cancelled() and not t.exception())
+
+    async def settle(self) -> None:
+        """Wait for the destinations' drains still running (once ``stopping`` is set, each
+        ends after the send in flight)."""
+        if self._running:
+            await asyncio.wait(list(self._running.values()))
+
+    def _finished(self, destination: str, task: asyncio.Task[int]) -> None:
+        self._running.pop(destination, None)
+        if not task.cancelled() and task.exception() is not None:
+            log.warning(
+                "delivering to %s failed: %s; will try again", destination, task.exception()
+            )
 
     async def _drain_destination(self, destination: str, batch: int) -> int:
         sent = 0
@@ -167,10 +194,12 @@ class OutboxWorker:
             if pending.batch_key:
                 earlier.setdefault(pending.batch_key, []).append(pending)
         rest = [p for p in claimed if not p.batch_key]
-        for key in earlier:
+        for key, mine in earlier.items():
             group = await asyncio.to_thread(self._claim_batch, key)
-            if group:
-                sent += await self._send_roll_up(destination, key, group)
+            if group is None:  # another process holds part of it: it sends the whole
+                await asyncio.to_thread(self._write, outbox_repo.release, [p.id for p in mine])
+            elif group:
+                sent += await self._send_roll_up(destination, key, group, uncertain=True)
         fresh = [p for p in rest if p.kind == "alert"]
         if len(fresh) > self.roll_up_at:
             rest = [p for p in rest if p.kind != "alert"]
@@ -180,14 +209,18 @@ class OutboxWorker:
             sent += await self._send_roll_up(destination, key, fresh)
         return rest, sent
 
-    async def _send_roll_up(self, destination: str, key: str, group: list[PendingDelivery]) -> int:
+    async def _send_roll_up(
+        self, destination: str, key: str, group: list[PendingDelivery], uncertain: bool = False
+    ) -> int:
+        """``uncertain``: an attempt at this roll-up was made (its rows carry its key), so
+        it is looked for before it is posted, part by part."""
         sender = self.senders[destination]
         await self._pace(destination)
         group = [p for p in group if await asyncio.to_thread(self._still_mine, p.id)]
         if not group:
             return 0
         group.sort(key=lambda p: p.id)
-        uncertain = any(p.uncertain for p in group)
+        uncertain = uncertain or any(p.uncertain for p in group)
         digest = Digest("roll-up", tuple(card_for(p, self.registry) for p in group), self.clock())
         try:
             external_id = await self._within_lease(

@@ -67,6 +67,7 @@ from bot.store import outbox_repo, processes_repo, queue_stats, rules_repo, sour
 from bot.store.db import open_store
 
 log = logging.getLogger(__name__)
+DRAIN_PATIENCE = 5.0  # seconds a drain job waits for its destinations
 HEARTBEAT_SECONDS = 15.0
 
 
@@ -395,8 +396,8 @@ class App:
     async def _drain(self) -> None:
         assert self.outbox is not None
         async with self._drain_lock:
-            try:
-                await self.outbox.drain()
+            try:  # a slow destination carries on in the background; the others start again
+                await self.outbox.drain(wait=DRAIN_PATIENCE)
             except Exception:
                 log.exception("delivering alerts failed; will try again")
 
@@ -428,6 +429,8 @@ class App:
             try:
                 async with asyncio.timeout(1.5):
                     await self._drain_lock.acquire()
+                    if self.outbox is not None:
+                        await self.outbox.settle()
             except TimeoutError:
                 log.warning("an alert was still being sent; it will be retried on the next start")
             scheduler.shutdown(wait=False)

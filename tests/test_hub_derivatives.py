@@ -67,6 +67,8 @@ CASES = [
         ("CN", "deepseek", "quantized", False),
     ),
     (record("LLM-Research/Meta-Llama-3-8B-Instruct"), ("US", "meta", "reupload", False)),
+    # a lab's own variant name ("Thinking") kept by a plain copy is no fine-tune
+    (record("unsloth/Kimi-K2-Thinking-BF16"), ("CN", "moonshot", "reupload", False)),
     # base model declared only in the card
     (
         record("someone/qwen2.5-7b-lora", cardData={"base_model": "Qwen/Qwen2.5-7B"}),

@@ -168,6 +168,45 @@ def versioned_model(title: str, mentions: list[Mention]) -> str | None:
     return None
 
 
+# the first path segments of huggingface.co that are not a namespace
+_HF_RESERVED = frozenset(
+    [
+        "datasets",
+        "spaces",
+        "papers",
+        "blog",
+        "docs",
+        "models",
+        "collections",
+        "organizations",
+        "posts",
+        "learn",
+        "tasks",
+        "join",
+        "login",
+        "pricing",
+        "settings",
+        "new",
+        "api",
+        "chat",
+        "enterprise",
+    ]
+)
+_HF_MODEL_PAGE = re.compile(r"^https?://(?:www\.)?huggingface\.co/([\w.-]+)/([\w.-]+)/?(?:[?#]|$)")
+
+
+def hub_page(title: str, url: str) -> HubFacts | None:
+    """A feed item whose address is a Hugging Face model page and whose headline is that
+    repository's id ("unsloth/Kimi-K2-Thinking-GGUF"): what the hub would say of it."""
+    m = _HF_MODEL_PAGE.match(url)
+    if m is None or m.group(1).lower() in _HF_RESERVED:
+        return None
+    repo_id = f"{m.group(1)}/{m.group(2)}"
+    if repo_id.lower() not in title.lower():
+        return None
+    return HubFacts(hub="huggingface", repo_id=repo_id, namespace=m.group(1))
+
+
 class Classifier:
     """Pure: the same subject always gives the same classification."""
 
@@ -243,6 +282,10 @@ class Classifier:
         return mentions
 
     def classify(self, subject: Subject) -> Classification:
+        if subject.hub is None and subject.url and "huggingface.co/" in subject.url:
+            hub = hub_page(subject.title, subject.url)
+            if hub is not None:  # a feed item that is a model's page: judged as an upload
+                subject = replace(subject, hub=hub)
         tally = _Tally()
         notes: list[str] = []
         verdict = self._hub(subject.hub, tally) if subject.hub else None

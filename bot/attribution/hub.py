@@ -95,9 +95,11 @@ def _bare(name: str) -> str:
     return re.sub(r"[-_.\s]+$", "", name)
 
 
+# words a community fine-tune adds to a model's name; not the words labs put in their own
+# variants' names ("Kimi-K2-Thinking", "Qwen3-Coder", "Qwen2.5-Math"), which a plain copy keeps
 _FINETUNE_NAME = re.compile(
     _SEP + r"(sft|dpo|orpo|grpo|kto|rlhf|ft|fine[-_]?tuned?|tuned|abliterated|uncensored|"
-    r"distill(?:ed)?|heretic|roleplay|rp|medical|math|coder|reasoning|thinking)" + _END,
+    r"distill(?:ed)?|heretic|roleplay|rp|medical)" + _END,
     re.IGNORECASE,
 )
 

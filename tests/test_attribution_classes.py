@@ -67,6 +67,33 @@ def test_a_model_name_with_its_version_counts_in_any_case(classifier: Classifier
     assert classify(classifier, "step-1 of the guide: unpack the box").primary_country is None
 
 
+@pytest.mark.parametrize(
+    ("title", "org"),
+    [
+        ("美團開源5600億參數MoE大模型LongCat-Flash", "meituan"),
+        ("輝達發表新一代AI晶片", "nvidia"),
+        ("騰訊混元開源新模型", "tencent"),
+        ("ディープマインドが新しいAIモデルを発表", "deepmind"),
+        ("미드저니 V7 영상 생성 AI 모델 공개", "midjourney"),
+    ],
+)
+def test_names_abroad_traditional_characters_and_katakana(
+    classifier: Classifier, title: str, org: str
+) -> None:
+    result = classify(classifier, title)
+    assert result.primary_org == org, result.reasons
+
+
+def test_a_feed_item_that_is_a_model_page_is_judged_as_an_upload(classifier: Classifier) -> None:
+    result = classify(
+        classifier,
+        "unsloth/Kimi-K2-Thinking-GGUF",
+        url="https://huggingface.co/unsloth/Kimi-K2-Thinking-GGUF",
+    )
+    assert (result.primary_org, result.release) == ("moonshot", False), result.reasons
+    assert classify(classifier, "AC/DC tour dates", url="https://example.com/acdc").kind == "other"
+
+
 def test_an_item_that_is_not_about_ai_has_no_kind(classifier: Classifier) -> None:
     result = classify(
         classifier,

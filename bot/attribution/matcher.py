@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
+from bot.attribution.hant import traditional
 from bot.attribution.keywords import KeywordIndex, ascii_lower
 from bot.attribution.registry import Registry
 
@@ -110,6 +111,11 @@ class Term:
     needs_tech: bool = False  # a government actor: counts only when the text is about tech
 
     @property
+    def kana(self) -> bool:
+        """Written in katakana: a word of its own only between non-katakana characters."""
+        return _is_kana(self.text, 0) and _is_kana(self.text, len(self.text) - 1)
+
+    @property
     def versioned_in_any_case(self) -> bool:
         """A model family ("Qwen", "GLM", "Step3") names the model in any case when a version
         is written with it: "qwen2.5-max", "STEP3-VL-10B" (ambiguous names still need AI
@@ -164,6 +170,10 @@ class Context:
         return self._tech
 
 
+def _is_kana(text: str, i: int) -> bool:
+    return 0 <= i < len(text) and "\u30a0" <= text[i] <= "\u30ff"
+
+
 def _is_word_char(ch: str) -> bool:
     return ch.isascii() and ch.isalnum()
 
@@ -182,16 +192,19 @@ class Matcher:
                         continue
                     cjk = bool(_CJK.search(name))
                     ambiguous = name in org.ambiguous or looks_like_a_word(name, role, org.name)
-                    term = Term(
-                        name,
-                        org.id,
-                        role,
-                        case_sensitive=not cjk and (len(name) <= SHORT_CASE_SENSITIVE or ambiguous),
-                        ambiguous=ambiguous,
-                        cjk=cjk,
-                        needs_tech=org.type == "government" and not org.weak,
-                    )
-                    table.setdefault(ascii_lower(name), []).append(term)
+                    # a Chinese name also matches written in Traditional characters
+                    for written in dict.fromkeys([name, traditional(name)] if cjk else [name]):
+                        term = Term(
+                            written,
+                            org.id,
+                            role,
+                            case_sensitive=not cjk
+                            and (len(name) <= SHORT_CASE_SENSITIVE or ambiguous),
+                            ambiguous=ambiguous,
+                            cjk=cjk,
+                            needs_tech=org.type == "government" and not org.weak,
+                        )
+                        table.setdefault(ascii_lower(written), []).append(term)
         for key, terms in table.items():
             self._automaton.add_word(key, tuple(terms))
         if table:
@@ -208,6 +221,8 @@ class Matcher:
             return False
         if term.cjk:
             return True
+        if term.kana and (_is_kana(text, start - 1) or _is_kana(text, end)):
+            return False  # "インド" (India) inside "ディープマインド"
         if start > 0 and (_is_word_char(text[start - 1]) or text[start - 1] == "@"):
             return False
         if end < len(text):

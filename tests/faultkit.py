@@ -130,6 +130,15 @@ class ChaosDiscord(FakeDiscord):
             await asyncio.sleep(self.delay)
         return answer
 
+    async def _webhook(self, request: web.Request) -> web.StreamResponse:
+        """A channel webhook's posts meet the same faults and the same late answers."""
+        body = {"message": "You are being rate limited.", "retry_after": 0.5, "global": False}
+        limited = json_response(body, status=429, headers={"Retry-After": "0.5"})
+        answer = await _misbehave(self.plan, request, limited) or await super()._webhook(request)
+        if self.delay and answer.status == 200:
+            await asyncio.sleep(self.delay)
+        return answer
+
 
 def arrivals(posts: Iterable[dict[str, Any]], titles: Iterable[str]) -> collections.Counter[str]:
     """How many posted messages carry each headline (a message names one alert)."""

@@ -11,6 +11,7 @@ each scenario's tally (the figures in BENCHMARKS.md).
 from __future__ import annotations
 
 import asyncio
+import json
 import random
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -234,4 +235,124 @@ async def test_two_processes_on_postgresql_survive_outages_and_a_kill(
         "slack-postgres-outages", arrivals(chaos_slack.posts, titles), fleet.kills, chaos_slack.plan
     )
     assert proxy.cuts == 3
+    assert (result.lost, result.duplicated) == (0, 0), result.line() + "\n" + fleet.logs()
+
+
+async def test_roll_ups_list_every_alert_once_through_kills_and_faults(
+    server: LocalServer, chaos_slack: ChaosSlack, tmp_path: Path, rng: random.Random
+) -> None:
+    """A burst of 60 becomes roll-ups on both platforms (more than one message on Slack);
+    every alert shows in exactly one message, however often a roll-up is re-claimed."""
+    plan = FaultPlan(random.Random(rng.random()), server_error=0.1, reset=0.1)
+    discord = ChaosDiscord(delay=0.3, plan=plan)
+    await discord.start()
+    stories = headlines(60, "rollup")
+    titles = [s["title"] for s in stories]
+    config = settings(
+        server,
+        {
+            "slack": {"type": "slack", "channel": SLACK_CHANNEL, "rate": 50},
+            "discord": {"type": "discord", "channel": DISCORD_CHANNEL, "rate": 50},
+        },
+        {"slack_api": chaos_slack.api, "discord_api": discord.api},
+        database_url=f"sqlite:///{tmp_path / 'rw.sqlite3'}",
+        roll_up_at=10,
+    )
+    env = {"SLACK_BOT_TOKEN": "xoxb-good", "DISCORD_TOKEN": "good-token"}
+    fleet = Fleet(write(tmp_path, config), env, tmp_path)
+    await fleet.start()
+    try:
+        await publish(server, stories)
+        for _ in range(2):
+            await until(lambda: bool(chaos_slack.posts or discord.posts), 90, "a first roll-up")
+            await asyncio.sleep(rng.uniform(0, 1.5))
+            await fleet.kill(fleet.alive()[0])
+            await fleet.start()
+        await settle(chaos_slack.posts, titles, fleet)
+        await settle(discord.posts, titles, fleet)
+    finally:
+        await fleet.stop()
+        await discord.stop()
+    for name, posts, faults in (
+        ("slack", chaos_slack.posts, chaos_slack.plan),
+        ("discord", discord.posts, plan),
+    ):
+        result = tally(f"roll-up-{name}", arrivals(posts, titles), fleet.kills, faults)
+        assert (result.lost, result.duplicated) == (0, 0), result.line() + "\n" + fleet.logs()
+    assert any("(1/" in json.dumps(p, ensure_ascii=False) for p in chaos_slack.posts)
+
+
+async def test_a_hanging_slack_never_holds_up_discord(
+    server: LocalServer, tmp_path: Path, rng: random.Random
+) -> None:
+    """Slack takes every post and then does not answer; Discord gets all of its alerts in
+    the meantime, and once Slack answers again, each alert is there once (the cut posts
+    are found, not posted again)."""
+    slack = ChaosSlack(plan=FaultPlan(random.Random(rng.random())), hold=asyncio.Event())
+    discord = ChaosDiscord(plan=FaultPlan(random.Random(rng.random())))
+    await slack.start()
+    await discord.start()
+    stories = headlines(8, "hang")
+    titles = [s["title"] for s in stories]
+    config = settings(
+        server,
+        {
+            "slack": {"type": "slack", "channel": SLACK_CHANNEL, "rate": 50},
+            "discord": {"type": "discord", "channel": DISCORD_CHANNEL, "rate": 50},
+        },
+        {"slack_api": slack.api, "discord_api": discord.api},
+        database_url=f"sqlite:///{tmp_path / 'rw.sqlite3'}",
+        outbox_lease="45s",
+    )
+    env = {"SLACK_BOT_TOKEN": "xoxb-good", "DISCORD_TOKEN": "good-token"}
+    fleet = Fleet(write(tmp_path, config), env, tmp_path)
+    await fleet.start()
+    try:
+        await publish(server, stories)
+        await until(lambda: all(arrivals(discord.posts, titles).values()), 60, "Discord")
+        assert not all(arrivals(slack.posts, titles).values())  # Slack is still stuck
+        assert slack.hold is not None
+        slack.hold.set()
+        await settle(slack.posts, titles, fleet)
+    finally:
+        assert slack.hold is not None
+        slack.hold.set()
+        await fleet.stop()
+        await slack.stop()
+        await discord.stop()
+    for name, posts in (("slack", slack.posts), ("discord", discord.posts)):
+        result = tally(f"hanging-slack-{name}", arrivals(posts, titles), fleet.kills, slack.plan)
+        assert (result.lost, result.duplicated) == (0, 0), result.line() + "\n" + fleet.logs()
+
+
+async def test_a_discord_channel_webhook_posts_once_through_kills_and_faults(
+    server: LocalServer, tmp_path: Path, rng: random.Random
+) -> None:
+    """No nonce on a webhook: with a bot token to read the channel, a resend after a kill
+    or an unknown answer finds the earlier post."""
+    plan = FaultPlan(random.Random(rng.random()), rate_limit=0.1, server_error=0.08, reset=0.08)
+    discord = ChaosDiscord(delay=0.3, plan=plan)
+    await discord.start()
+    stories = headlines(20, "webhook")
+    titles = [s["title"] for s in stories]
+    config = settings(
+        server,
+        {"hook": {"type": "discord_webhook", "rate": 50}},
+        {"discord_api": discord.api},
+        database_url=f"sqlite:///{tmp_path / 'rw.sqlite3'}",
+    )
+    env = {
+        "DISCORD_WEBHOOK_URL": f"{discord.api}/webhooks/1/wtoken",
+        "DISCORD_TOKEN": "good-token",
+    }
+    fleet = Fleet(write(tmp_path, config), env, tmp_path)
+    await fleet.start()
+    try:
+        await publish(server, stories)
+        await kill_at_random(fleet, discord.posts, len(stories), rng, kills=2)
+        await settle(discord.posts, titles, fleet)
+    finally:
+        await fleet.stop()
+        await discord.stop()
+    result = tally("discord-webhook", arrivals(discord.posts, titles), fleet.kills, plan)
     assert (result.lost, result.duplicated) == (0, 0), result.line() + "\n" + fleet.logs()

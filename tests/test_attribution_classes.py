@@ -28,7 +28,10 @@ def classify(classifier: Classifier, title: str, summary: str = "", url: str | N
         ("Sora drops a new single", "The singer's album is out on Friday, with an app exclusive."),
         ("Biden relaunches the Cancer Moonshot", "The White House programme funds research."),
         ("论儒家思想对刘勰《文心雕龙》创作的影响", "《文心雕龙》是一部伟大的文学理论著作。"),
-        ("Xiaomi recalls 110,000 SU7 cars over a driver-assist flaw", "The recall follows a crash."),
+        (
+            "Xiaomi recalls 110,000 SU7 cars over a driver-assist flaw",
+            "The recall follows a crash.",
+        ),
         ("Samsung Galaxy S25 goes on sale in Seoul", "Queues formed outside stores."),
         ("混元太极拳比赛在陈家沟举行", "来自全国的选手参加了比赛。"),
     ],

@@ -24,6 +24,7 @@ from bot.delivery.discord_sender import DiscordBotSender, use_api
 from bot.delivery.discord_webhook import DiscordWebhookSender
 from bot.delivery.keys import update_key
 from bot.delivery.outbox import OutboxWorker
+from bot.delivery.pacing import Pacer
 from bot.delivery.slack_sender import SlackSender
 from bot.delivery.webhook_sender import WebhookSender
 from bot.serving import bound_port
@@ -31,7 +32,7 @@ from bot.store import outbox_repo, pace_repo
 from bot.store.db import open_store
 from bot.store.schema import ChannelPace, Delivery, Item, Source, Story
 from tests.conftest import fresh_postgres_database
-from tests.fakes import FakeDiscord, FakeSlack
+from tests.fakes import FakeDiscord, FakeSlack, Fault
 
 CHANNEL = "111111111111111111"
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -300,6 +301,32 @@ async def test_a_hanging_discord_call_is_cut_and_marked_uncertain(
     assert len(discord_api.posts) == 1
 
 
+async def test_a_process_claims_no_more_than_it_can_send_inside_the_lease(
+    sessions: sessionmaker[Session], slack_api: FakeSlack
+) -> None:
+    slack = SlackSender("team", "C0RACE", "xoxb-good", slack_api.api)  # 1 message in 1.1 s
+    try:
+        sending = worker(sessions, {"team": slack}, Clock())
+        assert sending._batch_for("team", 50) == int(45 * outbox.SEND_SHARE / 1.1)
+        slack.pacer = Pacer(50, 1.0)
+        assert sending._batch_for("team", 50) == 50
+    finally:
+        await slack.close()
+
+
+async def test_doctor_says_when_the_bot_cannot_read_the_channel(
+    discord_api: FakeDiscord,
+) -> None:
+    sender = DiscordBotSender("d", CHANNEL, "good-token")
+    try:
+        assert await sender.check() == []
+        discord_api.faults = [Fault(403, {"message": "Missing Access", "code": 50001})]
+        [problem] = await sender.check()
+    finally:
+        await sender.close()
+    assert "Read Message History" in problem
+
+
 def test_the_lease_leaves_room_for_a_look_and_a_post() -> None:
     assert discord_sender.SEND_TIMEOUT * 2 <= outbox.LEASE * outbox.SEND_SHARE
     assert outbox.LEASE <= 60  # a crash resend comes inside Discord's nonce window
@@ -393,10 +420,12 @@ async def test_a_roll_up_lists_every_alert_across_as_many_messages_as_needed(
 ) -> None:
     seed(sessions, 50, ["d", "team"])
     clock = Clock()
-    senders: dict[str, Sender] = {
-        "d": DiscordBotSender("d", CHANNEL, "good-token"),
-        "team": SlackSender("team", "C0RACE", "xoxb-good", slack_api.api),
-    }
+    discord, slack = (
+        DiscordBotSender("d", CHANNEL, "good-token"),
+        SlackSender("team", "C0RACE", "xoxb-good", slack_api.api),
+    )
+    discord.pacer = slack.pacer = Pacer(50, 1.0)  # a fast channel: all 50 in one claim
+    senders: dict[str, Sender] = {"d": discord, "team": slack}
     try:
         assert await worker(sessions, senders, clock).drain() == 100
     finally:

@@ -259,6 +259,14 @@ class DiscordBotSender:
             discord.ChannelType.public_thread,
         ):
             return [f"channel {self.channel_id} is a {kind} channel; use a text channel"]
+        try:
+            await checked(lambda: anext(aiter(channel.history(limit=1)), None))
+        except DeliveryError:
+            return [
+                f"the bot cannot read channel {self.channel_id}'s messages: give it Read "
+                "Message History there, or a send cut short cannot be checked before it "
+                "is sent again"
+            ]
         return []
 
     async def close(self) -> None:

@@ -162,8 +162,19 @@ class OutboxWorker:
                 "delivering to %s failed: %s; will try again", destination, task.exception()
             )
 
+    def _batch_for(self, destination: str, batch: int) -> int:
+        """No more rows than the channel's pace lets this process reach inside their lease:
+        a row still waiting when its lease runs out would be taken over by another process
+        (which then has to look for it before sending)."""
+        pacer = getattr(self.senders[destination], "pacer", None)
+        if not isinstance(pacer, Pacer):
+            return batch
+        reachable = int(self.lease * SEND_SHARE * pacer.count / pacer.per)
+        return max(self.roll_up_at + 1, min(batch, reachable))
+
     async def _drain_destination(self, destination: str, batch: int) -> int:
         sent = 0
+        batch = self._batch_for(destination, batch)
         while True:
             claimed = await asyncio.to_thread(self._claim, batch, destination)
             if not claimed:

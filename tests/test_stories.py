@@ -15,7 +15,7 @@ from bot.attribution.registry import load_registry
 from bot.cli.story_eval import evaluate_stories
 from bot.config.loader import load_config
 from bot.runtime.app import App
-from bot.runtime.ingest import families_of
+from bot.runtime.ingest import families_of, item_release_key
 from bot.store.schema import Item, Story
 from bot.stories.evaluate import load_story_examples, pair_mistakes, pair_scores
 from bot.stories.keys import compatible, release_key
@@ -72,6 +72,8 @@ SPELLINGS = [
     ("glm-4-9b-chat-1m", "zhipu", "glm-4"),
     ("Anthropic releases Claude Haiku 4.5", "anthropic", "claude-4.5-haiku"),
     ("LongCat-Flash-Lite", "meituan", "longcat-flash-lite"),
+    ("deepseek-vl2", "deepseek", "deepseek-vl2"),
+    ("gemma-3n-E4B-it-litert-preview", "google", "gemma-3n-preview"),
     ("gpt-oss-120b", "openai", "gpt-oss"),
     ("Mistral-7B-Instruct-v0.3", "mistral", "mistral-v0.3"),
     ("MiniMax-M1-80k", "minimax", "minimax-m1"),
@@ -89,6 +91,27 @@ def test_a_release_has_one_key_however_it_is_written(
 ) -> None:
     key = release_key(text, FAMILIES, org, repo=text.isascii() and " " not in text)
     assert (key.release if key else None) == expected
+
+
+def test_a_model_line_without_a_version_is_a_key_only_in_a_model_announcement() -> None:
+    def rel(text: str, org: str, announces: bool) -> str | None:
+        key = release_key(text, FAMILIES, org, announces=announces)
+        return key.release if key else None
+
+    assert rel("Mistral AI releases its first reasoning model Magistral", "mistral", True) == (
+        "magistral"
+    )
+    assert rel("Magistral tops a reasoning chart", "mistral", False) is None
+    # an organisation's own name or usual family names too many releases to be one
+    assert rel("DeepSeek releases a new model", "deepseek", True) is None
+    assert rel("OpenAI ships a GPT model", "openai", True) is None
+
+
+def test_a_hub_id_named_after_another_accounts_repo_is_that_repo() -> None:
+    registry = load_registry()
+    hub = {"repo_id": "bartowski/deepseek-ai_DeepSeek-V3-0324-GGUF"}
+    key = item_release_key(hub["repo_id"], hub, None, registry, FAMILIES)
+    assert key is not None and key.release == "deepseek-v3-0324"
 
 
 def test_near_misses_of_one_organisation_are_different_releases() -> None:

@@ -121,6 +121,7 @@ def item_release_key(
     org: str | None,
     registry: Registry,
     families: Families,
+    announces: bool = False,
 ) -> ReleaseKey | None:
     """The release an item is about: from a hub item's repository name, else its title.
 
@@ -130,11 +131,14 @@ def item_release_key(
     if hub and "/" in str(hub.get("repo_id", "")):
         namespace, name = str(hub["repo_id"]).split("/", 1)
         known = registry.by_namespace(namespace)
+        owner_of, _, rest = name.partition("_")
+        if rest and registry.by_namespace(owner_of):
+            name = rest  # bartowski/deepseek-ai_DeepSeek-V3-0324-GGUF names deepseek-ai's repo
         owner = registry.root(known).id if known else org
         return release_key(name, families, owner, repo=True) or release_key(
             name, families, None, repo=True
         )
-    return release_key(title, families, org)
+    return release_key(title, families, org, announces=announces)
 
 
 def model_kind(cls: Classification, key: ReleaseKey | None) -> Classification:
@@ -253,8 +257,15 @@ class Ingestor:
         ]
         orgs = [self.root_org(cls) for cls in found]
         keys = [
-            item_release_key(item.title, item.hub, org, self.registry, self.families)
-            for item, org in zip(fresh, orgs, strict=True)
+            item_release_key(
+                item.title,
+                item.hub,
+                org,
+                self.registry,
+                self.families,
+                announces=cls.kind == "model_release",
+            )
+            for item, org, cls in zip(fresh, orgs, found, strict=True)
         ]
         found = [model_kind(cls, key) for cls, key in zip(found, keys, strict=True)]
         stories = stories_repo.StoryAssigner(session, source.id, now, fresh, keys, self._recent)

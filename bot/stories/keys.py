@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 # sizes and parameter counts: 7B, 1.5b, A22B, 8x7B, 16E, 400M
-_SIZE = re.compile(r"^(?:a?\d+(?:\.\d+)?[bmkt]|\d+x\d+(?:\.\d+)?b|\d+e)$")
+_SIZE = re.compile(r"^(?:[ae]?\d+(?:\.\d+)?[bmkt]|\d+x\d+(?:\.\d+)?b|\d+e)$")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _LETTER_VERSION = re.compile(r"^[vrkm]\d+(?:\.\d+)*$")  # V3.1, R1, K2, M1: versions alone
 _DATE = re.compile(r"^(?:0[1-9]|1[0-2]|2[3-9])(?:[0-3]\d)$")  # 0528 (MMDD), 2507 (YYMM)
@@ -37,8 +37,8 @@ _NATIVE_VERSION = re.compile(r"(?:大模型|模型)?\s?([vV]?\d+(?:\.\d+)?)(?![\
 _PACKAGING = frozenset(
     (
         "instruct", "base", "chat", "it", "hf", "gguf", "awq", "gptq", "mlx", "exl2", "bnb", "onnx",
-        "mnn", "fp8", "dynamic", "quantized", "distill", "reasoning", "latest", "high", "low",
-        "medium", "minimal", "hybrid", "release", "model",
+        "mnn", "litert", "fp8", "dynamic", "quantized", "distill", "reasoning", "latest", "high",
+        "low", "medium", "minimal", "hybrid", "release", "model",
         "models", "weights", "original", "unsloth", "hub", "api"
     )
 )
@@ -62,6 +62,7 @@ LINES = frozenset(
 )
 # one word for one thing: ``-Experimental`` and ``-Exp`` name the same release
 _SAME = {"experimental": "exp"}
+_GLUED_LINE = re.compile(r"^(?:" + "|".join(sorted(LINES)) + r")\d+(?:\.\d+)?$")
 _MILLIONS = re.compile(r"^\d{2,4}m$")  # 270M, 135m: a small model of its own (1M: a context)
 # fmt: on
 
@@ -107,6 +108,7 @@ class Families:
         self.by_stem: dict[str, Family | None] = {}  # None: two organisations claim it
         self.default: dict[str, str] = {}  # root org -> the family its bare versions are of
         self.native: dict[str, Family] = {}  # 文心, 千问, 通义万相: names in other scripts
+        self.names: set[str] = set()  # stems of organisation names: "deepseek", "mistral"
         aliases: list[tuple[str, Family]] = []
         for org, products, names in entries:
             stems = [(s, p) for p in products if (s := _stem(p)) is not None]
@@ -117,6 +119,7 @@ class Families:
             versioned = [s for s, p in stems if any(c.isdigit() for c in p)]
             # one-word names only: "Thinking Machines" is no "thinking" family
             own = [s for n in names if " " not in n.strip() and (s := _stem(n)) and len(s) > 2]
+            self.names.update(own)
             usual = (versioned or [s for s, _ in stems] or own)[:1]
             if usual:
                 self.default.setdefault(org, usual[0])
@@ -254,8 +257,8 @@ def _tail(
         elif word in OWN_TIERS:
             if word not in own:
                 own.append(word)  # Flash-Lite: both words name the tier
-        elif word in LINES:
-            lines.append(word)
+        elif word in LINES or _GLUED_LINE.match(word):
+            lines.append(word)  # -VL, or -VL2: a line with its own version
         elif not skipped and tok.gap == "-" and word.isalpha() and len(word) > 2:
             lines.append(word)  # "-Terminus", "-Next": a release line, right after a name
         else:
@@ -335,7 +338,12 @@ def _another_tier(toks: list[_Tok], i: int, fam: Family, release: str, families:
 
 
 def release_key(
-    text: str, families: Families, org: str | None, *, repo: bool = False
+    text: str,
+    families: Families,
+    org: str | None,
+    *,
+    repo: bool = False,
+    announces: bool = False,
 ) -> ReleaseKey | None:
     """The release ``text`` is about, for an item whose primary organisation's root is ``org``.
 
@@ -345,9 +353,13 @@ def release_key(
     ``repo`` says ``text`` is a hub repository name: a family alone (``QwQ-32B``) is a key.
     With ``org`` None (no organisation known), a family and version of any organisation
     says whose release it is: ``someone/DeepSeek-R1-GGUF`` packages DeepSeek's.
+    ``announces`` says the item announces a model: then a product line named without a version
+    (``Magistral``, ``QwQ``) is the key, unless it is the organisation's own name or its
+    usual family (``DeepSeek``, ``GPT``: too many releases share those words).
     """
     toks = _tokens(text)
     named: str | None = None
+    product: Family | None = None
     for i, tok in enumerate(toks):
         found = families.split(tok.text)
         if found is None or (found[0].org != org and (org is not None or found[0].alias)):
@@ -364,8 +376,11 @@ def release_key(
         if not fam.alias and (repo or (i + 1 < len(toks) and _SIZE.match(toks[i + 1].text))):
             if org is None and not repo:
                 continue  # a family alone says too little of an item of no known organisation
-            release = "-".join([*(_prefix(toks, i, families) if repo else []), fam.name])
-            return ReleaseKey(fam.org, release, release, "family named with a size")
+            stem = "-".join([*(_prefix(toks, i, families) if repo else []), fam.name])
+            return ReleaseKey(fam.org, stem, stem, "family named with a size")
+        usual = fam.name in families.names or fam.name == families.default.get(fam.org)
+        if announces and fam.org == org and not fam.alias and not glued and not usual:
+            product = product or fam
     for fam, version in families.native_versions(text):
         if fam.org == org:
             release = _join(fam.name, version)
@@ -380,4 +395,6 @@ def release_key(
             name = release + (f"-{together}" if together else "")
             how = f"bare version '{tok.text}' read as {org}'s {family}"
             return ReleaseKey(org, release, name, how)
+    if product is not None:
+        return ReleaseKey(org, product.name, product.name, "a model line named without a version")
     return None

@@ -116,6 +116,30 @@ def test_a_foil_is_not_the_subject(classifier: Classifier) -> None:
     assert result.primary_org == "baidu", result.reasons
 
 
+def test_an_apposition_rival_is_the_subject_and_an_owned_product_is_one_reference(
+    classifier: Classifier,
+) -> None:
+    result = classify(classifier, "Nvidia rival Cambricon posts record revenue on AI chip demand")
+    assert result.primary_org == "cambricon", result.reasons
+    result = classify(classifier, "Apple taps Alibaba's Qwen for iPhone AI in China")
+    assert result.primary_org == "apple", result.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "country"),
+    [
+        ("Trump signs executive order on AI preemption", "US"),
+        ("Le gouvernement américain restreint les exportations de puces IA vers la Chine", "US"),
+        ("Die chinesische Regierung verbietet Nvidia-KI-Chips in Rechenzentren", "CN"),
+    ],
+)
+def test_governments_named_by_their_head_or_in_other_languages_act(
+    classifier: Classifier, title: str, country: str
+) -> None:
+    result = classify(classifier, title)
+    assert (result.kind, result.primary_country) == ("policy", country), result.reasons
+
+
 def test_a_country_before_an_organisation_means_the_organisation(classifier: Classifier) -> None:
     result = classify(classifier, "China's Zhipu AI releases GLM-4.6 model")
     assert (result.primary_country, result.primary_org) == ("CN", "zhipu"), result.reasons

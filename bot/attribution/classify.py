@@ -83,7 +83,7 @@ _ALIAS_VERSION = re.compile(r"(?:[-\u2010\u2011]|[ ]?(?=[VvRrMmKk]\d))(?:[VvRrMm
 
 # "rival to X", "answer to X", "challenges X", "joins the X race", "X-like", "X killer"
 _FOIL_BEFORE = re.compile(
-    r"(?i:\b(rivals?(ling)?( to)?|answer to|challeng(er|ers|es|ing)( to)?|alternative to|takes? on|"
+    r"(?i:\b(rivals|rivall?ing|rival to|answer to|challeng(er|ers|es|ing)( to)?|alternative to|takes? on|"
     r"vs\.?|versus|than|like|à la|joins? the|beat(s|ing)?|overtak(es|ing)|surpass(es|ing)?|"
     r"compet(es|ing|itor) (with|to)|outperform(s|ing)?)\s+(\w+'s\s+)?(?=\S)"
     r"|(对标|比肩|超越|挑战|媲美|叫板|追赶|匹敌))"
@@ -244,10 +244,12 @@ class Classifier:
         starts, ends = foils(text) if in_title and len(mentions) > 1 else (set(), set())
         for i, m in enumerate(mentions):
             org = self.registry.orgs[m.org_id]
-            if m.org_id in seen:
+            # "Alibaba's Qwen", "DeepSeek ... DeepSeek-R1": one family named again adds little
+            family = self._root_ids[m.org_id]
+            if family in seen:
                 tally.add(m.org_id, W_REPEAT * (weight / W_TITLE), None)
                 continue
-            seen.add(m.org_id)
+            seen.add(family)
             if in_title:
                 tally.in_title.add(m.org_id)
             if m.ambiguous:

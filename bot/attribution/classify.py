@@ -83,7 +83,8 @@ _ALIAS_VERSION = re.compile(r"(?:[-\u2010\u2011]|[ ]?(?=[VvRrMmKk]\d))(?:[VvRrMm
 
 # "rival to X", "answer to X", "challenges X", "joins the X race", "X-like", "X killer"
 _FOIL_BEFORE = re.compile(
-    r"(?i:\b(rivals|rivall?ing|rival to|answer to|challeng(er|ers|es|ing)( to)?|alternative to|takes? on|"
+    r"(?i:\b(rivals|rivall?ing|rival to|answer to|challeng(er|ers|es|ing)( to)?|"
+    r"alternative to|takes? on|"
     r"vs\.?|versus|than|like|à la|joins? the|beat(s|ing)?|overtak(es|ing)|surpass(es|ing)?|"
     r"compet(es|ing|itor) (with|to)|outperform(s|ing)?)\s+(\w+'s\s+)?(?=\S)"
     r"|(对标|比肩|超越|挑战|媲美|叫板|追赶|匹敌))"

@@ -17,6 +17,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.alerts.card import AlertCard, StoryUpdate
+from bot.alerts.report import RaceReport, ReportLine
 from bot.attribution.registry import load_registry
 from bot.delivery import discord_sender, outbox
 from bot.delivery.base import DeliveryError, Sender
@@ -197,6 +198,26 @@ async def test_admin_notices_and_digests_carry_keys(discord_api: FakeDiscord) ->
     finally:
         await sender.close()
     assert len(discord_api.posts) == 1 and discord_api.posts[0]["nonce"].startswith("rw-n")
+
+
+async def test_a_weekly_post_sent_again_after_a_crash_is_found_on_discord(
+    discord_api: FakeDiscord,
+) -> None:
+    report = RaceReport(
+        "2026-W48",
+        "State of the race",
+        (("Gap", (ReportLine("US ahead by 1.7 %", None),)),),
+        NOW,
+        image=b"\x89PNG chart",
+    )
+    sender = DiscordBotSender("d", CHANNEL, "good-token")
+    try:
+        first = await sender.send_report(report)
+        discord_api.nonces.clear()  # the record was lost; the job runs again much later
+        again = await sender.send_report(report)
+    finally:
+        await sender.close()
+    assert len(discord_api.posts) == 1 and first == again
 
 
 # 2. Slack: history scopes, thread replies, an uncertain check waits

@@ -232,7 +232,8 @@ class DiscordBotSender:
 
     async def send_report(self, report: RaceReport) -> str | None:
         payload = report_discord_payload(report)
-        return await self._send(payload, key=report.key, image=_chart_file(report))
+        # a resend comes a week's job later, long past the nonce window: always look first
+        return await self._send(payload, key=report.key, image=_chart_file(report), uncertain=True)
 
     async def notice(self, text: str) -> None:
         await self._send({"content": "⚠️ " + discord_text(text, 1900)}, key=notice_key(text))

@@ -184,7 +184,8 @@ class DiscordWebhookSender:
     async def send_report(self, report: RaceReport) -> str | None:
         payload = report_discord_payload(report)
         image = (report.image_name, report.image) if report.image is not None else None
-        return await self._send(payload, report.key, image=image)
+        # a resend comes a week's job later: look first whenever the channel can be read
+        return await self._send(payload, report.key, bool(self.lookup_token), image=image)
 
     async def notice(self, text: str) -> None:
         await self._send({"content": "⚠️ " + discord_text(text, 1900)}, notice_key(text))

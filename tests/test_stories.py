@@ -73,6 +73,8 @@ SPELLINGS = [
     ("Anthropic releases Claude Haiku 4.5", "anthropic", "claude-4.5-haiku"),
     ("LongCat-Flash-Lite", "meituan", "longcat-flash-lite"),
     ("deepseek-vl2", "deepseek", "deepseek-vl2"),
+    ("DeepSeek-OCR-2", "deepseek", "deepseek-2-ocr"),
+    ("DeepSeek-OCR", "deepseek", "deepseek-ocr"),
     ("gemma-3n-E4B-it-litert-preview", "google", "gemma-3n-preview"),
     ("gpt-oss-120b", "openai", "gpt-oss"),
     ("Mistral-7B-Instruct-v0.3", "mistral", "mistral-v0.3"),

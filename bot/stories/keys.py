@@ -259,6 +259,8 @@ def _tail(
                 own.append(word)  # Flash-Lite: both words name the tier
         elif word in LINES or _GLUED_LINE.match(word):
             lines.append(word)  # -VL, or -VL2: a line with its own version
+        elif lines and lines[-1] in LINES and not own and re.fullmatch(r"\d+(?:\.\d+)?", word):
+            lines[-1] += word  # DeepSeek-OCR-2, OCR 2: the line's own version
         elif not skipped and tok.gap == "-" and word.isalpha() and len(word) > 2:
             lines.append(word)  # "-Terminus", "-Next": a release line, right after a name
         else:

@@ -33,10 +33,11 @@ from bot.runtime.ingest import Ingestor, IngestReport
 from bot.runtime.prepare import PreparedFeed, SourceFacts, prepare_feed
 from bot.runtime.timing import backoff, next_poll
 from bot.sources import huggingface, leaderboard, modelscope, trending
-from bot.sources.feeds import ParsedFeed
+from bot.sources.feeds import MAX_ENTRIES, ParsedFeed
 from bot.sources.http import HttpClient, Response, cache_max_age
 from bot.sources.parsepool import ParserPool
 from bot.store import boards_repo, sources_repo
+from bot.store.items_repo import recent_guids
 from bot.store.sources_repo import DueSource
 
 log = logging.getLogger(__name__)
@@ -108,7 +109,8 @@ class Poller:
         self.boards = boards or BoardResolver(
             ingestor.registry, ingestor.classifier.matcher, overrides=[]
         )
-        # each feed's guids at its last poll: the parsers need not classify those again
+        # each feed's guids at its last poll (from the store after a start): the parsers need
+        # not classify those again
         self._seen: dict[int, frozenset[str]] = {}
         # SQLite takes one writer at a time; queueing this process's ingest transactions on a
         # lock is far cheaper than SQLite's busy handler, which sleeps and retries
@@ -317,6 +319,9 @@ class Poller:
             ]
             return response, PreparedFeed(ParsedFeed(source.name, items))
         content_type = response.headers.get("content-type")
+        seen = self._seen.get(source.id)
+        if seen is None and source.baseline_done:  # first poll in this process
+            seen = await asyncio.to_thread(self._stored_guids, source.id)
         prepared = await self.parsers.run(
             url,
             prepare_feed,
@@ -325,13 +330,17 @@ class Poller:
             url,
             now,
             SourceFacts.of(source),
-            self._seen.get(source.id, frozenset()),
+            seen or frozenset(),
         )
         assert isinstance(prepared, PreparedFeed)
         self._seen[source.id] = frozenset(i.guid for i in prepared.feed.items)
         if prepared.feed.warning:
             log.warning("%s: %s", source.name, prepared.feed.warning)
         return response, prepared
+
+    def _stored_guids(self, source_id: int) -> frozenset[str]:
+        with self.sessions.begin() as session:
+            return recent_guids(session, source_id, 2 * MAX_ENTRIES)
 
     def _is_hub_host(self, url: str) -> bool:
         """The Hugging Face token belongs to the configured Hub and its datasets server: never

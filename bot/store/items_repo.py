@@ -94,6 +94,18 @@ def unseen_items(session: Session, source_id: int, items: Sequence[NewItem]) -> 
     return out
 
 
+def recent_guids(session: Session, source_id: int, limit: int) -> frozenset[str]:
+    """The guids of a source's ``limit`` most recently fetched items: what a feed had at
+    its last polls, as the store remembers it (a process that just started has no memory)."""
+    rows = session.scalars(
+        select(Item.guid)
+        .where(Item.source_id == source_id)
+        .order_by(Item.fetched_at.desc())
+        .limit(limit)
+    )
+    return frozenset(rows)
+
+
 def write_batch(
     session: Session,
     items: Sequence[StoredItem],

@@ -120,6 +120,13 @@ class Families:
             # one-word names only: "Thinking Machines" is no "thinking" family
             own = [s for n in names if " " not in n.strip() and (s := _stem(n)) and len(s) > 2]
             self.names.update(own)
+            # "Amazon Nova": the organisation's name, then the family
+            for product in products:
+                first, _, rest = product.strip().partition(" ")
+                s = _stem(rest) if rest and _stem(first) in own else None
+                if s and len(s) > 2 and s not in OWN_TIERS | LINES | TOGETHER | _PACKAGING:
+                    self._claim(Family(s, org))
+                    stems.append((s, rest))
             usual = (versioned or [s for s, _ in stems] or own)[:1]
             if usual:
                 self.default.setdefault(org, usual[0])
@@ -255,8 +262,9 @@ def _tail(
         elif word in TOGETHER:
             together = together or word
         elif word in OWN_TIERS:
-            if word not in own:
+            if word not in own and not skipped:
                 own.append(word)  # Flash-Lite: both words name the tier
+            # after sizes and packaging a tier is a host's word: Llama-3.3-70B-Instruct-Turbo
         elif word in LINES or _GLUED_LINE.match(word):
             lines.append(word)  # -VL, or -VL2: a line with its own version
         elif lines and lines[-1] in LINES and not own and re.fullmatch(r"\d+(?:\.\d+)?", word):

@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from xml.sax.saxutils import escape
 
-from bot.bench.data import rss_feed
+from bot.bench.data import realistic_feed, rss_feed
 
 NS = (
     'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
@@ -283,6 +283,7 @@ def corpus() -> dict[str, tuple[bytes, str | None]]:
         "wordpress": (wordpress(1), "application/rss+xml; charset=UTF-8"),
         "wordpress-text-xml": (wordpress(2), "text/xml"),
         "wordpress-no-type": (wordpress(3), None),
+        "bench-realistic": (realistic_feed(5, 30, seed=2, now=NOW), "application/rss+xml"),
         "wordpress-html-type": (wordpress(4), "text/html; charset=utf-8"),
         "bench-synthetic": (rss_feed(7, 40, seed=3, now=NOW), "application/rss+xml"),
         "github-releases": (github_releases(), "application/atom+xml; charset=utf-8"),

@@ -23,12 +23,10 @@ import feedparser
 import yaml
 
 from bot.attribution.classify import Subject
-from bot.attribution.registry import load_registry
-from bot.bench.data import headline, rss_feed
+from bot.bench.data import headline, realistic_feed, rss_feed
 from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
 from bot.config.loader import load_config
 from bot.runtime.app import App
-from bot.runtime.prepare import SourceFacts, prepare_feed, start_worker
 from bot.store.stats import rebuild_release_days
 
 Row = tuple[str, str, str, str]
@@ -69,19 +67,52 @@ def _app(folder: Path, settings: dict[str, Any]) -> App:
     return App(load_config(path, env={}))
 
 
-async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 3) -> list[Row]:
-    """fetch -> parse -> classify -> match -> dedupe -> store, against bare feedparser on the
-    same bytes. Each round brings ``per_feed`` new items to every feed; the best round of
-    each is compared (this machine is shared, and the best is the least disturbed).
+def _spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
+    """min / median / max of ``values`` times ``scale``."""
+    low, mid, high = min(values), statistics.median(values), max(values)
+    return f"{low * scale:.3f} / {mid * scale:.3f} / {high * scale:.3f}{unit}"
 
-    The feed farm runs in a process of its own (serving feeds is not racewatch's work)."""
+
+def _feedparser_cpu(bodies: list[bytes], racewatch_call: bool) -> float:
+    """CPU seconds per entry of one feedparser call per body, in this process (one core):
+    the call racewatch makes (no sanitising, no URI resolution, the content type given),
+    or feedparser's defaults."""
+    cpu, entries = time.process_time(), 0
+    for body in bodies:
+        if racewatch_call:
+            parsed = feedparser.parse(
+                body,
+                response_headers={"content-type": "application/rss+xml"},
+                sanitize_html=False,
+                resolve_relative_uris=False,
+            )
+        else:
+            parsed = feedparser.parse(body)
+        entries += len(parsed.entries)
+    return (time.process_time() - cpu) / entries
+
+
+async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 5) -> list[Row]:
+    """fetch -> parse -> classify -> match -> dedupe -> store on realistic items (HTML-rich
+    descriptions and content:encoded, categories, one in five in Chinese, the same events
+    told by many outlets), against feedparser alone on the same bytes, in the same run.
+
+    The comparison is CPU per item over every racewatch process (the main process and the
+    parser workers, read from /proc), so two cores are not compared with one: the target
+    is racewatch's whole pipeline costing no more than the feedparser call it makes. Start-up,
+    worker spawn and delivery are outside the timed rounds. The feed farm runs in a process
+    of its own (serving feeds is not racewatch's work). min / median / max of ``rounds``."""
     farm = FarmProcess()
     for n in range(feeds):
-        farm.put(n, rss_feed(n, 0, SEED))
+        farm.put(n, realistic_feed(n, 0, SEED))
     await asyncio.to_thread(farm.start)
-    pipeline_rates: list[float] = []
-    bare_rates: list[float] = []
+    total_cpu: list[float] = []
     main_cpu: list[float] = []
+    worker_cpu: list[float] = []
+    rates: list[float] = []
+    call_cpu: list[float] = []
+    default_cpu: list[float] = []
+    load = os.getloadavg()
     try:
         with tempfile.TemporaryDirectory() as tmp:
             app = _app(
@@ -89,60 +120,66 @@ async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 3) -> list[R
                 {
                     "sources": [
                         {"name": f"f{n}", "url": f"{farm.base}/f/{n}.xml"} for n in range(feeds)
-                    ]
+                    ],
+                    "rules": [],  # none configured: the shipped example rules
                 },
             )
             await app.start()
             try:
                 await app.poll_once(force=True)  # the silent baseline
-                assert app.poller is not None
+                assert app.poller is not None and app.parsers is not None
+                shipped = len(app.config.rules)
                 for r in range(rounds):
-                    bodies = [rss_feed(n, per_feed, SEED, start=r * per_feed) for n in range(feeds)]
+                    bodies = [
+                        realistic_feed(n, per_feed, SEED, start=r * per_feed) for n in range(feeds)
+                    ]
                     for n, body in enumerate(bodies):
                         farm.put(n, body)
                     claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
-                    cpu, started = _self_cpu(), time.perf_counter()
+                    cpu, workers = _self_cpu(), app.parsers.cpu_seconds()
+                    started = time.perf_counter()
                     outcomes = await app.poller.poll_many(claimed)
                     elapsed = time.perf_counter() - started
-                    items = sum(o.new_items for o in outcomes)
-                    pipeline_rates.append(items / elapsed)
-                    main_cpu.append((_self_cpu() - cpu) / items)
-                    started = time.perf_counter()
-                    parsed = sum(len(feedparser.parse(body).entries) for body in bodies)
-                    bare_rates.append(parsed / (time.perf_counter() - started))
+                    main = _self_cpu() - cpu
+                    work = app.parsers.cpu_seconds() - workers
+                    items = max(1, sum(o.new_items for o in outcomes))
+                    rates.append(items / elapsed)
+                    main_cpu.append(main / items)
+                    worker_cpu.append(work / items)
+                    total_cpu.append((main + work) / items)
+                    call_cpu.append(_feedparser_cpu(bodies, racewatch_call=True))
+                    default_cpu.append(_feedparser_cpu(bodies, racewatch_call=False))
             finally:
                 await app.close()
     finally:
         await asyncio.to_thread(farm.stop)
-    ratio = max(pipeline_rates) / max(bare_rates)
-    # where the time goes, in units of bare feedparser's time per item (this run)
-    bare = 1 / max(bare_rates)
-    start_worker(load_registry())  # what each parser process does, timed here on one core
-    about = SourceFacts(farm.base or "http://127.0.0.1/", "feed")
-    worker = 1.0
-    for _ in range(rounds):
-        started = time.perf_counter()
-        for body in bodies:
-            prepare_feed(body, "application/rss+xml", about.url, datetime.now(UTC), about)
-        worker = min(worker, (time.perf_counter() - started) / (feeds * per_feed))
-    main = min(main_cpu)
+    ratios = [c / t for c, t in zip(call_cpu, total_cpu, strict=True)]
+    default_ratios = [d / t for d, t in zip(default_cpu, total_cpu, strict=True)]
+    per_item = statistics.median(total_cpu) * 1000
+    ratio = statistics.median(ratios)
     return [
-        ("items through the whole pipeline, best round", f"{max(pipeline_rates):,.0f}/s", "", ""),
-        ("bare feedparser.parse, same bytes, best round", f"{max(bare_rates):,.0f}/s", "", ""),
-        ("pipeline / feedparser", f"{ratio:.2f}x", ">= 0.75x", _verdict(ratio >= 0.75)),
+        ("machine load (1, 5, 15 min) at the start", " ".join(f"{x:.2f}" for x in load), "", ""),
+        ("items per round", f"{feeds} feeds x {per_feed} new items", "", ""),
+        ("rules", f"{shipped} (the shipped examples)", "", ""),
+        ("CPU per item, all racewatch processes", _spread(total_cpu, 1000, " ms"), "", ""),
+        ("  of which the main process", _spread(main_cpu, 1000, " ms"), "", ""),
+        ("  of which the parser workers", _spread(worker_cpu, 1000, " ms"), "", ""),
+        ("CPU per item, median", f"{per_item:.3f} ms", "<= 0.6 ms", _verdict(per_item <= 0.6)),
+        ("feedparser, racewatch's call, same bytes", _spread(call_cpu, 1000, " ms"), "", ""),
+        ("feedparser, defaults, same bytes", _spread(default_cpu, 1000, " ms"), "", ""),
         (
-            "CPU per item, parser processes (feedparser, cleaning, classification)",
-            f"{worker * 1000:.2f} ms = {worker / bare:.1f} x feedparser",
+            "pipeline vs racewatch's feedparser call (CPU, one core)",
+            _spread(ratios, unit="x"),
+            ">= 1.0x",
+            _verdict(ratio >= 1.0),
+        ),
+        (
+            "pipeline vs feedparser defaults (CPU, one core)",
+            _spread(default_ratios, unit="x"),
             "",
             "",
         ),
-        (
-            "CPU per item, main process (fetch, stories, rules, writes)",
-            f"{main * 1000:.2f} ms = {main / bare:.1f} x feedparser",
-            "",
-            "",
-        ),
-        ("ceiling on 2 cores at these costs", f"{2 * bare / (worker + main):.2f}x", "", ""),
+        ("items per second, wall clock, both cores", _spread(rates), "", ""),
     ]
 
 

@@ -59,6 +59,18 @@ def _run_queue_wait(pid: int | None) -> float | None:
         return None
 
 
+def _cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds ``pid`` has used (``/proc/PID/stat``); 0 where unknown."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 class TaskClock:
     """Time a worker has had for its task: wall-clock time since :meth:`start`, less the
     time it spent waiting for a CPU. ``wait`` reads the run-queue wait (injectable);
@@ -160,6 +172,7 @@ class ParserPool:
         self._closed = False
         self.started = 0  # worker processes started, ever
         self.replaced = 0  # workers killed for overrunning their task's time limit
+        self._gone_cpu = 0.0  # CPU seconds of workers no longer alive
         atexit.register(self.close)
 
     def _spawn(self) -> _Worker:
@@ -200,7 +213,15 @@ class ParserPool:
     def _discard(self, worker: _Worker) -> None:
         with self._lock:
             self._live.discard(worker)
+            self._gone_cpu += _cpu_seconds(worker.process.pid)
         worker.kill()
+
+    def cpu_seconds(self) -> float:
+        """CPU seconds every worker of this pool has used so far (Linux; for benchmarks)."""
+        with self._lock:
+            live = list(self._live)
+            gone = self._gone_cpu
+        return gone + sum(_cpu_seconds(w.process.pid) for w in live)
 
     async def parse(
         self, body: bytes, content_type: str | None, url: str, fetched_at: datetime

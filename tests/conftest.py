@@ -1,4 +1,12 @@
-"""Shared fixtures: a local HTTP server that tests program route by route, and config files."""
+"""Shared fixtures: a local HTTP server that tests program route by route, and config files.
+
+Two tiers. A plain ``pytest`` runs the fast tier: direct tests of the pure cores (attribution,
+rules, stories, rendering, parsing), in well under a minute. Tests that go through real
+surfaces (a local HTTP server, a database, the chat fakes, PostgreSQL, subprocesses) are the
+``slow`` tier: a test that asks for one of the fixtures below is marked slow here, and the
+others that start processes carry ``@pytest.mark.slow`` themselves. ``scripts/check`` (and
+CI) runs both tiers, with coverage; ``pytest -m slow`` runs the slow tier alone.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +24,31 @@ import pytest
 import yaml
 from aiohttp import web
 
+from bot.attribution.classify import Classifier
+from bot.attribution.registry import load_registry
 from bot.serving import bound_port
 from tests.fakes import FakeDiscord, FakeSlack
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+END_TO_END_FIXTURES = frozenset(
+    {
+        "server",  # a local HTTP server
+        "write_config",  # a settings file with its own database: the real App or CLI
+        "database_url",
+        "slack_api",  # the chat fakes
+        "discord_api",
+        "pg_url",  # PostgreSQL
+        "postgres_url",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that goes through a real surface as part of the slow tier."""
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if fixtures & END_TO_END_FIXTURES or item.get_closest_marker("postgres"):
+            item.add_marker(pytest.mark.slow)
 
 
 @dataclass
@@ -166,6 +195,12 @@ async def slack_api() -> AsyncIterator[FakeSlack]:
     await fake.start()
     yield fake
     await fake.stop()
+
+
+@pytest.fixture(scope="session")
+def classifier() -> Classifier:
+    """The classifier on the shipped registry, built once (loading it takes about 0.5 s)."""
+    return Classifier(load_registry())
 
 
 @pytest.fixture

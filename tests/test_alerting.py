@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
 from aiohttp import web
 from sqlalchemy import text
 
@@ -201,6 +202,7 @@ async def test_why_explains_every_stage(
     assert "cn: would fire on 1" in tested.stdout and "us-only: would fire on 0" in tested.stdout
 
 
+@pytest.mark.slow
 def test_rule_errors_name_the_rule(tmp_path: Path) -> None:
     path = tmp_path / "r.yaml"
     path.write_text(

@@ -14,6 +14,7 @@ def classifier() -> Classifier:
     return Classifier(load_registry())
 
 
+@pytest.mark.slow
 def test_the_registry_is_large_and_covers_both_countries_and_others() -> None:
     registry = load_registry()
     countries = [o.country for o in registry.orgs.values()]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -111,13 +111,8 @@ qwen3-235b-a22b,Alibaba,1470.0,1460.0,1480.0,8000,1,overall,2025-06-16
 
 
 @pytest.fixture
-def store_config(tmp_path: Path) -> Iterator[Path]:
-    path = tmp_path / "racewatch.yaml"
-    path.write_text(
-        f"database_url: sqlite:///{tmp_path / 'rw.sqlite3'}\ndefault_sources: false\n",
-        encoding="utf-8",
-    )
-    yield path
+def store_config(write_config: Callable[[dict[str, Any]], Path]) -> Path:
+    return write_config({})
 
 
 def test_history_files_in_every_published_shape(tmp_path: Path) -> None:

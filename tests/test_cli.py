@@ -12,6 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import LocalServer, rss
 
 
@@ -28,6 +30,7 @@ def racewatch(*args: str, cwd: Path, timeout: float = 120) -> subprocess.Complet
     )
 
 
+@pytest.mark.slow
 def test_demo_shows_chinese_and_us_alerts_and_the_gap(tmp_path: Path) -> None:
     result = racewatch("demo", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -48,6 +51,7 @@ def test_demo_shows_chinese_and_us_alerts_and_the_gap(tmp_path: Path) -> None:
     assert sum("V3.1" in c for c in cards) == 1 and sum("lama" in c for c in cards) == 1
 
 
+@pytest.mark.slow
 def test_config_check_lists_every_problem_with_lines_and_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text(
@@ -59,12 +63,14 @@ def test_config_check_lists_every_problem_with_lines_and_exits_2(tmp_path: Path)
     assert "did you mean 'country'?" in result.stderr
 
 
+@pytest.mark.slow
 def test_config_check_accepts_the_defaults(tmp_path: Path) -> None:
     result = racewatch("config", "check", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     assert "configuration OK" in result.stdout and "organisations" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_newer_database_is_refused_with_exit_3(tmp_path: Path) -> None:
     import sqlite3
 

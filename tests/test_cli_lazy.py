@@ -29,12 +29,14 @@ def _imported_modules(*args: str) -> set[str]:
 
 
 @pytest.mark.parametrize("args", [("--help",), ("--version",), ("-h",)])
+@pytest.mark.slow
 def test_help_and_version_do_not_import_heavy_libraries(args: tuple[str, ...]) -> None:
     names = _imported_modules(*args)
     loaded = {n for n in names if n.split(".")[0] in HEAVY}
     assert not loaded, sorted(loaded)[:10]
 
 
+@pytest.mark.slow
 def test_version_takes_under_a_third_of_a_second_of_cpu() -> None:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     for _ in range(3):

@@ -8,6 +8,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import LocalServer, rss
 from tests.test_first_run import invoke, invoke_async
 
@@ -116,6 +118,7 @@ async def test_backfill_sends_the_newest_items_of_a_first_poll_through_the_rules
     assert "rules (backfill), 2 alerts queued" in result.stderr
 
 
+@pytest.mark.slow
 def test_the_demo_labels_its_numbers_and_never_breaks_a_link(tmp_path: Path) -> None:
     import os
     import subprocess

@@ -16,6 +16,7 @@ def problems_of(path: Path, env: dict[str, str] | None = None) -> list[str]:
     return [str(p) for p in info.value.problems]
 
 
+@pytest.mark.slow
 def test_no_config_at_all_gives_sqlite_in_the_data_dir_and_the_shipped_catalogue() -> None:
     config = load_config(None, env={})
     assert config.database_url.startswith("sqlite:///")
@@ -59,6 +60,7 @@ def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     assert len(found) == 3  # the unknown destination is checked once the file is valid
 
 
+@pytest.mark.slow
 def test_unknown_destination_in_a_rule_is_named(tmp_path: Path) -> None:
     path = tmp_path / "racewatch.yaml"
     path.write_text("rules:\n  - name: r\n    notify: [slack-team]\n", encoding="utf-8")
@@ -85,6 +87,7 @@ def test_a_secret_in_the_file_is_refused_with_a_pointer_to_the_environment(tmp_p
     assert "secrets never go in config files" in problem
 
 
+@pytest.mark.slow
 def test_environment_overrides_the_file(tmp_path: Path) -> None:
     path = tmp_path / "racewatch.yaml"
     path.write_text("poll:\n  max_body: 1MiB\nlog_level: warning\n", encoding="utf-8")
@@ -101,6 +104,7 @@ def test_environment_overrides_the_file(tmp_path: Path) -> None:
     assert config.database_url == "postgresql://u@h/db"
 
 
+@pytest.mark.slow
 def test_bad_environment_values_name_the_variable(tmp_path: Path) -> None:
     path = tmp_path / "racewatch.yaml"
     path.write_text("{}\n", encoding="utf-8")
@@ -110,6 +114,7 @@ def test_bad_environment_values_name_the_variable(tmp_path: Path) -> None:
     assert "RACEWATCH_COLOUR" in text and "not a racewatch setting" in text
 
 
+@pytest.mark.slow
 def test_shipped_example_settings_file_is_valid() -> None:
     example = Path(__file__).parent.parent / "config" / "racewatch.example.yaml"
     config = load_config(example, env={})

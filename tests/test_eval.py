@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from bot.attribution.classify import Classifier
 from bot.attribution.evaluate import evaluate, load_examples
 from bot.attribution.registry import load_registry
@@ -26,6 +28,7 @@ def test_labelled_set_is_large_and_mixed() -> None:
     )
 
 
+@pytest.mark.slow
 def test_attribution_meets_its_targets_on_the_labelled_set() -> None:
     report = evaluate(
         Classifier(load_registry()), load_examples(sorted(DATA.glob("attribution_*.yaml")))
@@ -47,12 +50,14 @@ def _eval(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_eval_command_prints_the_synthetic_tables(tmp_path: Path) -> None:
     result = _eval("--synthetic", cwd=tmp_path)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "country macro-F1" in result.stdout and "Kind confusion" in result.stdout
 
 
+@pytest.mark.slow
 def test_eval_command_reports_both_halves_of_the_real_set(tmp_path: Path) -> None:
     result = _eval(cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr  # 1: the test half misses a target
@@ -63,6 +68,7 @@ def test_eval_command_reports_both_halves_of_the_real_set(tmp_path: Path) -> Non
     assert "test: targets" in out and "never tune on it" in out
 
 
+@pytest.mark.slow
 def test_eval_says_plainly_where_the_labelled_set_lives_when_it_is_missing(
     tmp_path: Path,
 ) -> None:
@@ -71,6 +77,7 @@ def test_eval_says_plainly_where_the_labelled_set_lives_when_it_is_missing(
     assert "ships with a checkout" in result.stderr and "tests/data/real" in result.stderr
 
 
+@pytest.mark.slow
 def test_eval_json_has_the_documented_shape(tmp_path: Path) -> None:
     result = _eval("--half", "test", "--json", cwd=tmp_path)
     assert result.returncode in (0, 1), result.stderr

@@ -220,6 +220,7 @@ async def test_malformed_feeds_give_an_error_or_items_never_a_crash(body: bytes)
         pool.close()
 
 
+@pytest.mark.slow
 async def test_a_parse_that_overruns_its_time_limit_is_stopped() -> None:
     pool = ParserPool(workers=1, timeout=2)  # a loaded machine still parses 'fine' in time
     slow = rss(
@@ -236,6 +237,7 @@ async def test_a_parse_that_overruns_its_time_limit_is_stopped() -> None:
         pool.close()
 
 
+@pytest.mark.slow
 async def test_a_32kb_author_field_is_parsed_or_stopped_never_hangs() -> None:
     author = "a" * 32_000 + "@"  # the shape of feedparser's author-email ReDoS (issue #562)
     body = (
@@ -333,6 +335,7 @@ def test_relative_ids_and_links_resolve_against_the_feed_address(name: str) -> N
     assert [(i.guid, i.url) for i in items] == RESOLVED[name]
 
 
+@pytest.mark.slow
 def test_parser_workers_classify_only_items_the_feed_did_not_have_last_time() -> None:
     from bot.attribution.registry import load_registry
     from bot.runtime import prepare

@@ -53,6 +53,7 @@ def test_not_utf8_and_directories_are_named_problems(tmp_path: Path) -> None:
         assert expected in str(info.value.problems[0])
 
 
+@pytest.mark.slow
 def test_dev_zero_as_a_rules_file_is_refused_not_read_forever(tmp_path: Path) -> None:
     path = tmp_path / "racewatch.yaml"
     path.write_text("rules_files: [/dev/zero]\n", encoding="utf-8")
@@ -66,6 +67,7 @@ def _one_gigabyte() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
 
 
+@pytest.mark.slow
 def test_config_check_of_an_alias_bomb_stays_small_and_exits_2(tmp_path: Path) -> None:
     """700 bytes of aliases once took 1.3 GB; under a 1 GB limit it must be refused."""
     path = tmp_path / "bomb.yaml"

@@ -23,6 +23,7 @@ from tests.conftest import LocalServer, rss
 from tests.test_cli import _read_until
 
 
+@pytest.mark.slow
 async def test_an_overrunning_parse_costs_only_its_own_worker() -> None:
     pool = ParserPool(workers=2, timeout=1.5)
     try:
@@ -48,6 +49,7 @@ async def test_the_pool_never_runs_more_tasks_than_it_has_workers() -> None:
     assert results == list(range(40)) and pool.started == 2
 
 
+@pytest.mark.slow
 async def test_a_closed_pool_leaves_no_process_behind() -> None:
     pool = ParserPool(workers=2, timeout=30)
     busy = asyncio.ensure_future(pool.run("busy", time.sleep, 60))

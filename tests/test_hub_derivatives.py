@@ -100,6 +100,7 @@ CASES = [
 
 
 @pytest.mark.parametrize(("raw", "expected"), CASES, ids=[c[0]["id"] for c in CASES])
+@pytest.mark.slow
 def test_hub_uploads_are_attributed_to_the_model_they_carry(
     classifier: Classifier, raw: dict[str, Any], expected: tuple[Any, ...]
 ) -> None:
@@ -200,6 +201,7 @@ async def test_a_release_and_five_community_quantisations_count_once_as_chinese(
     assert "4 unknown hub namespaces (of 6 seen)" in shown.stdout
 
 
+@pytest.mark.slow
 def test_classify_batch_answers_each_line_in_order_and_names_bad_ones(tmp_path: Path) -> None:
     lines = [
         {"title": "DeepSeek releases DeepSeek-V3.2 with sparse attention", "summary": ""},

@@ -7,9 +7,12 @@ import sys
 import zipfile
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.mark.slow
 def test_the_wheel_contains_the_package_the_catalogue_the_migrations_and_licence(
     tmp_path: Path,
 ) -> None:

@@ -78,6 +78,7 @@ HOG = (
 
 
 @pytest.mark.skipif(not HAS_SCHEDSTAT, reason="needs Linux scheduler statistics")
+@pytest.mark.slow
 async def test_a_healthy_parse_on_a_saturated_cpu_is_not_failed_for_time() -> None:
     """Two busy processes share the worker's CPU at a higher priority than the worker's:
     the task gets a small share of that CPU and takes several times its CPU time on the
@@ -103,6 +104,7 @@ async def test_a_healthy_parse_on_a_saturated_cpu_is_not_failed_for_time() -> No
 
 
 @pytest.mark.skipif(not HAS_SCHEDSTAT, reason="needs Linux scheduler statistics")
+@pytest.mark.slow
 async def test_a_parse_that_overruns_on_its_own_time_is_still_stopped() -> None:
     pool = ParserPool(workers=1, timeout=0.5)
     try:

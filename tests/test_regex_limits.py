@@ -152,6 +152,7 @@ async def test_rules_are_judged_outside_the_database_lock(
         await app.close()
 
 
+@pytest.mark.slow
 async def test_the_rules_benchmark_reports_matching_at_the_cap() -> None:
     from bot.bench.rules_cap import rules_at_cap
 

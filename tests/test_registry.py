@@ -14,6 +14,7 @@ import yaml
 from click.testing import CliRunner
 
 import bot.cli.info  # noqa: F401  (registers `orgs`)
+from bot.attribution.classify import Classifier, Subject
 from bot.attribution.matcher import Matcher
 from bot.attribution.registry import load_registry
 from bot.cli import cli
@@ -34,6 +35,7 @@ def write(tmp_path: Path, text: str, name: str = "orgs.yaml") -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_good_file_passes_and_counts_what_would_be_loaded(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -48,6 +50,7 @@ def test_a_good_file_passes_and_counts_what_would_be_loaded(tmp_path: Path) -> N
     assert f"{shipped + 1} organisations" in out  # qwen overrides the shipped entry
 
 
+@pytest.mark.slow
 def test_every_problem_is_named_with_its_file_line_and_a_hint(tmp_path: Path) -> None:
     path = write(
         tmp_path,
@@ -76,6 +79,7 @@ def test_every_problem_is_named_with_its_file_line_and_a_hint(tmp_path: Path) ->
     assert f"{path}:7" in text and "unknown field 'typo'" in text
 
 
+@pytest.mark.slow
 def test_names_the_matcher_cannot_tell_apart_collide_and_case_variants_of_short_ones_do_not(
     tmp_path: Path,
 ) -> None:
@@ -95,6 +99,7 @@ def test_names_the_matcher_cannot_tell_apart_collide_and_case_variants_of_short_
     assert "parent chain comes back to itself: c-lab -> d-lab -> c-lab" in text
 
 
+@pytest.mark.slow
 def test_broken_yaml_and_a_file_without_the_list_are_clear(tmp_path: Path) -> None:
     broken = write(tmp_path, "organisations:\n  - {id: x, name: [\n", "broken.yaml")
     empty = write(tmp_path, "orgs: []\n", "empty.yaml")
@@ -106,6 +111,7 @@ def test_broken_yaml_and_a_file_without_the_list_are_clear(tmp_path: Path) -> No
     assert "missing.yaml" in text and "file not found" in text
 
 
+@pytest.mark.slow
 def test_the_shipped_registry_passes_its_own_check() -> None:
     code, out = run_check(SHIPPED)
     assert code == 0, out
@@ -113,6 +119,7 @@ def test_the_shipped_registry_passes_its_own_check() -> None:
     assert code == 0
 
 
+@pytest.mark.slow
 def test_querying_the_registry_still_works_with_several_words() -> None:
     result = CliRunner().invoke(cli, ["orgs", "Moonshot", "AI"])
     assert result.exit_code == 0
@@ -131,6 +138,7 @@ def _seeder() -> ModuleType:
     return module
 
 
+@pytest.mark.slow
 def test_the_registry_knows_epoch_ais_chinese_and_us_model_makers() -> None:
     seed = _seeder()
     orgs, models = seed.read_epoch(seed.DEFAULT_EPOCH)
@@ -147,6 +155,7 @@ def test_the_registry_knows_epoch_ais_chinese_and_us_model_makers() -> None:
     assert share["US organisations known"] >= 0.95, lines
 
 
+@pytest.mark.slow
 def test_seeding_writes_only_what_is_missing_and_marks_every_name_ambiguous(
     tmp_path: Path,
 ) -> None:
@@ -204,6 +213,7 @@ def test_seeding_writes_only_what_is_missing_and_marks_every_name_ambiguous(
     ]
 
 
+@pytest.mark.slow
 def test_a_tab_in_an_organisation_file_gets_the_tab_hint(tmp_path: Path) -> None:
     path = write(tmp_path, "organisations:\n\t- {id: x, name: X, country: US}\n")
     code, out = run_check(path)
@@ -224,6 +234,7 @@ def test_a_tab_in_an_organisation_file_gets_the_tab_hint(tmp_path: Path) -> None
         ("ernie", "baidu"),
     ],
 )
+@pytest.mark.slow
 def test_every_big_model_family_still_has_one_owner(family: str, org: str) -> None:
     """A second organisation with a product of the same family (a fine-tune named after
     it) would make the family nobody's, and stories of its releases would stop merging."""
@@ -252,6 +263,7 @@ NAMES_NOT_WORDS = {
 }
 
 
+@pytest.mark.slow
 def test_names_that_are_everyday_english_words_need_ai_context() -> None:
     from wordfreq import zipf_frequency
 
@@ -288,11 +300,9 @@ def test_names_that_are_everyday_english_words_need_ai_context() -> None:
     ],
 )
 def test_labs_beyond_the_big_two_are_found_in_their_own_languages(
-    headline: str, country: str
+    headline: str, country: str, classifier: Classifier
 ) -> None:
-    from bot.attribution.classify import Classifier, Subject
-
-    result = Classifier(load_registry()).classify(Subject(title=headline))
+    result = classifier.classify(Subject(title=headline))
     assert result.primary_country == country, result.reasons
 
 
@@ -305,13 +315,14 @@ def test_labs_beyond_the_big_two_are_found_in_their_own_languages(
         "Students at Berkeley protest tuition rises",
     ],
 )
-def test_everyday_names_in_text_not_about_ai_give_no_country(headline: str) -> None:
-    from bot.attribution.classify import Classifier, Subject
-
-    result = Classifier(load_registry()).classify(Subject(title=headline))
+def test_everyday_names_in_text_not_about_ai_give_no_country(
+    headline: str, classifier: Classifier
+) -> None:
+    result = classifier.classify(Subject(title=headline))
     assert result.primary_country is None, result.reasons
 
 
+@pytest.mark.slow
 def test_the_european_union_is_a_country_code_a_registry_may_use(tmp_path: Path) -> None:
     path = write(
         tmp_path,

@@ -54,6 +54,7 @@ def problems(tmp_path: Path, text: str) -> list[str]:
     return [f"{p.file}:{p.line} {p.where}: {p.message} | {p.hint}" for p in caught.value.problems]
 
 
+@pytest.mark.slow
 def test_unknown_organisations_and_sources_are_errors_with_lines_and_hints(
     tmp_path: Path,
 ) -> None:
@@ -84,6 +85,7 @@ def test_countries_languages_licences_and_kinds_are_checked_against_their_lists(
     assert lines == [4, 5, 6, 7, 8]
 
 
+@pytest.mark.slow
 def test_aliases_names_and_licence_spellings_are_accepted_and_normalised(tmp_path: Path) -> None:
     path = tmp_path / "ok.yaml"
     path.write_text(
@@ -96,6 +98,7 @@ def test_aliases_names_and_licence_spellings_are_accepted_and_normalised(tmp_pat
     assert rule.when.licence == ["apache-2.0", "llama3.1"]
 
 
+@pytest.mark.slow
 def test_the_readme_licence_example_matches_a_stored_apache_licence() -> None:
     classifier = Classifier(load_registry())
     cls = classifier.classify(

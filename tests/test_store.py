@@ -135,6 +135,7 @@ def test_upgrading_a_store_with_items_fills_the_gaps_daily_totals(tmp_path: Path
 
 
 @pytest.mark.parametrize("store", ["sqlite", "postgresql"])
+@pytest.mark.slow
 def test_the_migrations_build_exactly_the_schema_the_code_declares(
     store: str, tmp_path: Path
 ) -> None:

@@ -224,6 +224,7 @@ async def test_one_release_from_every_kind_of_source_is_one_alert(
     assert len([t for t in titles if "V3.1" in t or "v3.1" in t]) == 1, titles
 
 
+@pytest.mark.slow
 def test_classify_shows_the_release_key(tmp_path: Path) -> None:
     result = racewatch("classify", "阿里发布Qwen3，全面开源", cwd=tmp_path)
     assert result.returncode == 0, result.stderr
@@ -242,6 +243,7 @@ def test_pairwise_scores_count_every_pair_once() -> None:
 REAL = Path(__file__).parent / "data" / "real"
 
 
+@pytest.mark.slow
 def test_stories_meet_the_targets_on_the_real_test_corpus() -> None:
     """Real headlines (English, Chinese, Korean, ...) and hub ids of one release share a
     story; different releases (near misses of one lab too) do not."""
@@ -252,6 +254,7 @@ def test_stories_meet_the_targets_on_the_real_test_corpus() -> None:
     assert scores.recall >= 0.90, mistakes
 
 
+@pytest.mark.slow
 def test_eval_command_reports_story_precision_and_recall(tmp_path: Path) -> None:
     result = racewatch("eval", cwd=tmp_path)
     assert "stories_test.jsonl" in result.stdout and "recall" in result.stdout

@@ -132,6 +132,7 @@ async def test_the_weekly_post_is_native_and_sent_once(
     assert report["key"].startswith("state-of-the-race:") and report["image_bytes"] > 1000
 
 
+@pytest.mark.slow
 def test_the_post_is_off_by_default_and_one_line_enables_it(tmp_path: Path) -> None:
     path = tmp_path / "racewatch.yaml"
     path.write_text("default_sources: false\n", encoding="utf-8")

@@ -44,6 +44,12 @@ def test_everyday_words_that_are_ai_names_need_real_ai_context(
 
 
 def test_the_same_names_count_when_the_text_is_about_ai(classifier: Classifier) -> None:
+    assert (
+        classify(classifier, "Qwen2.5-VL-72B released with document parsing").primary_org == "qwen"
+    )
+    assert classify(classifier, "Stripe raises $6B at a $91B valuation").primary_country is None
+    entity_list = classify(classifier, "美国商务部将数十家中国企业列入实体清单")
+    assert (entity_list.kind, entity_list.primary_country) == ("policy", "US")
     assert classify(classifier, "Mistral releases a new open-weights model").primary_country == "FR"
     assert classify(classifier, "Sora video model comes to Android").primary_country == "US"
 

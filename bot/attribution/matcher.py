@@ -38,6 +38,7 @@ _AI_WORDS = [
     r"neural net",
     r"\bbenchmarks?\b",
     r"\bparameters\b",
+    r"(?<![$€£¥\d.])\d{1,4}(\.\d+)?B\b",  # a model's size, "Qwen2.5-VL-72B"; not "$40B"
     r"multimodal",
     r"text-to-",
     r"\binference\b",
@@ -85,6 +86,7 @@ TECH_CONTEXT = re.compile(
     r"\bonline\b|\bdata\b|digital|platform|algorithm|software|comput|quantum|telecom|\b5G\b|"
     r"lithography|Halbleiter|numérique|données|robot|drone|\bentity list\b)"
     r"|科技|技术|芯片|半导体|网络|数据|数字|算法|互联网|光刻|半導体|技術|テクノロジー|기술|반도체|데이터"
+    r"|实体清单|實體清單|出口管制|輸出規制|エンティティー?リスト|수출 ?통제|거래제한 ?명단"
 )
 _WORDLIKE = re.compile(r"[A-Z]?[a-z]{2,}")
 

@@ -383,14 +383,20 @@ def status(ctx: Context, as_json: bool) -> None:
         print_table(table, console)
     console.print(chat_holder(report["processes"]))  # type: ignore[arg-type]
     queues = Table(title="Outbox")
-    for col in ("destination", "pending", "held", "failed"):
+    states = ("pending", "held", "failed", "expired")
+    for col in ("destination", *states):
         queues.add_column(col)
     for destination, counts in sorted(report["queues"].items()):  # type: ignore[attr-defined]
-        queues.add_row(destination, *(str(counts.get(k, 0)) for k in ("pending", "held", "failed")))
+        queues.add_row(destination, *(str(counts.get(k, 0)) for k in states))
     if report["queues"]:
         print_table(queues, console)
     else:
         console.print("outbox: empty")
+    for destination, count in report["unserved"].items():  # type: ignore[attr-defined]
+        console.print(
+            f"{count} alert(s) for '{destination}' wait for a process that serves it: no live "
+            "process has that destination in its configuration"
+        )
     sources_text = ", ".join(f"{n} {s}" for s, n in sorted(report["sources"].items()))  # type: ignore[attr-defined]
     console.print(f"sources: {sources_text or 'none'}; due now: {report['due_now']}")
 

@@ -231,6 +231,9 @@ class Settings(Strict):
     platforms: PlatformSettings = Field(default_factory=PlatformSettings)
     outbox_interval: Duration = 2.0
     outbox_lease: Duration = 45.0  # a sending process that dies holds its alerts this long
+    # how long a failing alert keeps being retried (backoff capped at 15 min) before it is
+    # parked as expired and the admin is told
+    outbox_retry_for: Duration = Field(default=86400.0, ge=60)
     roll_up_at: int = Field(
         default=10, ge=2
     )  # more alerts due at once for one channel: one message

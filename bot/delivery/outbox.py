@@ -2,8 +2,10 @@
 
 At-least-once sending with a unique row per story and destination; a delivery is marked sent
 in its own transaction right after the platform accepts it. Transient failures retry with
-full-jitter backoff (never sooner than a 429's retry-after); permanent ones mark the
-destination broken and tell the admin destination.
+full-jitter backoff capped at RETRY_CAP (never sooner than a 429's retry-after) for the whole
+retry window (``outbox_retry_for``, 24 h by default); then the row is parked as ``expired``
+and the admin destination is told once per destination and drain (``racewatch outbox retry``
+re-queues it). Permanent ones mark the destination broken and tell the admin destination.
 
 Never doubled: every message has a key derived from what it holds (``keys``), and an
 attempt that may have posted (a process that died holding the row, a timeout, a reset, a
@@ -40,8 +42,8 @@ from bot.store.outbox_repo import PendingDelivery
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-MAX_ATTEMPTS = 12
 RETRY_BASE, RETRY_CAP = 5.0, 900.0
+RETRY_FOR = 86400.0
 # short enough that a resend after a crash falls inside Discord's nonce dedupe (a few
 # minutes), long enough for a look at the channel plus the post, each cut at 15 s
 LEASE = 45.0
@@ -115,6 +117,7 @@ class OutboxWorker:
         lease: float = LEASE,
         roll_up_at: int = ROLL_UP_AT,
         metrics: Metrics | None = None,
+        retry_for: float = RETRY_FOR,
     ) -> None:
         self.sessions, self.senders, self.registry = sessions, senders, registry
         self.owner, self.clock, self.admin = owner, clock, admin
@@ -123,6 +126,8 @@ class OutboxWorker:
         self.lease = lease
         self.roll_up_at = roll_up_at
         self.metrics = metrics
+        self.retry_for = retry_for
+        self._expired: dict[str, tuple[int, str]] = {}  # destination: (count, last error)
         self._running: dict[str, asyncio.Task[int]] = {}  # destination -> its drain
 
     async def drain(self, batch: int = 50, wait: float | None = None) -> int:
@@ -137,7 +142,7 @@ class OutboxWorker:
         for name in sorted(self.senders):
             if name in self._running:
                 continue
-            task = asyncio.create_task(self._drain_destination(name, batch))
+            task = asyncio.create_task(self._drain_and_report(name, batch))
             self._running[name] = task
             task.add_done_callback(functools.partial(self._finished, name))
             started.append(task)
@@ -171,6 +176,23 @@ class OutboxWorker:
             return batch
         reachable = int(self.lease * SEND_SHARE * pacer.count / pacer.per)
         return max(self.roll_up_at + 1, min(batch, reachable))
+
+    async def _drain_and_report(self, destination: str, batch: int) -> int:
+        try:
+            return await self._drain_destination(destination, batch)
+        finally:
+            await self._report_expired(destination)
+
+    async def _report_expired(self, destination: str) -> None:
+        """One admin notice for the rows of ``destination`` this drain parked as expired."""
+        count, error = self._expired.pop(destination, (0, ""))
+        if count:
+            await self.tell_admin(
+                f"{count} alert(s) to '{destination}' expired after {self.retry_for / 3600:g} h "
+                f"of failed attempts (last error: {error}). `racewatch outbox` lists them and "
+                "`racewatch outbox retry --all` sends them again.",
+                exclude=destination,
+            )
 
     async def _drain_destination(self, destination: str, batch: int) -> int:
         sent = 0
@@ -343,13 +365,8 @@ class OutboxWorker:
 
     async def _deliver(self, pending: PendingDelivery) -> int:
         sender = self.senders.get(pending.destination)
-        if sender is None:
-            await asyncio.to_thread(
-                self._write,
-                outbox_repo.mark_failed,
-                pending.id,
-                f"destination '{pending.destination}' is no longer configured",
-            )
+        if sender is None:  # another process serves it (claims skip these; kept for safety)
+            await asyncio.to_thread(self._write, outbox_repo.release, [pending.id])
             return 0
         await self._pace(pending.destination)
         if not await asyncio.to_thread(self._still_mine, pending.id):
@@ -403,15 +420,19 @@ class OutboxWorker:
             )
             await self.tell_admin(reason, exclude=pending.destination)
             return
-        if pending.attempts + 1 >= MAX_ATTEMPTS:
+        since = pending.queued_at or now
+        if (now - since).total_seconds() >= self.retry_for:
             log.error(
-                "giving up on delivery %d to %s after %d attempts: %s",
+                "delivery %d to %s expired after %d attempts over %.0f h: %s",
                 pending.id,
                 pending.destination,
                 pending.attempts + 1,
+                self.retry_for / 3600,
                 exc,
             )
-            await asyncio.to_thread(self._write, outbox_repo.mark_failed, pending.id, str(exc))
+            await asyncio.to_thread(self._write, outbox_repo.mark_expired, pending.id, str(exc))
+            count, _ = self._expired.get(pending.destination, (0, ""))
+            self._expired[pending.destination] = (count + 1, str(exc))
             return
         delay = self.rng.uniform(0, min(RETRY_CAP, RETRY_BASE * 2**pending.attempts))
         if exc.retry_after is not None:

@@ -212,6 +212,7 @@ class App:
             lease=settings.outbox_lease,
             roll_up_at=settings.roll_up_at,
             metrics=self.metrics,
+            retry_for=settings.outbox_retry_for,
         )
         loop = asyncio.get_running_loop()
 
@@ -566,6 +567,7 @@ class App:
                 version=__version__,
                 roles=roles,
                 now=now,
+                destinations=sorted(self.senders),
             )
             self.metrics.refresh(*queue_stats.pending(session), now)
 

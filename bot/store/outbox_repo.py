@@ -58,6 +58,7 @@ class PendingDelivery:
     uncertain: bool = False  # an earlier attempt may have posted it: look before posting
     armed_item: int = 0  # the item the row was (re-)armed with; an update's key depends on it
     batch_key: str | None = None  # the roll-up this row went out in, if one was attempted
+    queued_at: datetime | None = None  # when its retry window started
 
     @property
     def also_reported(self) -> tuple[str, ...]:
@@ -108,6 +109,7 @@ def _view(session: Session, row: Delivery, uncertain: bool = False) -> PendingDe
         uncertain,
         row.item_id,
         row.batch_key,
+        row.queued_at or row.created_at,
     )
 
 
@@ -317,3 +319,81 @@ def held_count(session: Session) -> int:
         session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "held"))
         or 0
     )
+
+
+def mark_expired(session: Session, delivery_id: int, error: str) -> None:
+    """Park a row whose retry window has passed; ``racewatch outbox retry`` re-queues it."""
+    mark_failed(session, delivery_id, error)
+    session.execute(update(Delivery).where(Delivery.id == delivery_id).values(status="expired"))
+
+
+PARKED = ("failed", "expired")
+
+
+def requeue(session: Session, delivery_id: int | None, now: datetime) -> list[int]:
+    """Put failed and expired rows (one, or all with ``None``) back in the queue, due now,
+    with a fresh retry window; returns their ids."""
+    query = select(Delivery.id).where(Delivery.status.in_(PARKED))
+    if delivery_id is not None:
+        query = query.where(Delivery.id == delivery_id)
+    ids = list(session.scalars(query))
+    if ids:
+        session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(ids))
+            .values(status="pending", next_attempt_at=now, queued_at=now, attempts=0)
+        )
+    return ids
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    destination: str
+    kind: str
+    state: str  # pending | uncertain | held | failed | expired
+    attempts: int
+    title: str
+    created_at: datetime
+    next_attempt_at: datetime
+    last_error: str | None
+
+
+def list_rows(
+    session: Session, states: set[str], now: datetime, limit: int = 200
+) -> list[OutboxRow]:
+    """Rows not sent yet, oldest first. A pending row is ``uncertain`` when an attempt may
+    have posted it (a timeout, a reset, or its process died holding it): the next attempt
+    looks for the earlier post before posting."""
+    statuses = {"pending" if s == "uncertain" else s for s in states}
+    rows = session.execute(
+        select(Delivery, Item.title)
+        .join(Item, Item.id == Delivery.item_id)
+        .where(Delivery.status.in_(statuses))
+        .order_by(Delivery.created_at, Delivery.id)
+    )
+    out = []
+    for row, title in rows:
+        state = row.status
+        if state == "pending":
+            lapsed = row.lease_owner is not None and (
+                row.lease_until is None or row.lease_until < now
+            )
+            state = "uncertain" if row.uncertain or lapsed else "pending"
+        if state in states:
+            out.append(
+                OutboxRow(
+                    row.id,
+                    row.destination,
+                    row.kind,
+                    state,
+                    row.attempts,
+                    title,
+                    row.created_at,
+                    row.next_attempt_at,
+                    row.last_error,
+                )
+            )
+            if len(out) >= limit:
+                break
+    return out

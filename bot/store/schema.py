@@ -232,7 +232,8 @@ class Delivery(Base):
     ``kind`` is ``alert`` (the first post), or ``update`` (later coverage of the same story:
     one row per story and destination, re-armed each time more coverage arrives, sent as a
     thread reply or an edit of the alert). ``status`` is pending, held (waiting for a digest
-    or for quiet hours to end), sent, failed or dropped.
+    or for quiet hours to end), sent, failed, expired (retried for the whole retry window
+    without success: ``racewatch outbox retry`` re-queues it) or dropped.
     """
 
     __tablename__ = "deliveries"
@@ -265,6 +266,8 @@ class Delivery(Base):
     # the roll-up message this row went out in (or is going out in): its key, so a resend
     # after a crash rebuilds the same message with the same rows
     batch_key: Mapped[str | None] = mapped_column(String(40))
+    # set when `racewatch outbox retry` re-queues the row: its retry window starts again
+    queued_at: Mapped[datetime | None]
 
 
 class ChannelPace(Base):
@@ -284,6 +287,7 @@ class DestinationState(Base):
     status: Mapped[str] = mapped_column(String(10), default="ok")  # ok | broken
     reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime]
+    checked_at: Mapped[datetime | None]  # the last probe of a broken destination
 
 
 class ChatRule(Base):
@@ -309,3 +313,4 @@ class Process(Base):
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime] = mapped_column(index=True)
     roles: Mapped[list[Any]] = mapped_column(default=list)
+    destinations: Mapped[list[Any] | None] = mapped_column(JSON)  # the ones it can send to

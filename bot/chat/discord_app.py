@@ -15,7 +15,9 @@ from collections.abc import Callable
 from typing import Any, Literal
 
 import discord
+import yarl
 from discord import app_commands
+from discord.gateway import DiscordWebSocket
 
 from bot.alerts.card import COUNTRY_NAMES
 from bot.attribution.vocab import KINDS
@@ -50,6 +52,12 @@ from bot.commands.requests import (
 from bot.commands.text import rule_fields, split_words
 
 log = logging.getLogger(__name__)
+
+
+def use_gateway(url: str) -> None:
+    """Open the Discord gateway at ``url`` (discord.py's built-in default unless a proxy or a
+    test server is configured: ``platforms.discord_gateway``)."""
+    DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
 PRIVATE = (Why, Help, WatchTest, WatchPreview)
 PAGE_PREFIX = "racewatch:page:"

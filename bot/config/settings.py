@@ -108,6 +108,9 @@ class PlatformSettings(Strict):
     """API addresses; change them only for a proxy or a test server."""
 
     discord_api: str = "https://discord.com/api/v10"
+    # where the Discord client opens its gateway (the websocket /race arrives on); discord.py
+    # has it built in, so a proxy or a test server needs this
+    discord_gateway: str = Field(default="wss://gateway.discord.gg/", pattern=r"^wss?://")
     slack_api: str = "https://slack.com/api/"
     discord_application_id: str | None = None
     slack_admin_users: list[str] = Field(default_factory=list)

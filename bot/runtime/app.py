@@ -28,7 +28,7 @@ from bot.attribution.board_models import BoardResolver, load_overrides
 from bot.attribution.classify import Classifier
 from bot.attribution.matcher import Matcher
 from bot.attribution.registry import Registry, load_registry
-from bot.chat.discord_app import RaceBot
+from bot.chat.discord_app import RaceBot, use_gateway
 from bot.chat.slack_app import SLACK_HOOKS, admin_checker
 from bot.chat.slack_app import build_app as build_slack_app
 from bot.chat.slack_http import SlackRequestGuard, Verdict, require_signing_secret
@@ -498,6 +498,7 @@ class App:
             await self._start_slack(commands)
             self._chat_platforms.append(f"slack:{platforms.slack_mode}")
         if wants_discord:
+            use_gateway(platforms.discord_gateway)
             bot = RaceBot(commands, platforms.command, platforms.discord_admin_role)
             task = asyncio.create_task(
                 bot.start(os.environ["DISCORD_TOKEN"]), name="discord-gateway"

@@ -58,6 +58,8 @@ def use_gateway(url: str) -> None:
     """Open the Discord gateway at ``url`` (discord.py's built-in default unless a proxy or a
     test server is configured: ``platforms.discord_gateway``)."""
     DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(url)
+
+
 GENERIC = "Something went wrong on racewatch's side; the details are in its log."
 PRIVATE = (Why, Help, WatchTest, WatchPreview)
 PAGE_PREFIX = "racewatch:page:"

@@ -173,6 +173,11 @@ def test_weak_origin_evidence_gives_a_country_at_lower_confidence(classifier: Cl
         ("Nvidia Blackwell平台刷新推理性能纪录", "benchmark"),
         ("OpenAI、初の自社開発AIハードウェアを正式発売へ", "product_launch"),
         ("Baidu 2025 results beat forecasts as cloud revenue grows", "business"),
+        ("US bars Nvidia from selling H20 chips to China", "policy"),
+        ("DeepSeek cuts API prices by 75%, sparking a price war", "business"),
+        ("Sakana AI、シリーズBで200億円を調達", "business"),
+        ("Qwen3 技术报告发布", "research"),
+        ("工信部印发人形机器人创新发展指导意见", "policy"),
     ],
 )
 def test_kinds(classifier: Classifier, title: str, kind: str) -> None:

@@ -166,7 +166,10 @@ def _score_kinds(
     if versioned and _CHIP.search(title) and not _MODEL_WORD.search(title):
         versioned = None  # "Ascend 950 chips": a versioned chip is a product, not a model
     if versioned:  # "Claude Opus 4.1", "Qwen3-Coder", "Genie 3": a model with a version
-        scores["model_release"] = 4.0 + (4.0 if _RELEASE_VERB.search(title) else 0.0)
+        # "Qwen3 technical report released": what is released is the paper
+        paper = any(k == ("kind", "research", 4.0) for k in title_hits)
+        released = not paper and _RELEASE_VERB.search(title) is not None
+        scores["model_release"] = 4.0 + (4.0 if released else 0.0)
         evidence["model_release"] = [{versioned}]
     for found, factor in ((title_hits, 2.0), (summary_hits, 1.0)):
         for (what, kind, weight), hits in found.items():

@@ -58,6 +58,10 @@ _AI_WORDS = [
     r"\bopen[- ]source (model|LLM|AI)",
     *[
         "人工智能",
+        "人形机器人",
+        "具身智能",
+        "ヒューマノイド",
+        "휴머노이드",
         "大模型",
         "模型",
         "智能体",
@@ -259,10 +263,15 @@ class Matcher:
         for start, end, term in candidates:
             if start < covered_to:
                 continue
+            # "Qwen3", "Sora2": a product name with its version glued on is no everyday word
+            ambiguous = term.ambiguous and not (
+                term.role == "product"
+                and end < len(text)
+                and text[end].isdigit()
+                and not term.text[-1].isdigit()
+            )
             mentions.append(
-                Mention(
-                    term.org_id, term.text, start, end, term.role, term.ambiguous, term.needs_tech
-                )
+                Mention(term.org_id, term.text, start, end, term.role, ambiguous, term.needs_tech)
             )
             covered_to = end
         if model_name or not any(m.ambiguous or m.needs_tech for m in mentions):

@@ -146,6 +146,21 @@ def test_governments_named_by_their_head_or_in_other_languages_act(
     assert (result.kind, result.primary_country) == ("policy", country), result.reasons
 
 
+@pytest.mark.parametrize(
+    ("title", "org"),
+    [
+        ("“구글·MS 잡겠다” 네이버 1조 AI투자", "naver"),
+        ('"OpenAI is finished": DeepSeek founder says new model beats GPT-5', "deepseek"),
+        ("“DeepSeek 时刻”再现:阿里发布Qwen3模型", "alibaba"),
+    ],
+)
+def test_names_in_an_opening_quotation_are_what_someone_said(
+    classifier: Classifier, title: str, org: str
+) -> None:
+    result = classify(classifier, title)
+    assert result.primary_org == org, result.reasons
+
+
 def test_a_country_before_an_organisation_means_the_organisation(classifier: Classifier) -> None:
     result = classify(classifier, "China's Zhipu AI releases GLM-4.6 model")
     assert (result.primary_country, result.primary_org) == ("CN", "zhipu"), result.reasons

@@ -143,6 +143,20 @@ _ACTS_AFTER = re.compile(
 _OWNS = re.compile(r"^(?:'s|’s|-based|\s+based|の|的)?\s*$")
 
 
+_QUOTES = {"\u201c": "\u201d", '"': '"', "\u300c": "\u300d", "\u300e": "\u300f", "\u2018": "\u2019"}
+
+
+def _opening_quote_end(title: str) -> int:
+    """Where a quotation that opens a headline closes (0: the headline opens with none)."""
+    title_start = title.lstrip()
+    close = _QUOTES.get(title_start[:1])
+    if close is None:
+        return 0
+    offset = len(title) - len(title_start)
+    end = title.find(close, offset + 1)
+    return end + 1 if end > 0 else 0
+
+
 def _owns_next(text: str, m: Mention, following: list[Mention]) -> bool:
     """ "China's Moonshot AI", "Hangzhou-based DeepSeek": a country or place right before
     an organisation says where the organisation is from."""
@@ -243,6 +257,11 @@ class Classifier:
         subject_open = in_title
         # a foil matters when another organisation can be the subject instead
         starts, ends = foils(text) if in_title and len(mentions) > 1 else (set(), set())
+        # '"We will catch Google and MS": Naver invests...': names in an opening quotation are
+        # what someone said, when someone else is named after it
+        quoted = _opening_quote_end(text) if in_title and len(mentions) > 1 else 0
+        if quoted and mentions[-1].start < quoted:
+            quoted = 0
         for i, m in enumerate(mentions):
             org = self.registry.orgs[m.org_id]
             # "Alibaba's Qwen", "DeepSeek ... DeepSeek-R1": one family named again adds little
@@ -257,6 +276,9 @@ class Classifier:
                 tally.wordlike.add(m.org_id)
             if m.start in starts or m.end in ends:  # "a rival to ChatGPT", "Sora-like"
                 tally.add(m.org_id, W_REPEAT, f"{where} names '{m.term}' as a comparison")
+                continue
+            if m.end <= quoted:
+                tally.add(m.org_id, W_REPEAT, f"{where} quotes '{m.term}'")
                 continue
             if org.weak and _TARGET_BEFORE.search(text[max(0, m.start - 14) : m.start]):
                 tally.targets.add(m.org_id)

@@ -28,9 +28,11 @@ from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer
 from bot.delivery.slack_sender import SlackSender
 from bot.delivery.webhook_sender import WebhookSender
+from bot.items import NewItem
 from bot.serving import bound_port
 from bot.store import outbox_repo, pace_repo
 from bot.store.db import open_store
+from bot.store.items_repo import StoredItem, arm_update
 from bot.store.schema import ChannelPace, Delivery, Item, Source, Story
 from tests.conftest import fresh_postgres_database
 from tests.fakes import FakeDiscord, FakeSlack, Fault
@@ -111,6 +113,12 @@ def seed(sessions: sessionmaker[Session], stories: int, destinations: list[str])
                         created_at=NOW,
                     )
                 )
+
+
+def stored(item: Item) -> StoredItem:
+    """A stored row as ingest hands it on (what arming a follow-up reads)."""
+    new = NewItem(item.guid, item.title, item.url, "", item.published_at)
+    return StoredItem(item.source_id, new, item.url, None, id=item.id)
 
 
 class Clock:
@@ -404,6 +412,50 @@ async def test_re_armed_follow_ups_are_each_posted(discord_api: FakeDiscord) -> 
     finally:
         await sender.close()
     assert len(discord_api.posts) == 2
+
+
+async def test_a_follow_up_re_armed_with_new_coverage_is_posted_again(
+    sessions: sessionmaker[Session], discord_api: FakeDiscord
+) -> None:
+    seed(sessions, 1, ["d"])
+    clock = Clock()
+    sender = DiscordBotSender("d", CHANNEL, "good-token")
+    try:
+        assert await worker(sessions, {"d": sender}, clock).drain() == 1  # the alert
+        with sessions.begin() as session:
+            alert = session.scalars(select(Delivery)).one()
+            wire = Source(
+                name="wire", type="rss", url="https://w/", interval_s=60, next_poll_at=NOW
+            )
+            session.add(wire)
+            session.flush()
+            for n in (2, 3):  # two later reports of the same story, from another source
+                session.add(
+                    Item(
+                        source_id=wire.id,
+                        guid=f"w{n}",
+                        url=f"https://wire.example/{n}",
+                        title=f"Wire report {n}",
+                        published_at=NOW,
+                        fetched_at=NOW,
+                        story_id=alert.story_id,
+                    )
+                )
+            session.flush()
+            items = session.scalars(select(Item).where(Item.source_id == wire.id)).all()
+            assert arm_update(session, alert, stored(items[0]), clock.now)
+        clock.now += timedelta(minutes=2)
+        assert await worker(sessions, {"d": sender}, clock).drain() == 1  # first follow-up
+        with sessions.begin() as session:
+            alert = session.scalars(select(Delivery).where(Delivery.kind == "alert")).one()
+            assert arm_update(session, alert, stored(items[1]), clock.now)  # re-armed
+        clock.now += timedelta(minutes=2)
+        assert await worker(sessions, {"d": sender}, clock).drain() == 1  # a new message
+    finally:
+        await sender.close()
+    follow_ups = [p for p in discord_api.posts if p.get("message_reference")]
+    assert len(follow_ups) == 2 and len({p["nonce"] for p in follow_ups}) == 2
+    assert "Wire report 3" in follow_ups[1]["content"]
 
 
 async def test_a_webhook_409_on_a_repeated_key_counts_as_delivered() -> None:

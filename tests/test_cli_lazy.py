@@ -5,6 +5,7 @@ from __future__ import annotations
 import resource
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -59,3 +60,31 @@ def test_commands_read_from_the_source_match_the_registered_ones() -> None:
         assert command.callback.__module__ == f"bot.cli.{module}", name
         short = cli_module.click.Command(name, help=text).get_short_help_str(80)
         assert command.get_short_help_str(80) == short, name
+
+
+def test_poll_once_on_a_current_schema_does_not_import_chat_charts_or_migrations(
+    tmp_path: Path,
+) -> None:
+    """A nothing-to-do ``poll --once`` (cron, every minute) pays for what it uses only."""
+    config = tmp_path / "racewatch.yaml"
+    config.write_text(
+        f"database_url: sqlite:///{tmp_path / 'rw.sqlite3'}\n"
+        "default_sources: false\n"
+        "destinations: {file: {type: jsonl, path: alerts.jsonl}}\n"
+        "rules: [{name: all, when: {countries_involved: [CN, US]}}]\n"
+    )
+    first = _imported_modules("-c", str(config), "poll", "--once")  # creates the schema
+    assert "alembic" in first
+    names = _imported_modules("-c", str(config), "poll", "--once")
+    loaded = {n for n in names if n.split(".")[0] in ("alembic", "discord", "slack_bolt")}
+    loaded |= {n for n in names if n.split(".")[0] in ("slack_sdk", "matplotlib")}
+    assert not loaded, sorted(loaded)[:10]
+
+
+def test_the_schema_head_read_from_the_migration_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from bot.store import db
+
+    config = db._alembic_config(db.make_engine("sqlite://"))
+    assert db._head_revision() == ScriptDirectory.from_config(config).get_current_head()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import io
-
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.store.cadence import Cadence
+
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (start-up time)
+    from matplotlib.figure import Figure
 
 COLOURS = {"CN": "#DE2910", "US": "#3C3B6E"}
 NAMES = {"CN": "China", "US": "United States"}
 
 
 def cadence_figure(cadence: Cadence, title: str) -> Figure:
+    from matplotlib.figure import Figure
+
     figure = Figure(figsize=(9.0, 4.5), dpi=100)
     figure.subplots_adjust(left=0.08, right=0.98, top=0.88, bottom=0.18)
     axes = figure.add_subplot()

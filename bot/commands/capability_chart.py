@@ -7,11 +7,12 @@ import functools
 import io
 from collections.abc import Sequence
 from datetime import date
-
-from matplotlib import dates
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from bot.gap.capability import CapabilityGap
+
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (start-up time)
+    from matplotlib.figure import Figure
 
 COLOURS = {"CN": "#DE2910", "US": "#3C3B6E"}
 SIZE = (9.0, 4.5)
@@ -36,6 +37,9 @@ def capability_figure(
     gap: CapabilityGap, title: str, markers: Sequence[tuple[date, str]] = ()
 ) -> Figure:
     """The chart as a matplotlib figure (what the PNG is drawn from)."""
+    from matplotlib import dates
+    from matplotlib.figure import Figure
+
     days = [d.day for d in gap.series]
     x = dates.date2num(days)  # type: ignore[no-untyped-call]
     us = [d.us.score for d in gap.series]

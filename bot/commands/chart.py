@@ -11,9 +11,10 @@ from __future__ import annotations
 import functools
 import io
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator
+if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (start-up time)
+    from matplotlib.figure import Figure
 
 COLOURS = {"CN": "#DE2910", "US": "#3C3B6E"}
 NAMES = {"CN": "China", "US": "United States"}
@@ -55,6 +56,9 @@ def _draw(
 
 def draw_figure(weeks: list[datetime], series: dict[str, list[int]], title: str) -> Figure:
     """The chart on a bare ``Figure`` (no pyplot, so no GUI backend and no global state)."""
+    from matplotlib.figure import Figure
+    from matplotlib.ticker import MaxNLocator
+
     figure = Figure(figsize=SIZE, dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     width = 0.4

@@ -17,8 +17,6 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 from rich.console import Console
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,23 +26,15 @@ from bot.attribution.board_models import BoardResolver, load_overrides
 from bot.attribution.classify import Classifier
 from bot.attribution.matcher import Matcher
 from bot.attribution.registry import Registry, load_registry
-from bot.chat.discord_app import RaceBot, use_gateway
-from bot.chat.slack_app import SLACK_HOOKS, admin_checker
-from bot.chat.slack_app import build_app as build_slack_app
 from bot.chat.slack_http import SlackRequestGuard, Verdict, require_signing_secret
 from bot.commands.context import CommandContext
 from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
-from bot.delivery.discord_sender import DiscordBotSender
-from bot.delivery.discord_sender import use_api as use_discord_api
-from bot.delivery.discord_webhook import DiscordWebhookSender
 from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer
-from bot.delivery.slack_sender import SlackSender
-from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.delivery.webhook_sender import WebhookSender
 from bot.errors import ConfigError, SetupError
 from bot.items import NewItem
@@ -95,7 +85,6 @@ def _ping(session: Session) -> None:
 def build_senders(config: Config, console: Console | None = None) -> dict[str, Sender]:
     """One sender per configured destination; secrets are read from the environment here."""
     settings = config.settings
-    use_discord_api(settings.platforms.discord_api)
     base = config.config_file.parent if config.config_file else Path.cwd()
     senders: dict[str, Sender] = {}
     for name, spec in settings.destinations.items():
@@ -106,11 +95,20 @@ def build_senders(config: Config, console: Console | None = None) -> dict[str, S
             assert spec.path is not None
             senders[name] = JsonlSender(name, base / Path(spec.path).expanduser())
         elif spec.type == "discord":
+            from bot.delivery.discord_sender import DiscordBotSender, use_api
+
             assert spec.channel is not None
+            use_api(settings.platforms.discord_api)
             senders[name] = DiscordBotSender(name, spec.channel, secret)
         elif spec.type == "discord_webhook":
+            from bot.delivery.discord_sender import use_api
+            from bot.delivery.discord_webhook import DiscordWebhookSender
+
+            use_api(settings.platforms.discord_api)
             senders[name] = DiscordWebhookSender(name, secret, os.environ.get("DISCORD_TOKEN"))
         elif spec.type == "slack":
+            from bot.delivery.slack_sender import SlackSender
+
             assert spec.channel is not None
             senders[name] = SlackSender(name, spec.channel, secret, settings.platforms.slack_api)
         else:
@@ -294,6 +292,8 @@ class App:
         if verdict is Verdict.REPLAY:
             log.warning("ignored a replayed Slack request")
             return web.Response(status=200)
+        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+
         response = await self.slack_app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(response)
 
@@ -498,6 +498,10 @@ class App:
             await self._start_slack(commands)
             self._chat_platforms.append(f"slack:{platforms.slack_mode}")
         if wants_discord:
+            from bot.chat.discord_app import RaceBot, use_gateway
+            from bot.delivery.discord_sender import use_api
+
+            use_api(platforms.discord_api)
             use_gateway(platforms.discord_gateway)
             bot = RaceBot(commands, platforms.command, platforms.discord_admin_role)
             task = asyncio.create_task(
@@ -508,6 +512,12 @@ class App:
             self._chat_platforms.append("discord")
 
     async def _start_slack(self, commands: Commands) -> None:
+        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+
+        from bot.chat.slack_app import SLACK_HOOKS, admin_checker
+        from bot.chat.slack_app import build_app as build_slack_app
+        from bot.delivery.slack_sender import web_client as slack_web_client
+
         platforms = self.config.settings.platforms
         client = slack_web_client(os.environ.get("SLACK_BOT_TOKEN"), platforms.slack_api)
         origins = [SLACK_HOOKS]

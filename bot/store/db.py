@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config as AlembicConfig
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from alembic.util.exc import CommandError
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
@@ -21,6 +17,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.errors import StoreError
 from bot.store.locks import Lock
+
+if TYPE_CHECKING:  # alembic takes a third of a second to import: only when migrating
+    from alembic.config import Config as AlembicConfig
 
 log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -86,6 +85,8 @@ def make_engine(url: str) -> Engine:
 
 
 def _alembic_config(engine: Engine) -> AlembicConfig:
+    from alembic.config import Config as AlembicConfig
+
     cfg = AlembicConfig()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -93,6 +94,8 @@ def _alembic_config(engine: Engine) -> AlembicConfig:
 
 
 def current_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
 
@@ -119,6 +122,10 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     A database stamped with a revision this version does not know was written by a newer
     racewatch: we stop rather than guess, and touch nothing.
     """
+    from alembic import command
+    from alembic.script import ScriptDirectory
+    from alembic.util.exc import CommandError
+
     cfg = _alembic_config(engine)
     script = ScriptDirectory.from_config(cfg)
     where = engine.url.render_as_string(hide_password=True)
@@ -148,8 +155,38 @@ def upgrade(engine: Engine) -> tuple[str | None, str | None]:
     return before, after
 
 
+_REVISION = re.compile(r"^(revision|down_revision)\b[^=\n]*=\s*['\"]([\w-]+)['\"]\s*$", re.M)
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The one head of the shipped migrations, read from their files; ``None`` when there
+    is not exactly one (then alembic decides)."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for key, value in _REVISION.findall(path.read_text(encoding="utf-8")):
+            (revisions if key == "revision" else parents).add(value)
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
+
+
+def schema_is_current(engine: Engine) -> bool:
+    """Whether the database is stamped with the newest migration: then starting needs no
+    migration, and alembic is not even imported."""
+    head = _head_revision()
+    if head is None:
+        return False
+    try:
+        with engine.connect() as conn:
+            stamped = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            return list(stamped) == [head]
+    except SQLAlchemyError:  # no table yet, or no database: the migration path says why
+        return False
+
+
 def open_store(url: str, *, migrate: bool = True) -> tuple[Engine, sessionmaker[Session]]:
     engine = make_engine(url)
-    if migrate:
+    if migrate and not schema_is_current(engine):
         upgrade(engine)
     return engine, sessionmaker(engine, expire_on_commit=False)

@@ -24,13 +24,17 @@ from dataclasses import dataclass, replace
 _SIZE = re.compile(r"^(?:[ae]?\d+(?:\.\d+)?[bmkt]|\d+x\d+(?:\.\d+)?b|\d+e)$")
 _VERSION = re.compile(r"^v?\d+(?:\.\d+)*[a-z]?$")
 _LETTER_VERSION = re.compile(r"^[vrkm]\d+(?:\.\d+)*$")  # V3.1, R1, K2, M1: versions alone
+# after a family name, T1 and X1 are versions too (Hunyuan T1, ERNIE X1), alone they are not
+_NAMED_VERSION = re.compile(r"^[vrkmtx]\d+(?:\.\d+)*$")
 _DATE = re.compile(r"^(?:0[1-9]|1[0-2]|2[3-9])(?:[0-3]\d)$")  # 0528 (MMDD), 2507 (YYMM)
 _LONG_DATE = re.compile(r"^20\d{6}$")  # 20250805: a snapshot of a release, not a release
 _QUANT = re.compile(r"^(?:q\d(?:_[a-z0-9]+)*|\d+bit|w\d+a\d+|iq\d\w*|nf4|fp\d+|int\d+|bf16)$")
 _TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.]*")
 _HYPHENS = str.maketrans(dict.fromkeys("\u2010\u2011\u2012\u2013\u2014\u2212", "-"))
 # after a name in another script: 千问3, 文心大模型 4.5, 通义万相2.2 (not 3个 or 2025年)
-_NATIVE_VERSION = re.compile(r"(?:大模型|模型)?\s?([vV]?\d+(?:\.\d+)?)(?![\d.%年月日个亿万])")
+_NATIVE_VERSION = re.compile(
+    r"(?:大模型|模型)?\s?([vVtTxX]?\d+(?:\.\d+)?)(?![\d.%年月日个亿万A-Za-z])"
+)
 
 # fmt: off
 # words that say how a release is packaged or run, never which release it is
@@ -221,14 +225,15 @@ def _tokens(text: str) -> list[_Tok]:
     return out
 
 
-def _version(toks: list[_Tok], j: int) -> tuple[str, int] | None:
-    """A version at ``toks[j]`` (``3.1``, ``v3``, ``k2``; ``4-1`` in ids), and the next index."""
+def _version(toks: list[_Tok], j: int, named: bool = True) -> tuple[str, int] | None:
+    """A version at ``toks[j]`` (``3.1``, ``v3``, ``k2``; ``4-1`` in ids), and the next index.
+    ``named``: right after a model family (not an organisation's name), so T1 and X1 count."""
     if j >= len(toks) or toks[j].gap not in ("-", " ", "_"):
         return None
     word = toks[j].text
     if _SIZE.match(word) or _DATE.match(word) or _LONG_DATE.match(word):
         return None
-    if _LETTER_VERSION.match(word):
+    if (_NAMED_VERSION if named else _LETTER_VERSION).match(word):
         return word, j + 1
     if not (_VERSION.match(word) and word[0].isdigit()) or len(word) > 6:
         return None
@@ -300,7 +305,7 @@ def _key_at(
         ):
             j += 1  # Mistral-7B-Instruct-v0.3 (and -SOTA after it is the uploader's word)
         packaged = j > start
-        found = _version(toks, j)
+        found = _version(toks, j, named=not fam.alias)
         version, j = found if found else (None, j)
     if version is None:
         parts, _together = _tail(toks, i + 1, families)

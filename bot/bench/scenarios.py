@@ -25,6 +25,7 @@ import yaml
 from bot.attribution.classify import Subject
 from bot.bench.data import headline, realistic_feed, rss_feed
 from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
+from bot.bench.startup import startup
 from bot.config.loader import load_config
 from bot.runtime.app import App
 from bot.store.stats import rebuild_release_days
@@ -780,4 +781,5 @@ SCENARIOS: dict[str, Callable[[], Coroutine[Any, Any, list[Row]]]] = {
     "scale": scale,
     "capability": capability,
     "rules": rules_at_cap,
+    "startup": startup,
 }

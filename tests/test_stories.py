@@ -81,6 +81,8 @@ SPELLINGS = [
     ("腾讯发布混元T1正式版", "tencent", "hunyuan-t1"),
     ("百度发布文心大模型X1", "baidu", "ernie-x1"),
     ("Nvidia T4 GPUs sell out", "nvidia", None),
+    ("Mistral AI launches Small 3.1, a multimodal model", "mistral", "mistral-3.1-small"),
+    ("Mistral Small 3.1: The Multimodal Leap", "mistral", "mistral-3.1-small"),
     ("Reka Flash 3", "reka-ai", "reka-3-flash"),
     ("Mistral-Small-24B-Instruct-2501", "mistral", "mistral-2501-small"),
     ("gemma-3n-E4B-it-litert-preview", "google", "gemma-3n-preview"),

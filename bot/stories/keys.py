@@ -410,6 +410,13 @@ def release_key(
             name = release + (f"-{together}" if together else "")
             how = f"bare version '{tok.text}' read as {org}'s {family}"
             return ReleaseKey(org, release, name, how)
+    for i, tok in enumerate(toks[:-1]):
+        # "Mistral AI launches Small 3.1": a tier of its own and a version, the family unsaid
+        nxt = toks[i + 1]
+        if tok.text in OWN_TIERS and nxt.gap == " " and re.fullmatch(r"\d+\.\d+", nxt.text):
+            release = f"{family}-{nxt.text}-{tok.text}"
+            how = f"tier and version '{tok.text} {nxt.text}' read as {org}'s {family}"
+            return ReleaseKey(org, release, release, how)
     if product is not None:
         return ReleaseKey(org, product.name, product.name, "a model line named without a version")
     return None

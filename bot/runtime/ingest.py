@@ -1,7 +1,17 @@
-"""Ingest: new items -> story -> rules -> outbox, in one transaction per source.
+"""Ingest: the orchestration of one source's batch of new items, stage by stage.
 
-Items arrive classified from the parser processes (see ``prepare``); hub items, which are
-parsed here, are classified here. Rules are judged before the transaction starts
+1. **Attribution** (``bot/attribution``): items arrive classified from the parser processes
+   (see ``prepare``); hub items, parsed in this process, are classified here.
+2. **Rules, judged** (``bot/rules``): :meth:`Ingestor.judge` runs every rule before the
+   transaction opens.
+3. **Stories** (``bot/stories``): inside the transaction, each unseen item gets its release
+   key and joins a story or starts one (:class:`bot.store.stories_repo.StoryAssigner`).
+4. **Write** (``bot/store``): items and classifications, one statement per table.
+5. **Routing** (``bot/alerts/routing``): each matched rule's destinations get the story's
+   alert row, now, after quiet hours or held for a digest, or re-arm the update of an alert
+   already sent; the rows are written by ``bot/store``, and ``bot/delivery`` sends them.
+
+Rules are judged before the transaction starts
 (:meth:`Ingestor.judge`), so no regex ever runs while a database lock is held; only an item
 classified here is judged inside, under the same per-item and per-batch regex budget. Each
 table is written once per source batch. The rule match and its delivery rows are written in
@@ -15,10 +25,11 @@ import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
+from bot.alerts.routing import Routing
 from bot.attribution.classify import Classification, Classifier
 from bot.attribution.registry import Registry
 from bot.items import NewItem
@@ -26,11 +37,9 @@ from bot.rules.facts import facts_for
 from bot.rules.match import RuleResult, run_rules
 from bot.rules.model import Mute, Rule
 from bot.rules.regexes import RegexBudget
-from bot.rules.timing import quiet_until
 from bot.runtime.prepare import SourceFacts, subject_for
 from bot.store import items_repo, stories_repo
-from bot.store.items_repo import Queued, StoredItem
-from bot.store.schema import Delivery
+from bot.store.items_repo import StoredItem
 from bot.store.sources_repo import DueSource
 from bot.stories.keys import FAMILY_AND_VERSION, Families, ReleaseKey, release_key
 
@@ -45,67 +54,12 @@ class IngestReport:
     alerted: tuple[int, ...] = ()  # items with a matching rule: worth an LLM summary
 
 
-def disposition(rule: Rule, sent_last_hour: int, sent_last_day: int, now: datetime) -> Queued:
-    """How a new alert is queued: now; after quiet hours; or held for the rule's digest
-    (digest rules, and a cap's overflow). High priority ignores quiet hours."""
-    if rule.mode == "digest":
-        return Queued("held", now, rule.priority_rank, rule.name)
-    if (rule.cap_per_hour and sent_last_hour >= rule.cap_per_hour) or (
-        rule.cap_per_day and sent_last_day >= rule.cap_per_day
-    ):
-        return Queued("held", now, rule.priority_rank, rule.name)
-    quiet = None if rule.priority == "high" else quiet_until(now, rule.quiet_hours, rule.timezone)
-    return Queued("pending", quiet or now, rule.priority_rank)
-
-
 @dataclass
 class Verdicts:
     """Rule verdicts by guid, and the regex time budget of the batch they were judged in."""
 
     results: dict[str, list[RuleResult]] = field(default_factory=dict)
     budget: RegexBudget = field(default_factory=RegexBudget)
-
-
-class _Routing:
-    """One batch's outbox decisions: which (story, destination) pairs already have an alert
-    queued, and each capped rule's count, read once and then kept up to date in memory."""
-
-    def __init__(self, session: Session, alerts: dict[tuple[int, str], Delivery]) -> None:
-        self.session, self.alerts = session, alerts
-        self.queued: set[tuple[int, str]] = set()
-        self.rows: list[dict[str, object]] = []
-        self.updates = 0
-        self._counts: dict[tuple[str, str], list[int]] = {}
-
-    def counts(self, rule: Rule, destination: str, now: datetime) -> list[int]:
-        key = (rule.name, destination)
-        if key not in self._counts:
-            self._counts[key] = [
-                items_repo.count_recent_alerts(self.session, rule.name, destination, now - span)
-                for span in (timedelta(hours=1), timedelta(days=1))
-            ]
-        return self._counts[key]
-
-    def route(
-        self, item: StoredItem, rule: Rule, destination: str, now: datetime, new_story: bool
-    ) -> None:
-        """Queue the story's alert for one destination, or arm an update of the one sent."""
-        story_id = item.story_id
-        alert = None if new_story else self.alerts.get((story_id, destination))
-        if alert is not None:
-            self.updates += items_repo.arm_update(self.session, alert, item, now)
-            return
-        if (story_id, destination) in self.queued:  # an earlier item of this batch has it
-            return
-        self.queued.add((story_id, destination))
-        hour_day = [0, 0]
-        if rule.cap_per_hour or rule.cap_per_day:
-            hour_day = self.counts(rule, destination, now)
-        how = disposition(rule, hour_day[0], hour_day[1], now)
-        if how.status != "held" and (rule.cap_per_hour or rule.cap_per_day):
-            hour_day[0] += 1
-            hour_day[1] += 1
-        self.rows.append(items_repo.alert_row(item, rule.name, destination, rule.mention, now, how))
 
 
 def families_of(registry: Registry) -> Families:
@@ -283,7 +237,7 @@ class Ingestor:
             return IngestReport(len(fresh), 0, 0)
         # pass 2: rules, and the outbox rows, with the alerts already sent read in one query
         sent = items_repo.alerts_for(session, [i.story_id for i, _, new in placed if not new])
-        routing = _Routing(session, sent)
+        routing = Routing(session, sent)
         matches: list[dict[str, object]] = []
         alerted: list[int] = []
         by_rule = {r.name: r for r in self.rules}

@@ -142,7 +142,9 @@ class Families:
         for stem, family in aliases:
             if stem not in self.by_stem:
                 self._claim(replace(family, alias=family.name != stem), stem)
-        self._longest = sorted((s for s in self.by_stem if len(s) > 1), key=len, reverse=True)
+        self._longest: dict[str, list[str]] = {}  # by first letter, longest first
+        for stem in sorted((s for s in self.by_stem if len(s) > 1), key=len, reverse=True):
+            self._longest.setdefault(stem[0], []).append(stem)
         self._native = sorted(self.native, key=len, reverse=True)
 
     def native_versions(self, text: str) -> Iterable[tuple[Family, str]]:
@@ -168,7 +170,7 @@ class Families:
             return family, ""
         if low[:1] == "o" and re.fullmatch(r"o\d+", low) and (o := self.by_stem.get("o")):
             return o, low[1:]
-        for stem in self._longest:
+        for stem in self._longest.get(low[:1], ()):  # a stem a token starts with shares its letter
             if low.startswith(stem) and _VERSION.match(rest := low[len(stem) :]):
                 family = self.by_stem[stem]
                 return (family, rest) if family is not None else None

@@ -193,6 +193,9 @@ def test_weak_origin_evidence_gives_a_country_at_lower_confidence(classifier: Cl
         ("Sakana AI、シリーズBで200億円を調達", "business"),
         ("Qwen3 技术报告发布", "research"),
         ("工信部印发人形机器人创新发展指导意见", "policy"),
+        ("美團開源5600億參數MoE大模型LongCat-Flash", "model_release"),
+        ("摩爾線程完成新一輪融資", "business"),
+        ("美國商務部擴大對華晶片出口管制", "policy"),
     ],
 )
 def test_kinds(classifier: Classifier, title: str, kind: str) -> None:

@@ -12,10 +12,13 @@ from pathlib import Path
 
 import yaml
 
+from bot.attribution.hant import both_scripts, scripts
 from bot.attribution.keywords import KeywordIndex, compile_ci
 from bot.items import HubFacts
 
-_rx = compile_ci
+
+def _rx(*patterns: str) -> re.Pattern[str]:
+    return compile_ci(*map(both_scripts, patterns))
 
 
 _WORDS = yaml.safe_load(Path(__file__).with_name("words.yaml").read_text(encoding="utf-8"))
@@ -33,21 +36,25 @@ _MODALITY_ORDER = list(_WORDS["modalities"])
 Label = tuple[str, str, float]
 _INDEX: KeywordIndex[Label] = KeywordIndex(
     [
+        # Chinese words also in Traditional characters: one more entry each
         *(
-            (("kind", kind, float(weight)), _whole(pattern))
+            (("kind", kind, float(weight)), written)
             for kind, levels in _WORDS["kinds"].items()
             for weight, patterns in levels.items()
             for pattern in patterns
+            for written in scripts(_whole(pattern))
         ),
         *(
-            (("modality", m, 0.0), _whole(p))
+            (("modality", m, 0.0), written)
             for m, patterns in _WORDS["modalities"].items()
             for p in patterns
+            for written in scripts(_whole(p))
         ),
         *(
-            (("open", a, 0.0), p)
+            (("open", a, 0.0), written)
             for a, patterns in _WORDS["open_weights"].items()
             for p in patterns
+            for written in scripts(p)
         ),
     ]
 )

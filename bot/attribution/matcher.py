@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import ahocorasick
 
-from bot.attribution.hant import traditional
+from bot.attribution.hant import both_scripts, scripts, traditional
 from bot.attribution.keywords import KeywordIndex, ascii_lower
 from bot.attribution.registry import Registry
 
@@ -80,17 +80,19 @@ _AI_WORDS = [
 # Real AI context: words that mean the text is about AI. A lone "assistant", "app", "agent"
 # or "chips" is not (travel agents, potato chips), nor is a name that is also a word. Found
 # through the keyword index, so only the few patterns whose words appear are run.
-AI_CONTEXT = KeywordIndex([(True, p) for p in _AI_WORDS])
+AI_CONTEXT = KeywordIndex([(True, written) for p in _AI_WORDS for written in scripts(p)])
 # Case matters for these: "KI", "IA" and "AI" are words in other languages ("ai" in Japanese
 # romaji, "Kai").
 _AI_CASED = re.compile(r"\bKI\b|\bIA\b|(?<![A-Za-z])AI(?![A-Za-z])")
 # Government actors count only when the text is about technology at all.
 TECH_CONTEXT = re.compile(
-    r"(?i:\bchips?\b|chipmak|semiconductor|export (control|curb|ban|rule)|\btech|cyber|internet|"
-    r"\bonline\b|\bdata\b|digital|platform|algorithm|software|comput|quantum|telecom|\b5G\b|"
-    r"lithography|Halbleiter|numérique|données|robot|drone|\bentity list\b)"
-    r"|科技|技术|芯片|半导体|网络|数据|数字|算法|互联网|光刻|半導体|技術|テクノロジー|기술|반도체|데이터"
-    r"|实体清单|實體清單|出口管制|輸出規制|エンティティー?リスト|수출 ?통제|거래제한 ?명단"
+    both_scripts(
+        r"(?i:\bchips?\b|chipmak|semiconductor|export (control|curb|ban|rule)|\btech|cyber|"
+        r"internet|\bonline\b|\bdata\b|digital|platform|algorithm|software|comput|quantum|telecom|\b5G\b|"
+        r"lithography|Halbleiter|numérique|données|robot|drone|\bentity list\b)"
+        r"|科技|技术|芯片|半导体|网络|数据|数字|算法|互联网|光刻|半導体|技術|テクノロジー|기술|반도체|데이터"
+        r"|实体清单|實體清單|出口管制|輸出規制|エンティティー?リスト|수출 ?통제|거래제한 ?명단"
+    )
 )
 _WORDLIKE = re.compile(r"[A-Z]?[a-z]{2,}")
 

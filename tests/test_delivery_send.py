@@ -356,6 +356,20 @@ async def test_doctor_says_when_the_bot_cannot_read_the_channel(
     assert "Read Message History" in problem
 
 
+async def test_doctor_says_when_a_webhooks_bot_token_cannot_read_its_channel(
+    discord_api: FakeDiscord,
+) -> None:
+    good = DiscordWebhookSender("hook", HOOK, lookup_token="good-token")
+    stranger = DiscordWebhookSender("hook", HOOK, lookup_token="other-bot")
+    try:
+        assert await good.check() == []
+        [problem] = await stranger.check()
+    finally:
+        await good.close()
+        await stranger.close()
+    assert "Read Message History" in problem
+
+
 def test_the_lease_leaves_room_for_a_look_and_a_post() -> None:
     assert discord_sender.SEND_TIMEOUT * 2 <= outbox.LEASE * outbox.SEND_SHARE
     assert outbox.LEASE <= 60  # a crash resend comes inside Discord's nonce window

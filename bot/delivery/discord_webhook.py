@@ -193,9 +193,22 @@ class DiscordWebhookSender:
     async def check(self) -> list[str]:
         try:
             hook_id, token = self._hook()
-            await self._call("GET", f"{api_base()}/webhooks/{hook_id}/{token}")
+            info = await self._call("GET", f"{api_base()}/webhooks/{hook_id}/{token}")
         except DeliveryError as exc:
             return [str(exc)]
+        if self.lookup_token and isinstance(info, dict) and info.get("channel_id"):
+            try:  # the look before a resend reads the channel with the bot token
+                await self._call(
+                    "GET",
+                    f"{api_base()}/channels/{info['channel_id']}/messages",
+                    headers={"Authorization": f"Bot {self.lookup_token}"},
+                    params={"limit": "1"},
+                )
+            except DeliveryError as exc:
+                return [
+                    f"DISCORD_TOKEN's bot cannot read the webhook's channel ({exc}): invite it "
+                    "there with Read Message History, or a send cut short waits to be checked"
+                ]
         return []
 
     async def close(self) -> None:

@@ -152,6 +152,7 @@ def test_governments_named_by_their_head_or_in_other_languages_act(
         ("“구글·MS 잡겠다” 네이버 1조 AI투자", "naver"),
         ('"OpenAI is finished": DeepSeek founder says new model beats GPT-5', "deepseek"),
         ("“DeepSeek 时刻”再现:阿里发布Qwen3模型", "alibaba"),
+        ("马斯克xAI发布Grok 4.20:推理能力反超GPT-5.4,语音模型同步上线", "xai"),
     ],
 )
 def test_names_in_an_opening_quotation_are_what_someone_said(

@@ -67,6 +67,8 @@ CASES = [
         ("CN", "deepseek", "quantized", False),
     ),
     (record("LLM-Research/Meta-Llama-3-8B-Instruct"), ("US", "meta", "reupload", False)),
+    # a hyphenated product name in the repository name ("Seed-OSS")
+    (record("unsloth/Seed-OSS-36B-Instruct-GGUF", "gguf"), ("CN", "bytedance", "quantized", False)),
     # a lab's own variant name ("Thinking") kept by a plain copy is no fine-tune
     (record("unsloth/Kimi-K2-Thinking-BF16"), ("CN", "moonshot", "reupload", False)),
     # base model declared only in the card

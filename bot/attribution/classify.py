@@ -87,7 +87,7 @@ _FOIL_BEFORE = re.compile(
     r"alternative to|takes? on|"
     r"vs\.?|versus|than|like|à la|joins? the|beat(s|ing)?|overtak(es|ing)|surpass(es|ing)?|"
     r"compet(es|ing|itor) (with|to)|outperform(s|ing)?)\s+(\w+'s\s+)?(?=\S)"
-    r"|(对标|比肩|超越|挑战|媲美|叫板|追赶|匹敌))"
+    r"|(对标|比肩|超越|反超|挑战|媲美|叫板|追赶|匹敌))"
 )
 _FOIL_AFTER = re.compile(
     r"(?i:(-like|-style|-level| killer| rivals?\b| clone| competitor| race\b| moment\b|"
@@ -112,7 +112,21 @@ _FOIL_WORDS = (
         "overtak",
     ],
     *["surpass", "compet", "outperform", "-style", "-level", "killer", "clone", "race", "moment"],
-    *["对标", "比肩", "超越", "挑战", "媲美", "叫板", "追赶", "匹敌", "式", "级", "杀手", "平替"],
+    *[
+        "对标",
+        "比肩",
+        "超越",
+        "反超",
+        "挑战",
+        "媲美",
+        "叫板",
+        "追赶",
+        "匹敌",
+        "式",
+        "级",
+        "杀手",
+        "平替",
+    ],
 )
 
 
@@ -265,7 +279,8 @@ class Classifier:
         for i, m in enumerate(mentions):
             org = self.registry.orgs[m.org_id]
             # "Alibaba's Qwen", "DeepSeek ... DeepSeek-R1": one family named again adds little
-            family = self._root_ids[m.org_id]
+            # (a founder or a country named first does not claim the family: "马斯克xAI")
+            family = m.org_id if org.weak else self._root_ids[m.org_id]
             if family in seen:
                 tally.add(m.org_id, W_REPEAT * (weight / W_TITLE), None)
                 continue

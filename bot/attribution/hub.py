@@ -124,10 +124,14 @@ class HubJudge:
     def _named_orgs(self, model_id: str) -> list[Org]:
         """The organisations whose models a repository name names, in order:
         "qwen2.5-7b-instruct-gguf" names Qwen (case and separators do not matter)."""
-        text = re.sub(r"[-_]+", " ", model_id.split("/", 1)[-1])
+        name = model_id.split("/", 1)[-1]
+        # as written first ("Seed-OSS-36B" names Seed-OSS), then with its separators as spaces
+        found = self.matcher.find(name, model_name=True) or self.matcher.find(
+            re.sub(r"[-_]+", " ", name), model_name=True
+        )
         orgs = [
             self.registry.orgs[m.org_id]
-            for m in self.matcher.find(text, model_name=True)
+            for m in found
             # a platform's own model family (SmolLM) names it; its name alone does not
             if m.role == "product" or self.registry.orgs[m.org_id].type != "platform"
         ]

@@ -49,6 +49,7 @@ RETRY_FOR = 86400.0
 LEASE = 45.0
 SEND_SHARE = 0.75  # of the lease, the most one send (look, pacing, post, parts) may take
 ROLL_UP_AT = 10
+DRAIN_BATCH = 96  # rows claimed at once per destination: a burst fills two Slack roll-ups
 
 
 def delivery_key(pending: PendingDelivery) -> str:
@@ -130,7 +131,7 @@ class OutboxWorker:
         self._expired: dict[str, tuple[int, str]] = {}  # destination: (count, last error)
         self._running: dict[str, asyncio.Task[int]] = {}  # destination -> its drain
 
-    async def drain(self, batch: int = 50, wait: float | None = None) -> int:
+    async def drain(self, batch: int = DRAIN_BATCH, wait: float | None = None) -> int:
         """Send everything due now, each destination in its own task; returns how many
         alerts were sent.
 
@@ -168,14 +169,18 @@ class OutboxWorker:
             )
 
     def _batch_for(self, destination: str, batch: int) -> int:
-        """No more rows than the channel's pace lets this process reach inside their lease:
-        a row still waiting when its lease runs out would be taken over by another process
-        (which then has to look for it before sending)."""
+        """No more rows sent one by one than the channel's pace lets this process reach
+        inside their lease: a row still waiting when its lease runs out would be taken over
+        by another process (which then has to look for it before sending). A claim of more
+        than ``roll_up_at`` alerts goes out as a roll-up of a few messages, so only when
+        roll-ups cannot bring the sends within reach is the claim cut."""
         pacer = getattr(self.senders[destination], "pacer", None)
         if not isinstance(pacer, Pacer):
             return batch
         reachable = int(self.lease * SEND_SHARE * pacer.count / pacer.per)
-        return max(self.roll_up_at + 1, min(batch, reachable))
+        if self.roll_up_at < reachable:
+            return batch
+        return max(1, min(batch, reachable))
 
     async def _drain_and_report(self, destination: str, batch: int) -> int:
         try:

@@ -4,6 +4,7 @@ leaves alone the rows of destinations it does not serve, and ``status`` shows th
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -151,3 +152,78 @@ async def test_rows_for_a_destination_this_process_lacks_wait_for_one_that_has_i
     path = write_config(both)  # a process that serves it sends it
     await cycle(path)
     assert "DeepSeek" in (tmp_path / "elsewhere.jsonl").read_text()
+
+
+def slack_settings(server: LocalServer, slack: FakeSlack, tmp_path: Path) -> dict[str, Any]:
+    slack.scopes = "chat:write,channels:read,channels:history"  # as the manifest grants
+    return {
+        "sources": [{"name": "news", "url": server.url("/feed.xml")}],
+        "destinations": {
+            "slack": {"type": "slack", "channel": "C0RACE"},
+            "admin": {"type": "jsonl", "path": str(tmp_path / "admin.jsonl")},
+        },
+        "admin_destination": "admin",
+        "rules": [{"name": "race", "when": {"country": "CN"}, "notify": ["slack"]}],
+        "platforms": {"slack_api": slack.api, "chat_commands": False},
+    }
+
+
+async def test_a_broken_destination_is_checked_again_and_resumed_once_fixed(
+    server: LocalServer,
+    slack_api: FakeSlack,
+    tmp_path: Path,
+    write_config: Callable[[dict[str, Any]], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-good")
+    path = write_config(slack_settings(server, slack_api, tmp_path))
+    server.set("/feed.xml", rss([]))
+    await cycle(path)  # the silent baseline
+    slack_api.channels.clear()  # the app was removed from the channel
+    server.set("/feed.xml", rss(STORIES))
+    await cycle(path)
+    await cycle(path)  # checked again at the start of each cycle: still broken, no new notice
+    listed = json.loads(racewatch(path, "destinations", "--json"))["destinations"]
+    slack = next(d for d in listed if d["name"] == "slack")
+    assert slack["status"] == "broken" and "channel" in slack["last_refusal"]
+    doctor = await asyncio.to_thread(CliRunner().invoke, cli, ["-c", str(path), "doctor"])
+    assert doctor.exit_code == 1 and "racewatch stopped sending here" in doctor.output
+    assert "destinations resume slack" in doctor.output
+    assert [n for n in notices(tmp_path) if "is broken" in n] != []
+    assert len([n for n in notices(tmp_path) if "is broken" in n]) == 1  # not once per alert
+
+    # resumed before it is fixed: refused again, broken again, the admin told again
+    assert "resumed: slack" in racewatch(path, "destinations", "resume", "slack")
+    await cycle(path)
+    assert len([n for n in notices(tmp_path) if "is broken" in n]) == 2
+    assert slack_api.posts == []
+
+    slack_api.channels.add("C0RACE")  # fixed: the next check finds it and the alerts go out
+    await cycle(path)
+    assert len(slack_api.posts) == 2
+    assert len([n for n in notices(tmp_path) if "works again" in n]) == 1
+    assert "BROKEN" not in racewatch(path, "destinations")
+    missing = CliRunner().invoke(cli, ["-c", str(path), "destinations", "resume", "slack"])
+    assert missing.exit_code == 1 and "no broken destination named 'slack'" in missing.output
+
+
+async def test_a_refusal_the_check_does_not_confirm_is_retried_not_broken(
+    server: LocalServer,
+    slack_api: FakeSlack,
+    tmp_path: Path,
+    write_config: Callable[[dict[str, Any]], Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-good")
+    path = write_config(slack_settings(server, slack_api, tmp_path))
+    server.set("/feed.xml", rss([]))
+    await cycle(path)
+    slack_api.faults = [Fault(200, {"ok": False, "error": "invalid_auth"})]  # a passing blip
+    server.set("/feed.xml", rss(STORIES[:1]))
+    clock = Clock()
+    await cycle(path, clock)
+    clock.now += timedelta(minutes=5)  # past the retry's backoff
+    await cycle(path, clock)
+    assert len(slack_api.posts) == 1
+    assert not [n for n in notices(tmp_path) if "is broken" in n]
+    assert "BROKEN" not in racewatch(path, "destinations")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from datetime import UTC, datetime
 from urllib.parse import urlencode
 
 import aiohttp
@@ -13,6 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.cli import Context, cli, pass_ctx
 from bot.config.settings import PlatformSettings
+from bot.delivery.console import ago
 from bot.delivery.preflight import (
     chat_problems,
     destination_problems,
@@ -22,6 +24,9 @@ from bot.delivery.preflight import (
 from bot.delivery.slack_sender import granted_scopes, slack_error
 from bot.delivery.slack_sender import web_client as slack_web_client
 from bot.runtime.app import build_senders
+from bot.store import outbox_repo
+from bot.store.db import open_store
+from bot.store.outbox_repo import DestinationHealth
 
 # View Channel, Send Messages, Embed Links, Attach Files, Read Message History
 DISCORD_PERMISSIONS = 1024 | 2048 | 16384 | 32768 | 65536
@@ -88,12 +93,26 @@ def doctor(ctx: Context) -> None:
                 check = getattr(sender, "check", None)
                 if not problems and check is not None:
                     problems = await check()
+                problems += stored_state(name)
                 results.append((f"{name} ({settings.destinations[name].type})", problems))
             results += await chat_checks(settings.platforms)
         finally:
             for sender in senders.values():
                 await sender.close()
         return results
+
+    health = destination_health(config.database_url)
+
+    def stored_state(name: str) -> list[str]:
+        """What racewatch itself recorded: a destination it stopped sending to."""
+        state = health.get(name)
+        if state is None or state.status != "broken":
+            return []
+        since = ago(state.since, datetime.now(UTC)) if state.since else "a while ago"
+        return [
+            f"racewatch stopped sending here {since} after: {state.reason}; it checks again "
+            f"every few minutes, or `racewatch destinations resume {name}` once it is fixed"
+        ]
 
     failed = 0
     for label, problems in asyncio.run(check_all()):
@@ -129,3 +148,15 @@ async def chat_checks(platforms: PlatformSettings) -> list[tuple[str, list[str]]
     except (aiohttp.ClientError, TimeoutError, OSError) as exc:
         problems = [f"cannot reach Slack: {exc}"]
     return [(label, problems)]
+
+
+def destination_health(database_url: str) -> dict[str, DestinationHealth]:
+    """The destinations' recorded state, or nothing when the store cannot be read (doctor
+    still checks the platforms)."""
+    try:
+        _engine, sessions = open_store(database_url)
+        with sessions.begin() as session:
+            return outbox_repo.destination_health(session)
+    except Exception as exc:  # doctor must work before the first run, too
+        click.echo(f"(could not read racewatch's database: {exc})", err=True)
+        return {}

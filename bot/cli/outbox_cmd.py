@@ -125,3 +125,75 @@ def outbox_retry(ctx: Context, delivery_id: int | None, every: bool) -> None:
         + (", ..." if len(ids) > 20 else "")
         + ")"
     )
+
+
+@cli.group(invoke_without_command=True)
+@json_option
+@click.pass_context
+def destinations(click_ctx: click.Context, as_json: bool) -> None:
+    """Each destination: working or broken, since when, and the last refusal."""
+    if click_ctx.invoked_subcommand is None:
+        click_ctx.invoke(destinations_list, as_json=as_json)
+
+
+@destinations.command("list")
+@json_option
+@pass_ctx
+@fail_on_store_error
+def destinations_list(ctx: Context, as_json: bool = False) -> None:
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    now = datetime.now(UTC)
+    with sessions.begin() as session:
+        health = outbox_repo.destination_health(session)
+    names = sorted(set(config.settings.destinations) | set(health))
+    rows = [(n, config.settings.destinations.get(n), health.get(n)) for n in names]
+    if as_json:
+        emit_json(
+            {
+                "destinations": [
+                    {
+                        "name": n,
+                        "type": spec.type if spec else None,
+                        "status": h.status if h else "ok",
+                        "since": h.since if h else None,
+                        "checked_at": h.checked_at if h else None,
+                        "last_refusal": h.reason if h else None,
+                    }
+                    for n, spec, h in rows
+                ]
+            }
+        )
+        return
+    table = Table(title="Destinations")
+    for col in ("destination", "type", "state", "since", "last check", "last refusal"):
+        table.add_column(col)
+    for n, spec, h in rows:
+        broken = h is not None and h.status == "broken"
+        table.add_row(
+            n,
+            spec.type if spec else "(not configured here)",
+            "BROKEN" if broken else "ok",
+            ago(h.since, now) if broken and h and h.since else "-",
+            ago(h.checked_at, now) if broken and h and h.checked_at else "-",
+            terminal_line(h.reason or "")[:100] if broken and h else "-",
+        )
+    print_table(table, console)
+    if any(h is not None and h.status == "broken" for _n, _s, h in rows):
+        console.print("fix what the refusal says, then `racewatch destinations resume NAME`")
+
+
+@destinations.command("resume")
+@click.argument("name")
+@pass_ctx
+@fail_on_store_error
+def destinations_resume(ctx: Context, name: str) -> None:
+    """Send to a broken destination again now (after fixing its token, channel or access);
+    its waiting alerts go out at the next drain."""
+    config = ctx.config()
+    _engine, sessions = open_store(config.database_url)
+    with sessions.begin() as session:
+        resumed = outbox_repo.mark_working(session, name, datetime.now(UTC))
+    if not resumed:
+        raise click.ClickException(f"no broken destination named '{name}'")
+    click.echo(f"resumed: {name}; its waiting alerts go out within seconds")

@@ -237,6 +237,8 @@ class Settings(Strict):
     # how long a failing alert keeps being retried (backoff capped at 15 min) before it is
     # parked as expired and the admin is told
     outbox_retry_for: Duration = Field(default=86400.0, ge=60)
+    # how often a broken destination is checked again (and once at start-up)
+    destination_probe_interval: Duration = Field(default=300.0, ge=5)
     roll_up_at: int = Field(
         default=10, ge=2
     )  # more alerts due at once for one channel: one message

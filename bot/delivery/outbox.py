@@ -415,16 +415,30 @@ class OutboxWorker:
             )
             return
         if exc.permanent:
-            reason = f"destination '{pending.destination}' is broken: {exc}"
-            log.error("%s; not retrying it until it is fixed (racewatch doctor)", reason)
-            await asyncio.to_thread(
-                self._write, outbox_repo.mark_broken, pending.destination, str(exc), now
-            )
-            await asyncio.to_thread(
-                self._write, outbox_repo.mark_retry, pending.id, str(exc), now, exc.uncertain
-            )
-            await self.tell_admin(reason, exclude=pending.destination)
-            return
+            problems = await self._check(pending.destination)
+            if problems is not None and not problems:  # the destination itself is fine
+                log.warning(
+                    "%s refused (%s) but its check passes; retrying, not marking it broken",
+                    pending.destination,
+                    exc,
+                )
+            else:
+                refusal = str(exc) + (f" (its check: {'; '.join(problems)})" if problems else "")
+                changed = await asyncio.to_thread(
+                    self._call, outbox_repo.mark_broken, pending.destination, refusal, now
+                )
+                reason = f"destination '{pending.destination}' is broken: {refusal}"
+                log.error("%s; sending there again once a check passes (racewatch doctor)", reason)
+                await asyncio.to_thread(
+                    self._write, outbox_repo.mark_retry, pending.id, str(exc), now, exc.uncertain
+                )
+                if changed:  # once per state change, not once per alert or process
+                    await self.tell_admin(
+                        reason + ". racewatch checks it again every few minutes; "
+                        f"`racewatch destinations resume {pending.destination}` retries now.",
+                        exclude=pending.destination,
+                    )
+                return
         since = pending.queued_at or now
         if (now - since).total_seconds() >= self.retry_for:
             log.error(
@@ -453,6 +467,46 @@ class OutboxWorker:
             now + timedelta(seconds=delay),
             exc.uncertain,
         )
+
+    async def _check(self, destination: str) -> list[str] | None:
+        """The destination's own check (token, channel, access): its problems, or None when
+        it has no check or the check itself failed to run."""
+        check = getattr(self.senders.get(destination), "check", None)
+        if check is None:
+            return None
+        try:
+            problems: list[str] = await asyncio.wait_for(check(), 30)
+        except Exception:
+            log.warning("checking %s failed", destination, exc_info=True)
+            return None
+        return problems
+
+    async def probe_broken(self) -> list[str]:
+        """Check every broken destination this process serves; the ones whose check passes
+        work again (their waiting alerts go out at the next drain). Returns their names."""
+        health = await asyncio.to_thread(self._call, outbox_repo.destination_health)
+        fixed = []
+        for name, state in sorted(health.items()):
+            if state.status != "broken" or name not in self.senders:
+                continue
+            problems = await self._check(name)
+            now = self.clock()
+            if problems is None:
+                continue
+            if problems:
+                reason = "; ".join(problems)
+                await asyncio.to_thread(self._write, outbox_repo.mark_checked, name, reason, now)
+                log.info("%s is still broken: %s", name, reason)
+                continue
+            if await asyncio.to_thread(self._call, outbox_repo.mark_working, name, now):
+                fixed.append(name)
+                log.info("%s passes its check again; sending there again", name)
+                await self.tell_admin(f"'{name}' works again; its waiting alerts go out now.")
+        return fixed
+
+    def _call(self, fn: Callable[..., T], *args: object) -> T:
+        with self.sessions.begin() as session:
+            return fn(session, *args)
 
     async def tell_admin(self, text: str, exclude: str | None = None) -> None:
         if not self.admin or self.admin == exclude or self.admin not in self.senders:

@@ -344,6 +344,7 @@ class App:
                 on_claimed(len(claimed))
             outcomes += await self.poller.poll_many(claimed, on_done)
             force = False
+        await self._probe_destinations()
         await self.outbox.drain()
         return outcomes
 
@@ -394,6 +395,15 @@ class App:
             self._background.add(job)
             job.add_done_callback(self._background.discard)
 
+    async def _probe_destinations(self) -> None:
+        """At start-up and on a schedule: a broken destination whose check passes again is
+        sent to again (``racewatch destinations resume`` does it at once)."""
+        assert self.outbox is not None
+        try:
+            await self.outbox.probe_broken()
+        except Exception:
+            log.exception("checking broken destinations failed; will try again")
+
     async def _drain(self) -> None:
         assert self.outbox is not None
         async with self._drain_lock:
@@ -410,6 +420,8 @@ class App:
             self.config.settings.outbox_interval,
         )
         add_interval_job(scheduler, "heartbeat", HEARTBEAT_SECONDS, self._heartbeat)
+        probe = self.config.settings.destination_probe_interval
+        add_interval_job(scheduler, "probe-destinations", probe, self._probe_destinations)
         self._scheduler = scheduler
         self._schedule_digests(scheduler)
         self._schedule_weekly_post(scheduler)

@@ -292,12 +292,55 @@ def mark_failed(session: Session, delivery_id: int, error: str) -> None:
     )
 
 
-def mark_broken(session: Session, name: str, reason: str, now: datetime) -> None:
-    row = session.get(DestinationState, name)
+def mark_broken(session: Session, name: str, reason: str, now: datetime) -> bool:
+    """Mark ``name`` broken; True when it was not broken before (a state change to report)."""
+    row = session.get(DestinationState, name, with_for_update=True)
     if row is None:
         session.add(DestinationState(name=name, status="broken", reason=reason, updated_at=now))
-    else:
-        row.status, row.reason, row.updated_at = "broken", reason, now
+        return True
+    changed = row.status != "broken"
+    row.status, row.reason, row.checked_at = "broken", reason, now
+    if changed:
+        row.updated_at = now
+    return changed
+
+
+def mark_working(session: Session, name: str, now: datetime) -> bool:
+    """Clear a broken destination (a probe passed, or an operator resumed it); True when it
+    was broken, so exactly one process reports the change."""
+    result = session.execute(
+        update(DestinationState)
+        .where(DestinationState.name == name, DestinationState.status == "broken")
+        .values(status="ok", updated_at=now, checked_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def mark_checked(session: Session, name: str, reason: str, now: datetime) -> None:
+    """A probe of a broken destination failed again: keep the latest refusal."""
+    session.execute(
+        update(DestinationState)
+        .where(DestinationState.name == name, DestinationState.status == "broken")
+        .values(reason=reason[:1000], checked_at=now)
+    )
+
+
+@dataclass(frozen=True)
+class DestinationHealth:
+    name: str
+    status: str  # ok | broken
+    reason: str | None  # the last refusal
+    since: datetime | None
+    checked_at: datetime | None
+
+
+def destination_health(session: Session) -> dict[str, DestinationHealth]:
+    return {
+        row.name: DestinationHealth(
+            row.name, row.status, row.reason, row.updated_at, row.checked_at
+        )
+        for row in session.scalars(select(DestinationState))
+    }
 
 
 def outbox_depth(session: Session) -> dict[str, int]:

@@ -289,6 +289,21 @@ def test_leaderboard_rows_are_validated() -> None:
         json.dumps({"rows": [{"row": {"model_name": "x"}}, {"row": "bad"}]}).encode()
     )
     assert rows == []
+    odd = [  # a row needs a model name and a numeric rank; other odd fields read as missing
+        {"model_name": "b", "rank": 2.0, "rating": "1400", "organization": 7},
+        {"model_name": "a", "rank": 1, "rating": 1450.5, "vote_count": 9000},
+        {"model_name": "c", "rank": True},
+        {"model_name": "d", "rank": "3"},
+        {"model_name": "", "rank": 4},
+        {"model_name": "e", "rank": 5, "category": "coding"},
+    ]
+    rows = leaderboard.parse_rows(json.dumps({"rows": [{"row": r} for r in odd]}).encode())
+    assert [(r.model_name, r.rank, r.rating, r.organization) for r in rows] == [
+        ("a", 1, 1450.5, None),
+        ("b", 2, None, None),
+    ]
+    board = leaderboard.board_snapshot(rows, "text", NOW.date())
+    assert [(b.model, b.score, b.votes) for b in board.rows] == [("a", 1450.5, 9000)]
 
 
 def test_a_pushed_repo_is_the_item_a_poll_would_make() -> None:

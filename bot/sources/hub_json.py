@@ -143,3 +143,27 @@ class MsModel(_Hub):
     likes: Int = None
     created_at: When = None
     last_modified: When = None
+
+
+class ArenaRow(_Hub):
+    """One row of LMArena's leaderboard dataset, from the datasets server's ``/filter``."""
+
+    model_name: StrictStr = Field(min_length=1)
+    rank: int  # a float rank (1.0) reads as its integer; a bool or a string is no rank
+    rating: Number = None
+    rating_lower: Number = None
+    rating_upper: Number = None
+    vote_count: Number = None
+    organization: Str = None
+    category: Str = "overall"
+    leaderboard_publish_date: Str = None
+
+    @field_validator("rank", mode="before")
+    @classmethod
+    def _whole(cls, value: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError("a rank is a number")
+        return int(value)
+
+    def describe(self) -> str:
+        return f"{self.model_name} ({self.organization})" if self.organization else self.model_name

@@ -6,13 +6,15 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
 from urllib.parse import urlencode
+
+from pydantic import ValidationError
 
 from bot.boards import BoardRow, BoardSnapshot, arena_of
 from bot.errors import FetchError
 from bot.items import NewItem
 from bot.sources.clean import clean_line
+from bot.sources.hub_json import ArenaRow
 
 DATASET = "lmarena-ai/leaderboard-dataset"
 COUNTRY_NAMES = {"CN": "China", "US": "the US"}
@@ -31,86 +33,65 @@ def rows_url(server: str, config: str = "text", limit: int = 100) -> str:
     return f"{server.rstrip('/')}/filter?{urlencode(query)}"
 
 
-def parse_rows(body: bytes) -> list[dict[str, Any]]:
+def parse_rows(body: bytes) -> list[ArenaRow]:
+    """The overall rows of a ``/filter`` answer, best first; a row that is not a model with a
+    rank is skipped, an answer without rows is an error."""
     try:
         doc = json.loads(body)
     except (ValueError, RecursionError) as exc:
         raise FetchError(f"the leaderboard answered with invalid JSON: {str(exc)[:120]}") from None
-    rows = doc.get("rows") if isinstance(doc, dict) else None
-    if not isinstance(rows, list):
+    entries = doc.get("rows") if isinstance(doc, dict) else None
+    if not isinstance(entries, list):
         raise FetchError("the leaderboard answer has no 'rows' list")
     out = []
-    for entry in rows:
-        row = entry.get("row") if isinstance(entry, dict) else None
-        if not isinstance(row, dict) or not isinstance(row.get("model_name"), str):
+    for entry in entries:
+        try:
+            row = ArenaRow.model_validate(entry.get("row") if isinstance(entry, dict) else None)
+        except ValidationError:
             continue
-        rank = row.get("rank")
-        if not isinstance(rank, int | float) or isinstance(rank, bool):
-            continue
-        if row.get("category", "overall") != "overall":
-            continue
-        out.append({**row, "rank": int(rank)})
-    return sorted(out, key=lambda r: (r["rank"], -float(r.get("rating") or 0)))
+        if row.category == "overall":
+            out.append(row)
+    return sorted(out, key=lambda r: (r.rank, -(r.rating or 0)))
 
 
-def _float(value: Any) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return float(value)
-    return None
-
-
-def board_snapshot(rows: list[dict[str, Any]], config: str, today: date) -> BoardSnapshot:
+def board_snapshot(rows: list[ArenaRow], config: str, today: date) -> BoardSnapshot:
     """The rows as one day's board: the day LMArena published them, or today when unsaid."""
-    days = sorted(
-        str(r["leaderboard_publish_date"])[:10]
-        for r in rows
-        if isinstance(r.get("leaderboard_publish_date"), str)
-    )
+    days = sorted(r.leaderboard_publish_date[:10] for r in rows if r.leaderboard_publish_date)
     try:
         day = date.fromisoformat(days[-1]) if days else today
     except ValueError:
         day = today
     board: dict[str, BoardRow] = {}
     for row in rows:
-        score = _float(row.get("rating"))
-        if score is None:
+        if row.rating is None:
             continue
-        votes = _float(row.get("vote_count"))
-        org = row.get("organization")
-        board[row["model_name"]] = BoardRow(
-            model=clean_line(row["model_name"], 200),
-            score=score,
-            organization=clean_line(org, 200) if isinstance(org, str) and org else None,
-            lower=_float(row.get("rating_lower")),
-            upper=_float(row.get("rating_upper")),
-            votes=int(votes) if votes is not None else None,
-            rank=row["rank"],
+        board[row.model_name] = BoardRow(
+            model=clean_line(row.model_name, 200),
+            score=float(row.rating),
+            organization=clean_line(row.organization, 200) if row.organization else None,
+            lower=float(row.rating_lower) if row.rating_lower is not None else None,
+            upper=float(row.rating_upper) if row.rating_upper is not None else None,
+            votes=int(row.vote_count) if row.vote_count is not None else None,
+            rank=row.rank,
         )
     return BoardSnapshot(arena_of(config), day, tuple(board.values()))
 
 
-def _describe(row: dict[str, Any]) -> str:
-    org = row.get("organization")
-    return (
-        f"{row['model_name']} ({org})" if isinstance(org, str) and org else str(row["model_name"])
-    )
-
-
-def _facts(row: dict[str, Any], runner_up: dict[str, Any] | None) -> str:
+def _facts(row: ArenaRow, runner_up: ArenaRow | None) -> str:
     parts = []
-    if isinstance(row.get("rating"), int | float):
-        parts.append(f"Arena score {row['rating']:.0f}")
-    if isinstance(row.get("vote_count"), int):
-        parts.append(f"{row['vote_count']:,} votes")
+    if row.rating is not None:
+        parts.append(f"Arena score {row.rating:.0f}")
+    if row.vote_count is not None:
+        parts.append(f"{int(row.vote_count):,} votes")
     text = ", ".join(parts)
     if runner_up is not None:
-        text += f"; ahead of {_describe(runner_up)}"
-    date = row.get("leaderboard_publish_date")
-    return text + (f" (leaderboard of {date})" if isinstance(date, str) else "") + "."
+        text += f"; ahead of {runner_up.describe()}"
+    published = row.leaderboard_publish_date
+    return text + (f" (leaderboard of {published})" if published else "") + "."
 
 
 def leaderboard_items(
-    rows: list[dict[str, Any]],
+    rows: list[ArenaRow],
     *,
     config: str,
     top_n: int,
@@ -140,30 +121,28 @@ def leaderboard_items(
     leader = rows[0]
     second = rows[1] if len(rows) > 1 else None
     item(
-        f"lmarena:{config}:top1:{leader['model_name']}",
-        f"{_describe(leader)} is the new #1 on the {board}",
+        f"lmarena:{config}:top1:{leader.model_name}",
+        f"{leader.describe()} is the new #1 on the {board}",
         _facts(leader, second),
     )
     for row in rows:
-        if row["rank"] > top_n:
+        if row.rank > top_n:
             break
         item(
-            f"lmarena:{config}:top{top_n}:{row['model_name']}",
-            f"{_describe(row)} enters the {board} top {top_n} at #{row['rank']}",
+            f"lmarena:{config}:top{top_n}:{row.model_name}",
+            f"{row.describe()} enters the {board} top {top_n} at #{row.rank}",
             _facts(row, None),
         )
-    best: dict[str, dict[str, Any]] = {}
+    best: dict[str, ArenaRow] = {}
     for row in rows:
-        country = country_of(
-            row.get("organization") if isinstance(row.get("organization"), str) else None
-        )
+        country = country_of(row.organization)
         if country in COUNTRY_NAMES and country not in best:
             best[country] = row
     for country, row in best.items():
         item(
-            f"lmarena:{config}:best:{country}:{row['model_name']}:{row['rank']}",
-            f"{_describe(row)} is now {COUNTRY_NAMES[country]}'s best model on the {board}, "
-            f"at #{row['rank']}",
+            f"lmarena:{config}:best:{country}:{row.model_name}:{row.rank}",
+            f"{row.describe()} is now {COUNTRY_NAMES[country]}'s best model on the {board}, "
+            f"at #{row.rank}",
             _facts(row, None),
         )
     return items

@@ -72,3 +72,46 @@ async def test_latest_is_newest_first_and_search_finds_every_word(
         assert not_a_word == []
     finally:
         await app.close()
+
+
+async def test_rare_and_common_filters_give_what_walking_the_newest_items_gives(
+    server: LocalServer,
+    write_config: Callable[[dict[str, Any]], Path],
+    monkeypatch: Any,
+) -> None:
+    """A filter few items match is read from its own index; the answer is the same."""
+    from bot.store import queries
+
+    server.set(
+        "/feed.xml",
+        rss(
+            [
+                {"title": t, "guid": f"g{n}", "age": timedelta(hours=h)}
+                for n, (t, h) in enumerate(ITEMS)
+            ]
+        ),
+    )
+    app = App(
+        load_config(
+            write_config({"sources": [{"name": "news", "url": server.url("/feed.xml")}]}), env={}
+        )
+    )
+    await app.start()
+    try:
+        await app.poll_once(force=True)
+        assert app.sessions is not None
+        asks: list[dict[str, Any]] = [
+            {"country": "CN"},
+            {"country": "US", "kind": "policy"},
+            {"kind": "model_release"},
+            {"country": "FR", "kind": "research"},  # matches nothing
+            {"country": "CN", "limit": 2},
+        ]
+        with app.sessions.begin() as session:
+            from_index = [latest(session, **ask) for ask in asks]
+            monkeypatch.setattr(queries, "RARE", 0)  # every filter is walked newest first
+            walked = [latest(session, **ask) for ask in asks]
+    finally:
+        await app.close()
+    assert from_index == walked
+    assert from_index[0] and from_index[3] == []

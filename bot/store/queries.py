@@ -71,6 +71,12 @@ def latest(
         query = query.where(Classification.primary_org.in_(orgs))
     if kind:
         query = query.where(func.coalesce(Classification.kind, "") == kind)
+    if (country or kind) and not orgs:
+        rare = _rare_items(session, country, kind)
+        if rare is not None:  # few match: start from them, not from the newest item
+            if not rare:
+                return []
+            query = query.where(Item.id.in_(rare))
     seen: set[int] = set()
     out: list[Row] = []
     for item, cls, source in session.execute(query.limit(limit * 4)):
@@ -82,6 +88,23 @@ def latest(
         if len(out) >= limit:
             break
     return out
+
+
+RARE = 2_000  # a filter matching fewer items than this reads them from its own index
+
+
+def _rare_items(session: Session, country: str | None, kind: str | None) -> list[int] | None:
+    """The ids of the items a country / kind filter matches, when there are fewer than
+    ``RARE`` of them (read from the classification indexes alone); ``None`` when the
+    filter is common, and walking the newest items first stops sooner."""
+    c = Classification
+    query = select(c.item_id)
+    if country:
+        query = query.where(c.primary_country == country)
+    if kind:
+        query = query.where(c.kind == kind)
+    ids = list(session.scalars(query.limit(RARE)))
+    return ids if len(ids) < RARE else None
 
 
 def uploaders(session: Session, limit: int = 10_000) -> list[tuple[str, int, datetime]]:

@@ -223,6 +223,40 @@ class PgProxy:
         self._writers -= {writer, up_writer}
 
 
+class ThreadedPgProxy:
+    """A PgProxy on its own thread and event loop, for tests whose racewatch runs in the test's
+    own loop (its synchronous database calls would otherwise block the proxy)."""
+
+    def __init__(self, host: str, port: int) -> None:
+        self.proxy = PgProxy(host, port)
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self.proxy.port
+
+    def start(self) -> None:
+        self.thread.start()
+        asyncio.run_coroutine_threadsafe(self.proxy.start(), self.loop).result(10)
+
+    def cut(self, down: bool = True) -> None:
+        """Cut every connection and refuse new ones (``down``), or let them through again."""
+
+        def apply() -> None:
+            self.proxy.down = down
+            if down:
+                self.proxy.cuts += 1
+                self.proxy._drop_all()
+
+        self.loop.call_soon_threadsafe(apply)
+
+    def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self.proxy.stop(), self.loop).result(10)
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(10)
+
+
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     try:
         while data := await reader.read(65536):

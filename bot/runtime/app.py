@@ -59,6 +59,10 @@ from bot.store.db import open_store
 log = logging.getLogger(__name__)
 DRAIN_PATIENCE = 5.0  # seconds a drain job waits for its destinations
 HEARTBEAT_SECONDS = 15.0
+LOCK_CHECK_SECONDS = 5.0  # a lock check that takes longer counts as a lost lock
+# a standby that wins the chat lock starts chat only once the previous holder's heartbeat is
+# this old: by then the holder has re-checked its lock and dropped chat (never two gateways)
+TAKEOVER_AFTER = timedelta(seconds=2 * HEARTBEAT_SECONDS)
 
 
 def utcnow() -> datetime:
@@ -504,6 +508,11 @@ class App:
         if not await asyncio.to_thread(self._election.try_acquire):
             log.info("another racewatch process answers chat commands; this one stands by")
             return
+        several = self.engine.dialect.name == "postgresql"  # SQLite: one process only
+        holder = await asyncio.to_thread(self._other_chat_holder) if several else None
+        if holder is not None:
+            log.info("%s may still answer chat; taking over once it has stepped down", holder)
+            return
         commands = self.commands()
         self._chat_started = True
         if wants_slack:
@@ -522,6 +531,42 @@ class App:
             self._background.add(task)
             self._chat_clients.append(bot)
             self._chat_platforms.append("discord")
+
+    def _other_chat_holder(self) -> str | None:
+        """Another process that said it holds chat less than TAKEOVER_AFTER ago, if any."""
+        assert self.sessions is not None
+        with self.sessions.begin() as session:
+            status = processes_repo.status(session, self.clock())
+        recent = self.clock() - TAKEOVER_AFTER
+        for p in status["processes"]:  # type: ignore[attr-defined]
+            if p["owner"] != self.owner and "chat" in p["roles"] and p["heartbeat_at"] > recent:
+                return str(p["owner"])
+        return None
+
+    async def stop_chat(self) -> None:
+        """Drop the chat connections at once (the chat lock is lost: a standby may take over)."""
+        clients, self._chat_clients = self._chat_clients, []
+        self._chat_started, self._chat_platforms = False, []
+        for chat in clients:
+            try:
+                await chat.close()
+            except Exception:
+                log.warning("closing a chat connection failed", exc_info=True)
+
+    async def _recheck_chat_lock(self) -> None:
+        """The chat holder re-checks its lock every heartbeat; lost (or not answering within
+        LOCK_CHECK_SECONDS), it drops chat before anything else."""
+        if not self._chat_started or self._election is None:
+            return
+        try:
+            held = await asyncio.wait_for(
+                asyncio.to_thread(self._election.still_held), LOCK_CHECK_SECONDS
+            )
+        except Exception:
+            held = False
+        if not held:
+            log.warning("lost the chat lock: dropping chat now; a standby process takes over")
+            await self.stop_chat()
 
     async def _start_slack(self, commands: Commands) -> None:
         from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
@@ -574,6 +619,7 @@ class App:
         """Tell the group this process lives, refresh the gauges, and take over chat if the
         process that held it is gone."""
         assert self.sessions is not None
+        await self._recheck_chat_lock()
         roles = (
             ["chat", *self._chat_platforms]
             if self._election is not None and self._election.held and self._chat_started

@@ -47,6 +47,25 @@ class Election:
             conn.close()
         return got
 
+    def still_held(self) -> bool:
+        """Re-check the lock: it lives exactly as long as its connection, so a dead connection
+        means another process may hold the role already."""
+        if self.engine.dialect.name != "postgresql":
+            return True
+        if self._conn is None:
+            return False
+        try:
+            self._conn.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            log.warning("lost the %s role (database connection closed)", self.role)
+            try:
+                self._conn.close()
+            except Exception:
+                log.debug("closing the dead connection failed", exc_info=True)
+            self._conn = None
+            return False
+
     def release(self) -> None:
         if self._conn is not None:
             try:

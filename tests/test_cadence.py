@@ -50,6 +50,10 @@ async def test_cadence_equals_a_count_from_the_stories(
         await app.poll_once(force=True)
         assert app.sessions is not None and app.outbox is not None
         now = datetime.now(UTC)
+        with app.sessions.begin() as session:  # the figures are kept between calls ...
+            cadence(session, now, app.outbox.registry)
+        server.set("/c.xml", rss(entries(13, 40, 400)))
+        await app.poll_once(force=True)  # ... and grow with the stories added since
         with app.sessions.begin() as session:
             found = cadence(session, now, app.outbox.registry)
             rows = session.execute(

@@ -26,7 +26,7 @@ from aiohttp import web
 
 from bot.attribution.classify import Classifier
 from bot.attribution.registry import load_registry
-from bot.serving import bound_port
+from bot.serving import start_local
 from tests.fakes import FakeDiscord, FakeSlack
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -99,11 +99,7 @@ class LocalServer:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = bound_port(site)
+        self._runner, port = await start_local(app)
         self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.serving import bound_port
+from bot.serving import start_local
 
 
 @dataclass
@@ -40,11 +40,8 @@ class FakePlatform:
     async def start(self) -> None:
         app = web.Application()
         self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{bound_port(site)}"
+        self._runner, port = await start_local(app)
+        self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         if self._runner:

@@ -29,7 +29,7 @@ from bot.delivery.pacing import Pacer
 from bot.delivery.slack_sender import SlackSender
 from bot.delivery.webhook_sender import WebhookSender
 from bot.items import NewItem
-from bot.serving import bound_port
+from bot.serving import start_local
 from bot.store import outbox_repo, pace_repo
 from bot.store.db import open_store
 from bot.store.items_repo import StoredItem, arm_update
@@ -486,11 +486,8 @@ async def test_a_webhook_409_on_a_repeated_key_counts_as_delivered() -> None:
 
     app = web.Application()
     app.router.add_post("/hook", receive)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    sender = WebhookSender("w", f"http://127.0.0.1:{bound_port(site)}/hook")
+    runner, port = await start_local(app)
+    sender = WebhookSender("w", f"http://127.0.0.1:{port}/hook")
     try:
         await sender.send(card(), "a1")
         await sender.send(card(), "a1", uncertain=True)  # a repeat: no error, nothing broken

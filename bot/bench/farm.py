@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from bot.serving import bound_port
+from bot.serving import start_local
 
 
 def _serve_folder(folder: str, ports: Any) -> None:  # pragma: no cover - runs in a child process
@@ -43,11 +43,8 @@ def _serve_folder(folder: str, ports: Any) -> None:  # pragma: no cover - runs i
     async def main() -> None:
         app = web.Application()
         app.router.add_get("/{tail:.*}", handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=2048)
-        await site.start()
-        ports.put(bound_port(site))
+        _runner, port = await start_local(app, backlog=2048)
+        ports.put(port)
         await asyncio.Event().wait()
 
     asyncio.run(main())
@@ -114,11 +111,8 @@ class Farm:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/{tail:.*}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        self.base = f"http://127.0.0.1:{bound_port(site)}"
+        self._runner, port = await start_local(app, backlog=1024)
+        self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         if self._runner is not None:
@@ -161,11 +155,8 @@ class RateLimitedChat:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/chat.postMessage", self.post)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self.base = f"http://127.0.0.1:{bound_port(site)}"
+        self._runner, port = await start_local(app)
+        self.base = f"http://127.0.0.1:{port}"
 
     async def stop(self) -> None:
         if self._runner is not None:

@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 import yaml
 from aiohttp import web
 
-from bot.serving import bound_port
+from bot.serving import start_local
 
 SNAPSHOT = Path(__file__).with_name("snapshot.yaml")
 
@@ -157,11 +157,7 @@ class DemoServer:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_route("GET", "/{tail:.*}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        port = bound_port(site)
+        self._runner, port = await start_local(app)
         self.base_url = f"http://127.0.0.1:{port}"
         return self.base_url
 

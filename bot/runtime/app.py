@@ -279,7 +279,7 @@ class App:
                 "server.port (or RACEWATCH_SERVER__PORT) to a free port; each racewatch "
                 "process on one machine needs its own"
             ) from None
-        self.server_port = bound_port(site) or server.port
+        self.server_port = bound_port(self._runner) or server.port
         log.info(
             "listening on http://%s:%d%s",
             server.host,

@@ -318,3 +318,27 @@ async def test_watch_preview_shows_the_alert_privately_in_chat(
         assert titles[0] == "Preview of all" and len(titles) == 2  # then the alert's embed
     finally:
         await bot.close()
+
+
+async def test_admins_see_and_resume_a_broken_destination_from_chat(
+    app: App, slack_api: FakeSlack
+) -> None:
+    from datetime import UTC, datetime
+
+    from bot.store import outbox_repo
+
+    assert app.sessions is not None
+    with app.sessions.begin() as session:
+        outbox_repo.mark_broken(session, "file", "unknown channel", datetime.now(UTC))
+    bolt = bolt_for(app, slack_api)
+    refused = await slack_says(bolt, slack_api, "destinations", user="U1")
+    assert "only racewatch admins" in refused["text"]
+    listed = await slack_says(bolt, slack_api, "destinations", user="UADMIN")
+    assert "file: broken, unknown channel" in json.dumps(listed["blocks"], ensure_ascii=False)
+    wrong = await slack_says(bolt, slack_api, "destinations resume nope", user="UADMIN")
+    assert "No broken destination named 'nope' (broken: file)" in wrong["text"]
+    resumed = await slack_says(bolt, slack_api, "destinations resume file", user="UADMIN")
+    assert resumed["response_type"] == "ephemeral"
+    assert "Destination resumed" in json.dumps(resumed["blocks"], ensure_ascii=False)
+    with app.sessions.begin() as session:
+        assert outbox_repo.destination_health(session)["file"].status == "ok"

@@ -28,6 +28,8 @@ from bot.commands.paging import Paged
 from bot.commands.reply import Reply, UserError
 from bot.commands.requests import (
     Caller,
+    DestinationResume,
+    DestinationsList,
     DigestNow,
     DigestShow,
     Gap,
@@ -356,6 +358,21 @@ class RaceCommands:
         @app_commands.describe(name="The source's name")
         async def source_resume(interaction: discord.Interaction, name: str) -> None:
             await this.answer(interaction, lambda: SourceResume(source=name))
+
+        destinations = app_commands.Group(
+            name="destinations",
+            description="Which destinations are broken; resume one once fixed",
+            parent=self.admin_group,
+        )
+
+        @destinations.command(name="list", description="Each destination: sending, or broken")
+        async def destinations_list(interaction: discord.Interaction) -> None:
+            await this.answer(interaction, DestinationsList)
+
+        @destinations.command(name="resume", description="Send to a broken destination again")
+        @app_commands.describe(name="The destination's name, as in the settings")
+        async def destination_resume(interaction: discord.Interaction, name: str) -> None:
+            await this.answer(interaction, lambda: DestinationResume(destination=name))
 
         @self.admin_group.command(name="digest", description="Send every held digest now")
         async def digest_now(interaction: discord.Interaction) -> None:

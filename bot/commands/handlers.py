@@ -14,12 +14,15 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from bot.commands.context import CommandContext
+from bot.commands.destinations import DestinationCommands
 from bot.commands.digest import DigestCommands
 from bot.commands.paging import Pager
 from bot.commands.read import ReadCommands
 from bot.commands.reply import Line, Reply, UserError
 from bot.commands.requests import (
     Caller,
+    DestinationResume,
+    DestinationsList,
     DigestNow,
     DigestShow,
     Gap,
@@ -63,6 +66,7 @@ class Commands:
         self.watch = WatchCommands(ctx)
         self.sources = SourceCommands(ctx)
         self.digest = DigestCommands(ctx)
+        self.destinations = DestinationCommands(ctx)
         self._routes: dict[type[Request], Callable[[Any, Caller], Awaitable[Reply]]] = {
             Latest: lambda r, c: self.read.latest(r),
             Search: lambda r, c: self.read.search(r),
@@ -81,6 +85,8 @@ class Commands:
             SourceRemove: lambda r, c: self.sources.remove(r),
             SourceResume: lambda r, c: self.sources.resume(r),
             DigestShow: lambda r, c: self.digest.show(r),
+            DestinationsList: lambda r, c: self.destinations.list(r),
+            DestinationResume: lambda r, c: self.destinations.resume(r),
             DigestNow: lambda r, c: self.digest.now(r),
             Help: lambda r, c: self.digest.help(r),
         }

@@ -161,6 +161,23 @@ class SourceResume(Request):
 
 
 @dataclass(frozen=True)
+class DestinationsList(Request):
+    """Each destination's state: sending, or broken with its last refusal (admins)."""
+
+    name: ClassVar[str] = "destinations"
+    admin: ClassVar[bool] = True
+
+
+@dataclass(frozen=True)
+class DestinationResume(Request):
+    """Send to a broken destination again, once its token, channel or access is fixed."""
+
+    name: ClassVar[str] = "destinations resume"
+    admin: ClassVar[bool] = True
+    destination: str = ""
+
+
+@dataclass(frozen=True)
 class DigestShow(Request):
     name: ClassVar[str] = "digest"
 

@@ -20,6 +20,8 @@ from bot.commands.countries import country_code
 from bot.commands.reply import UserError
 from bot.commands.requests import (
     WINDOWS,
+    DestinationResume,
+    DestinationsList,
     DigestNow,
     DigestShow,
     Gap,
@@ -53,6 +55,7 @@ USAGE = {
     "test FIELD=VALUE...   "
     'e.g. watch add cn-video country=CN phrase="text to video"',
     "sources": "sources list | add NAME URL | remove NAME | status NAME | resume NAME",
+    "destinations": "destinations [resume NAME]   (admins: which are broken, and why)",
     "digest": "digest [now]",
     "help": "help [COMMAND]",
 }
@@ -307,6 +310,15 @@ def _sources(rest: str, command: str) -> Request:
     raise UserError(usage(command, "sources"))
 
 
+def _destinations(rest: str, command: str) -> Request:
+    action, tail = _action(rest)
+    if action in ("", "list"):
+        return DestinationsList()
+    if action == "resume":
+        return DestinationResume(destination=_name_and_rest(tail, command, "destinations")[0])
+    raise UserError(usage(command, "destinations"))
+
+
 def _digest(rest: str, command: str) -> Request:
     word = rest.strip().lower()
     if word == "now":
@@ -328,6 +340,7 @@ _PARSERS = {
     "why": _why,
     "watch": _watch,
     "sources": _sources,
+    "destinations": _destinations,
     "digest": _digest,
     "help": _help,
 }

@@ -73,6 +73,11 @@ def _scalar(node: yaml.Node, file: str) -> Any:
         raise _problem(
             file, node, f"not a valid value: {exc}", "quote it to keep it as text"
         ) from None
+    finally:
+        # the constructor remembers every node it built, for anchors within one document;
+        # here each scalar stands alone, and remembering them kept every file ever read
+        # (6 GB over a test run, and a leak with each settings reload)
+        _SCALARS.constructed_objects.clear()
 
 
 def _convert(node: yaml.Node, loc: Loc, lines: dict[Loc, int], budget: _Budget) -> Any:

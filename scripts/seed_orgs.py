@@ -40,8 +40,8 @@ from wordfreq import zipf_frequency
 
 from bot.attribution.matcher import Matcher
 from bot.attribution.registry import OrgSpec, Registry, _to_org
-from bot.runtime.ingest import families_of
 from bot.stories.keys import Families
+from bot.stories.release import families_of
 
 ROOT = Path(__file__).resolve().parent.parent
 ORGS = ROOT / "config" / "orgs.yaml"

@@ -18,7 +18,7 @@ from bot.attribution.classify import Classifier, Subject
 from bot.attribution.matcher import Matcher
 from bot.attribution.registry import load_registry
 from bot.cli import cli
-from bot.runtime.ingest import families_of
+from bot.stories.release import families_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "config" / "orgs.yaml"

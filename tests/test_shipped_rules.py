@@ -16,8 +16,8 @@ from bot.config.loader import load_rule_file
 from bot.items import NewItem
 from bot.rules.facts import facts_for
 from bot.rules.match import run_rules
-from bot.runtime.ingest import families_of, item_release_key, model_kind
 from bot.shipped import shipped_file
+from bot.stories.release import families_of, item_release_key, model_kind
 
 REGISTRY = load_registry()
 CLASSIFIER = Classifier(REGISTRY)

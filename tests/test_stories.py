@@ -15,10 +15,10 @@ from bot.attribution.registry import load_registry
 from bot.cli.story_eval import evaluate_stories
 from bot.config.loader import load_config
 from bot.runtime.app import App
-from bot.runtime.ingest import families_of, item_release_key
 from bot.store.schema import Item, Story
 from bot.stories.evaluate import load_story_examples, pair_mistakes, pair_scores
 from bot.stories.keys import compatible, release_key
+from bot.stories.release import families_of, item_release_key
 from tests.conftest import LocalServer, rss
 from tests.test_cli import racewatch
 

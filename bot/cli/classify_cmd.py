@@ -13,9 +13,9 @@ from bot.attribution.classify import Classification, Classifier, Subject
 from bot.attribution.vocab import KINDS, MODALITIES, flag
 from bot.cli import Context, cli, pass_ctx
 from bot.runtime.app import load_org_registry
-from bot.runtime.ingest import families_of, model_kind
 from bot.runtime.lines import as_json, classify_line
 from bot.stories.keys import release_key
+from bot.stories.release import families_of, model_kind
 
 console = Console(highlight=False)
 

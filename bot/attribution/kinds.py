@@ -165,25 +165,68 @@ class KindResult:
 _ROOT = {1: 1.0, 2: 2**0.5, 3: 3**0.5}
 
 
-def _score_kinds(
+# "写在 Kimi K2 发布之后", "DeepSeek-R2發佈前", "after GPT-5's launch": a piece written around
+# a release, not the release
+_AROUND_RELEASE = _rx(
+    r"(发布|發佈|发布会|上线|开源|推出)(之后|以后|後|后|之前|前夕|前)",
+    r"\b(after|before|ahead of|since|following)\s+(\S+\s+){0,4}"
+    r"(release|launch|debut|unveiling|arrival)\b",
+    r"(リリース|発表|公開)(後|前|以降|以前)",
+    r"(출시|공개|발표) ?(후|전|이후|이전)",
+)
+# Kinds a release announcement is made of: a write-up about a model repeats their words
+_RELEASE_KINDS = frozenset(["model_release", "product_launch", "open_source"])
+ABOUT_DISCOUNT = 0.25  # what the summary's release words count under a write-up's headline
+
+
+def title_frame(title: str, title_hits: Hits) -> str | None:
+    """What a headline says the piece is, when it is not news of a release: "paper" (a
+    technical report, a paper, a reading of one), "about" (an explainer, a guide, an
+    analysis, an opinion, a piece written before or after a release), or None."""
+    if _AROUND_RELEASE.search(title):
+        return "about"
+    framed = {kind for (what, kind, weight) in title_hits if what == "kind" and weight >= 4}
+    if "research" in framed:  # "Qwen3 technical report released": what is out is the paper
+        return "paper"
+    return "about" if "other" in framed and not _RELEASE_VERB.search(title) else None
+
+
+def kind_scores(
     title_hits: Hits, summary_hits: Hits, title: str, versioned: str | None = None
-) -> tuple[str, list[str]]:
+) -> tuple[dict[str, float], dict[str, list[set[str]]]]:
+    """Each kind's score from the words found (title hits count double), and its evidence.
+
+    A headline framed as a paper or a write-up ("Qwen2.5-Omni 技术报告", "Gemini 2.5 Pro: A
+    Deep Dive") is about a model, not its release: its summary's release words count little."""
     scores: dict[str, float] = {}
     evidence: dict[str, list[set[str]]] = {}
+    frame = title_frame(title, title_hits)
     if versioned and _CHIP.search(title) and not _MODEL_WORD.search(title):
         versioned = None  # "Ascend 950 chips": a versioned chip is a product, not a model
-    if versioned:  # "Claude Opus 4.1", "Qwen3-Coder", "Genie 3": a model with a version
-        # "Qwen3 technical report released": what is released is the paper
-        paper = any(k == ("kind", "research", 4.0) for k in title_hits)
-        released = not paper and _RELEASE_VERB.search(title) is not None
-        scores["model_release"] = 4.0 + (4.0 if released else 0.0)
+    if versioned and frame != "paper":  # "Claude Opus 4.1", "Qwen3-Coder": a versioned model
+        released = frame is None and _RELEASE_VERB.search(title) is not None
+        scores["model_release"] = (4.0 if frame is None else 2.0) + (4.0 if released else 0.0)
         evidence["model_release"] = [{versioned}]
     for found, factor in ((title_hits, 2.0), (summary_hits, 1.0)):
         for (what, kind, weight), hits in found.items():
             if what != "kind":
                 continue
+            if kind in _RELEASE_KINDS and (
+                (frame is not None and found is summary_hits) or frame == "paper"
+            ):  # a paper's headline may say what the paper opens: "模型开源配方"
+                weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
             scores[kind] = scores.get(kind, 0) + weight * factor * _ROOT[min(len(hits), 3)]
             evidence.setdefault(kind, []).append(hits)
+    if frame == "about" and _AROUND_RELEASE.search(title):
+        scores["other"] = scores.get("other", 0) + 8.0
+        evidence.setdefault("other", []).append({"written around a release"})
+    return scores, evidence
+
+
+def _score_kinds(
+    title_hits: Hits, summary_hits: Hits, title: str, versioned: str | None = None
+) -> tuple[str, list[str]]:
+    scores, evidence = kind_scores(title_hits, summary_hits, title, versioned)
     if not scores:
         return "other", []
     best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))  # ties: the earlier kind

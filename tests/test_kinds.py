@@ -1,0 +1,101 @@
+"""Release kind on real headlines: what a headline says a piece is (a paper, a write-up, a
+piece written around a release) decides over the model names and release words inside it."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.attribution.classify import Classifier, Subject
+from bot.attribution.registry import load_registry
+
+
+@pytest.fixture(scope="module")
+def classifier() -> Classifier:
+    return Classifier(load_registry())
+
+
+def kind_of(classifier: Classifier, title: str, summary: str = "") -> str:
+    return classifier.classify(Subject(title=title, summary=summary)).kind
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "kind"),
+    [
+        # a technical report or a reading of a paper: research, though the summary retells
+        # the release and the headline names a versioned model
+        (
+            "STEP3-VL-10B Technical Report",
+            "We present STEP3-VL-10B, a lightweight open-source foundation model.",
+            "research",
+        ),
+        (
+            "Kimi K2.5 技术报告深度解读:当AI学会多线程思考",
+            "2025年1月,月之暗面(Moonshot AI)发布了Kimi K2.5,这不仅仅是一次模型更新。",
+            "research",
+        ),
+        (
+            "吳恩達關注的Ling-1T背后,螞蟻Ling 2.0技術報告解密萬億模型開源配方",
+            "Ling-1T 作為一個非推理模型,其性能卻直逼業界頂尖的閉源模型。",
+            "research",
+        ),
+        # an explainer, a guide, an architecture write-up: other
+        (
+            "Meta Llama 4 Scout & Maverick — The Complete Production Guide",
+            "On April 5, 2026, Meta released Llama 4 Scout and Llama 4 Maverick, the first "
+            "open-weights natively multimodal models.",
+            "other",
+        ),
+        (
+            "DeepSeek-V4:算法架构",
+            "4 月 24 日,DeepSeek 发布其最新版本技术报告,并同步开源代码与模型权重。",
+            "other",
+        ),
+        (
+            "Gemma 徹底解説: Gemma 3 の新機能",
+            "Gemma 3 が新たにビジョン言語機能をサポート。",
+            "other",
+        ),
+        ("通义千问视觉革命:Qwen-Image多模态模型深度解析与实战指南", "", "other"),
+        # written before or after a release, not the release
+        (
+            "写在 Kimi K2 发布之后:再也不仅仅是 ChatBot",
+            "前两天我们忙活了大半年的 Kimi K2 终于发布了。",
+            "other",
+        ),
+        ("DeepSeek-R2發佈前,熱鍋上的“四小虎”", "", "other"),
+        ("What Chinese labs did after DeepSeek R1's release", "", "other"),
+        # the release itself stays a release, whatever its summary explains
+        (
+            "DeepSeek Releases v3.1 Model with Hybrid Reasoning Architecture",
+            "DeepSeek has released version V3.1 of its large language model.",
+            "model_release",
+        ),
+        ("百度文心大模型4.5系列开源:技术解析与开发者指南", "", "model_release"),
+        (
+            "DeepSeek R1 正式开源(2025-01-20)",
+            "DeepSeek-R1 正式发布并以 MIT 许可证完全开源。",
+            "model_release",
+        ),
+    ],
+)
+def test_a_headline_frame_decides_over_the_model_it_names(
+    classifier: Classifier, title: str, summary: str, kind: str
+) -> None:
+    assert kind_of(classifier, title, summary) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        # a product named "...model <noun>" is that noun, not a model
+        ("微软推出AI模型安全评级系统,云服务绑定安全标准", "product_launch"),
+        # "strategy" is policy only when a government's or a nation's
+        ("Gemma 3 270M徹底解説:最先端小型AIモデルの活用と選び方戦略", "other"),
+        ("政府、AI戦略を閣議決定", "policy"),
+        # Japanese, Korean and Chinese business words
+        ("Sakana AIはなぜユニコーンとなったのか", "business"),
+        ("OpenAIがLuxshareと協力、AIデバイスを模索", "business"),
+    ],
+)
+def test_words_that_only_look_like_a_kind(classifier: Classifier, title: str, kind: str) -> None:
+    assert kind_of(classifier, title) == kind

@@ -99,3 +99,47 @@ def test_a_headline_frame_decides_over_the_model_it_names(
 )
 def test_words_that_only_look_like_a_kind(classifier: Classifier, title: str, kind: str) -> None:
     assert kind_of(classifier, title) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "url", "kind"),
+    [
+        # a paper's page is research, whatever its title says
+        (
+            "ReFIne: A Framework for Trustworthy Large Reasoning Models",
+            "Recent advances in long chain-of-thought reasoning have prioritized accuracy.",
+            "https://huggingface.co/papers/2510.09062",
+            "research",
+        ),
+        (
+            "Group Think: Multiple Concurrent Reasoning Agents Collaborating at Token Level",
+            "Recent advances in large language models (LLMs) have demonstrated the power of "
+            "reasoning. This raises the question of latency.",
+            "https://arxiv.org/abs/2505.11107",
+            "research",
+        ),
+        # an abstract's opening says paper even without its page
+        (
+            "General Reasoning Requires Learning to Reason from the Get-go",
+            "Large language models have shown utility. In this paper we propose a new method.",
+            "https://example.com/p/1",
+            "research",
+        ),
+        # "raises" is business only with money or a round
+        ("Anthropic raises $13 billion at a $183 billion valuation", "", None, "business"),
+        # a lawsuit, a trends report: other, whatever law or rule they mention
+        ("伊隆.馬斯克與山姆.奧特曼就 OpenAI 未來展開法律訴訟", "", None, "other"),
+        (
+            "【DeepResearch Report】最新の生成AI動向レポート:主要企業・技術トレンド・規制の展望",
+            "OpenAI や Anthropic、DeepSeek など、数多くの企業が大規模言語モデル(LLM)の"
+            "開発にしのぎを削っており、各国の規制も進んでいる。",
+            None,
+            "other",
+        ),
+    ],
+)
+def test_what_a_page_or_an_abstract_says_it_is(
+    classifier: Classifier, title: str, summary: str, url: str | None, kind: str
+) -> None:
+    result = classifier.classify(Subject(title=title, summary=summary, url=url))
+    assert result.kind == kind, result.reasons

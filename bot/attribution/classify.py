@@ -350,7 +350,7 @@ class Classifier:
             versioned = versioned_model(subject.title, title_mentions)
         self._mentions(subject.summary[:1500], W_SUMMARY, False, tally, "summary", context)
         kinds = classify_kind(
-            subject.title, subject.summary, subject.hub, subject.source_type, versioned
+            subject.title, subject.summary, subject.hub, subject.source_type, versioned, subject.url
         )
         return self._decide(subject, tally, notes, kinds, verdict, context)
 

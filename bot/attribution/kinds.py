@@ -211,9 +211,10 @@ def kind_scores(
         for (what, kind, weight), hits in found.items():
             if what != "kind":
                 continue
-            if kind in _RELEASE_KINDS and (
-                (frame is not None and found is summary_hits) or frame == "paper"
-            ):  # a paper's headline may say what the paper opens: "模型开源配方"
+            if found is summary_hits and frame == "about" and kind != "other":
+                weight *= ABOUT_DISCOUNT  # a write-up's lead retells what it is about
+            elif kind in _RELEASE_KINDS and frame == "paper":
+                # a paper's headline may say what the paper opens: "模型开源配方"
                 weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
             scores[kind] = scores.get(kind, 0) + weight * factor * _ROOT[min(len(hits), 3)]
             evidence.setdefault(kind, []).append(hits)
@@ -261,8 +262,37 @@ def params_from_text(text: str) -> float | None:
     return best
 
 
+# Where an item's address says what it is, whatever its words: a paper's page, a dataset's
+_PAPER_PAGE = re.compile(
+    r"^https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf|html)/|huggingface\.co/papers\b|"
+    r"openreview\.net/(?:forum|pdf)|aclanthology\.org/|papers\.nips\.cc/|"
+    r"proceedings\.(?:mlr\.press|neurips\.cc)/|dl\.acm\.org/doi/|ieeexplore\.ieee\.org/)",
+    re.IGNORECASE,
+)
+_DATASET_PAGE = re.compile(
+    r"^https?://(?:www\.)?(?:huggingface\.co/datasets/|modelscope\.cn/datasets/|"
+    r"kaggle\.com/datasets/)",
+    re.IGNORECASE,
+)
+
+
+def page_kind(url: str | None) -> str | None:
+    """ "research" for a paper's page (arXiv, Hugging Face papers, OpenReview...), "open_source"
+    for a dataset's page; None when the address says nothing about the kind."""
+    if not url:
+        return None
+    if _PAPER_PAGE.match(url):
+        return "research"
+    return "open_source" if _DATASET_PAGE.match(url) else None
+
+
 def classify_kind(
-    title: str, summary: str, hub: HubFacts | None, source_type: str, versioned: str | None = None
+    title: str,
+    summary: str,
+    hub: HubFacts | None,
+    source_type: str,
+    versioned: str | None = None,
+    url: str | None = None,
 ) -> KindResult:
     text = f"{title}\n{summary}"
     title_hits, summary_hits = _INDEX.find(title), _INDEX.find(summary[:600])
@@ -274,8 +304,11 @@ def classify_kind(
         reasons.append(f"kind model release: new repository {hub.repo_id} on {hub.hub}")
     else:
         kind, reasons = _score_kinds(title_hits, summary_hits, title, versioned)
-        if source_type == "arxiv" and kind in ("other", "model_release", "open_source"):
-            kind, reasons = "research", ["kind research paper: arXiv listing"]
+        page = "research" if source_type == "arxiv" else page_kind(url)
+        if page == "research" and kind in ("other", "model_release", "open_source"):
+            kind, reasons = "research", ["kind research paper: a paper's page"]
+        elif page == "open_source" and kind in ("other", "model_release", "research"):
+            kind, reasons = "open_source", ["kind open source: a dataset's page"]
     modalities: list[str] = []
     if hub is not None and hub.pipeline_tag in _PIPELINE_MODALITY:
         modalities.append(_PIPELINE_MODALITY[hub.pipeline_tag])

@@ -173,10 +173,25 @@ def _to_org(spec: OrgSpec) -> Org:
 
 
 def load_registry(extra_files: Iterable[Path] = ()) -> Registry:
-    """The shipped registry, extended (or overridden by id) by the user's files."""
+    """The shipped registry, extended (or overridden by id) by the user's files; read
+    from the parsed-registry cache when none of its inputs changed."""
+    from bot.attribution import registry_cache
+
+    files = [shipped_file("orgs.yaml"), *extra_files]
+    key = registry_cache.cache_key(files)
+    kept = registry_cache.read(key) if key else None
+    if kept is not None:
+        return Registry(kept)
+    registry = _read_registry(files)
+    if key:
+        registry_cache.write(key, list(registry.orgs.values()))
+    return registry
+
+
+def _read_registry(files: list[Path]) -> Registry:
     problems: list[Problem] = []
     orgs: dict[str, Org] = {}
-    for n, path in enumerate([shipped_file("orgs.yaml"), *extra_files]):
+    for n, path in enumerate(files):
         try:
             src = read_yaml(path)
         except ConfigError as exc:

@@ -143,3 +143,23 @@ def test_what_a_page_or_an_abstract_says_it_is(
 ) -> None:
     result = classifier.classify(Subject(title=title, summary=summary, url=url))
     assert result.kind == kind, result.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        # rules in French, German, Spanish, Japanese and Korean
+        ("Lignes directrices sur les obligations des fournisseurs de modèles d'IA", "policy"),
+        ("Kommission veröffentlicht Leitlinien für KI-Modelle", "policy"),
+        ("España aprueba el reglamento de inteligencia artificial", "policy"),
+        ("政府、生成AIの利用ガイドラインを閣議決定", "policy"),
+        ("과기정통부, 'AI기본법 시행령' 입법예고", "policy"),
+        # a milestone of a model already out is not its release
+        ("阿里Qwen3开源模型全球下载突破6亿次", "other"),
+        ("ChatGPT tops 800 million weekly users", "other"),
+    ],
+)
+def test_rules_in_other_languages_and_milestones(
+    classifier: Classifier, title: str, kind: str
+) -> None:
+    assert kind_of(classifier, title) == kind

@@ -165,18 +165,24 @@ class KindResult:
 _ROOT = {1: 1.0, 2: 2**0.5, 3: 3**0.5}
 
 
-# "写在 Kimi K2 发布之后", "DeepSeek-R2發佈前", "after GPT-5's launch": a piece written around
-# a release, not the release
+# "写在 Kimi K2 发布之后", "DeepSeek-R2發佈前", "after GPT-5's launch", "downloads top 600
+# million": a piece written around a release, not the release
 _AROUND_RELEASE = _rx(
     r"(发布|發佈|发布会|上线|开源|推出)(之后|以后|後|后|之前|前夕|前)",
     r"\b(after|before|ahead of|since|following)\s+(\S+\s+){0,4}"
     r"(release|launch|debut|unveiling|arrival)\b",
     r"(リリース|発表|公開)(後|前|以降|以前)",
     r"(출시|공개|발표) ?(후|전|이후|이전)",
+    # a milestone of something already out: "下载突破6亿次", "ChatGPT tops 800 million users"
+    r"(下载|用户|月活|日活)量?(突破|超过|超|破|达)",
+    r"\b(downloads|users|subscribers)\s+(surpass|top|pass|hit|cross|exceed)",
+    r"\b(surpass|top|pass|hit|cross|exceed)(es|ed|s)?\s+[\d.,]+\s*(million|billion|[mbk])?\s*"
+    r"(weekly |monthly |daily )?(downloads|users|subscribers)",
 )
 # Kinds a release announcement is made of: a write-up about a model repeats their words
 _RELEASE_KINDS = frozenset(["model_release", "product_launch", "open_source"])
 ABOUT_DISCOUNT = 0.25  # what the summary's release words count under a write-up's headline
+AROUND_BONUS = 10.0  # written around a release: more than any one word of the headline (8)
 
 
 def title_frame(title: str, title_hits: Hits) -> str | None:
@@ -219,7 +225,7 @@ def kind_scores(
             scores[kind] = scores.get(kind, 0) + weight * factor * _ROOT[min(len(hits), 3)]
             evidence.setdefault(kind, []).append(hits)
     if frame == "about" and _AROUND_RELEASE.search(title):
-        scores["other"] = scores.get("other", 0) + 8.0
+        scores["other"] = scores.get("other", 0) + AROUND_BONUS
         evidence.setdefault("other", []).append({"written around a release"})
     return scores, evidence
 

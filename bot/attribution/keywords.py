@@ -80,25 +80,82 @@ def required_literals(pattern: str) -> tuple[str, ...] | None:
     return tuple(literal for literal in literals if literal is not None)
 
 
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+class _Plain:
+    """A pattern that is a literal, perhaps with ``\\b`` at either end and one optional last
+    character (``\\blaws?\\b``): checked at the automaton's hit without running a regex.
+    ``core`` is the lower-cased literal the automaton finds; ``optional`` the character that
+    may follow it. Matches exactly what the regex (ASCII, case-insensitive) matches."""
+
+    __slots__ = ("core", "lead", "optional", "trail")
+
+    def __init__(self, core: str, optional: str, lead: bool, trail: bool) -> None:
+        self.core, self.optional, self.lead, self.trail = core, optional, lead, trail
+
+    @staticmethod
+    def parse(pattern: str) -> _Plain | None:
+        lead = pattern.startswith("\\b")
+        body = pattern[2:] if lead else pattern
+        trail = body.endswith("\\b")
+        body = body[:-2] if trail else body
+        optional = ""
+        if len(body) >= 2 and body[-1] == "?" and body[-2] not in _META:
+            optional, body = body[-2].translate(ASCII_LOWER), body[:-1][:-1]
+        if not body or any(ch in _META for ch in body):
+            return None
+        if (lead and body[0] not in _WORD_CHARS) or (
+            trail and (body[-1] not in _WORD_CHARS or (optional and optional not in _WORD_CHARS))
+        ):
+            return None  # a boundary beside a non-word character: leave it to the regex
+        core = body.translate(ASCII_LOWER)
+        if len(core) < 2 and core.isascii():
+            return None  # indexed by no literal (see required_literal)
+        return _Plain(core, optional, lead, trail)
+
+    def at(self, text: str, lowered: str, end: int) -> str | None:
+        """The match whose core ends at ``end`` in ``text`` (its lower case), if any."""
+        start = end - len(self.core)
+        if self.lead and start > 0 and text[start - 1] in _WORD_CHARS:
+            return None
+        if (
+            self.optional
+            and lowered[end : end + 1] == self.optional
+            and (not self.trail or text[end + 1 : end + 2] not in _WORD_CHARS)
+        ):
+            return text[start : end + 1].lower()
+        if self.trail and end < len(text) and text[end] in _WORD_CHARS:
+            return None
+        return text[start:end].lower()
+
+
 class KeywordIndex(Generic[L]):
-    """Patterns grouped under labels; ``find`` returns the distinct matches per label."""
+    """Patterns grouped under labels; ``find`` returns the distinct matches per label.
+
+    One Aho-Corasick pass over the text finds each pattern's literal; a pattern that is only
+    its literal (most of them) is then decided there and then, and only the few others run
+    their regex."""
 
     def __init__(self, entries: Iterable[tuple[L, str]]) -> None:
         self._always: list[tuple[L, re.Pattern[str]]] = []
         self._indexed: list[tuple[L, re.Pattern[str]]] = []
-        by_literal: dict[str, list[int]] = {}
+        by_literal: dict[str, list[tuple[int, L, _Plain | None]]] = {}
         for label, pattern in entries:
             compiled = compile_ci(pattern)
             literals = required_literals(pattern)
             if literals is None:
                 self._always.append((label, compiled))
                 continue
+            plain = _Plain.parse(pattern)
             for literal in literals:
-                by_literal.setdefault(literal, []).append(len(self._indexed))
+                decided = plain if plain is not None and plain.core == literal else None
+                entry = (len(self._indexed), label, decided)
+                by_literal.setdefault(literal, []).append(entry)
             self._indexed.append((label, compiled))
         self._automaton = ahocorasick.Automaton()
-        for literal, indices in by_literal.items():
-            self._automaton.add_word(literal, tuple(indices))
+        for literal, found in by_literal.items():
+            self._automaton.add_word(literal, tuple(found))
         if by_literal:
             self._automaton.make_automaton()
         self._empty = not by_literal
@@ -112,9 +169,13 @@ class KeywordIndex(Generic[L]):
         if self._empty:
             return False
         tried: set[int] = set()
-        for _end, indices in self._automaton.iter(ascii_lower(text)):
-            for i in indices:
-                if i not in tried:
+        lowered = ascii_lower(text)
+        for end, found in self._automaton.iter(lowered):
+            for i, _label, plain in found:
+                if plain is not None:
+                    if plain.at(text, lowered, end + 1) is not None:
+                        return True
+                elif i not in tried:
                     tried.add(i)
                     if self._indexed[i][1].search(text):
                         return True
@@ -124,15 +185,22 @@ class KeywordIndex(Generic[L]):
         found: dict[L, set[str]] = {}
         if not text:
             return found
-        candidates: set[int] = (
-            set().union(*[indices for _end, indices in self._automaton.iter(ascii_lower(text))])
-            if not self._empty
-            else set()
-        )
         for label, pattern in self._always:
             for match in pattern.finditer(text):
                 found.setdefault(label, set()).add(match.group(0).lower())
-        for i in sorted(candidates):
+        if self._empty:
+            return found
+        lowered = ascii_lower(text)
+        regexes: set[int] = set()
+        for end, hits in self._automaton.iter(lowered):
+            for i, label, plain in hits:
+                if plain is None:
+                    regexes.add(i)
+                    continue
+                match = plain.at(text, lowered, end + 1)
+                if match is not None:
+                    found.setdefault(label, set()).add(match)
+        for i in sorted(regexes):
             label, pattern = self._indexed[i]
             for match in pattern.finditer(text):
                 found.setdefault(label, set()).add(match.group(0).lower())

@@ -8,9 +8,9 @@ import logging
 import os
 import signal
 import sys
+from typing import TYPE_CHECKING
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
 
 from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx, print_problems
 from bot.config.loader import Config
@@ -19,6 +19,9 @@ from bot.errors import ConfigError
 from bot.runtime.app import App
 from bot.runtime.poller import PollOutcome
 from bot.store.db import make_engine, upgrade
+
+if TYPE_CHECKING:
+    from rich.progress import Progress
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +107,14 @@ def poll(ctx: Context, once: bool, force: bool) -> None:
             await app.close()
 
     if err_console.is_terminal:
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            SpinnerColumn,
+            TextColumn,
+        )
+
         with Progress(
             SpinnerColumn(),
             TextColumn("{task.description:<28}"),

@@ -10,16 +10,33 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
-
-import pycountry
+from functools import cache
+from typing import Any
 
 from bot.attribution.vocab import LICENCES, licence_id
 
 HINT = "; hint: "  # splits a validation message from its hint (see config.validate)
 
-_COUNTRIES = {c.alpha_2 for c in pycountry.countries}
-_LANGUAGES = {lang.alpha_2 for lang in pycountry.languages if hasattr(lang, "alpha_2")}
 _COUNTRY_SAYINGS = {"UK": "GB", "USA": "US", "PRC": "CN", "EU": ""}
+
+
+@cache
+def _pycountry() -> Any:
+    """pycountry, imported on the first rule value checked (start-up CPU: a process whose
+    rules name no country or language never reads its tables)."""
+    import pycountry
+
+    return pycountry
+
+
+@cache
+def _countries() -> frozenset[str]:
+    return frozenset(c.alpha_2 for c in _pycountry().countries)
+
+
+@cache
+def _languages() -> frozenset[str]:
+    return frozenset(lang.alpha_2 for lang in _pycountry().languages if hasattr(lang, "alpha_2"))
 
 
 def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
@@ -29,7 +46,7 @@ def closest(value: str, choices: Iterable[str], n: int = 3) -> list[str]:
 def country_code(value: str) -> str:
     """``CN`` for "cn" or "CN"; an error naming the code for "China", "UK" or "XX"."""
     code = value.strip().upper()
-    if code in _COUNTRIES:
+    if code in _countries():
         return code
     if code in _COUNTRY_SAYINGS:
         better = _COUNTRY_SAYINGS[code]
@@ -37,6 +54,7 @@ def country_code(value: str) -> str:
             f"'{value}' is not an ISO 3166 country code"
             + (f"{HINT}use {better}" if better else f"{HINT}name the member countries")
         )
+    pycountry = _pycountry()
     try:
         found = pycountry.countries.lookup(value.strip())
     except LookupError:
@@ -52,8 +70,9 @@ def country_code(value: str) -> str:
 def language_code(value: str) -> str:
     """``zh`` for "zh", "ZH" or "zh-CN"; an error naming the code for "Chinese"."""
     code = value.strip().lower().replace("_", "-").split("-")[0]
-    if code in _LANGUAGES:
+    if code in _languages():
         return code
+    pycountry = _pycountry()
     try:
         found = pycountry.languages.lookup(value.strip())
     except LookupError:

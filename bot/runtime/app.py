@@ -12,11 +12,9 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from aiohttp import web
-from rich.console import Console
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -26,9 +24,6 @@ from bot.attribution.board_models import BoardResolver, load_overrides
 from bot.attribution.classify import Classifier
 from bot.attribution.matcher import Matcher
 from bot.attribution.registry import Registry, load_registry
-from bot.chat.slack_http import SlackRequestGuard, Verdict, require_signing_secret
-from bot.commands.context import CommandContext
-from bot.commands.handlers import Commands
 from bot.config.loader import Config, load_config
 from bot.delivery.base import Sender
 from bot.delivery.console import ConsoleSender
@@ -41,20 +36,26 @@ from bot.items import NewItem
 from bot.metrics import Metrics
 from bot.rules.model import Mute, Rule
 from bot.rules.timing import DEFAULT_DIGEST
-from bot.runtime.election import Election
 from bot.runtime.ingest import Ingestor
 from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.prepare import start_worker
-from bot.runtime.scheduler import Scheduler, add_cron_job, add_interval_job, build_scheduler
-from bot.runtime.weekly import WeeklyPost
-from bot.serving import bound_port
 from bot.shipped import shipped_file
-from bot.sources import webhook
 from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
 from bot.store import outbox_repo, processes_repo, queue_stats, rules_repo, sources_repo
 from bot.store.db import open_store
+
+if TYPE_CHECKING:  # chat, the HTTP endpoint and the scheduler are imported when used:
+    # a cron `poll --once` needs none of them (start-up CPU, issue 21)
+    from aiohttp import web
+    from rich.console import Console
+
+    from bot.chat.slack_http import SlackRequestGuard
+    from bot.commands.handlers import Commands
+    from bot.runtime.election import Election
+    from bot.runtime.scheduler import Scheduler
+    from bot.runtime.weekly import WeeklyPost
 
 log = logging.getLogger(__name__)
 DRAIN_PATIENCE = 5.0  # seconds a drain job waits for its destinations
@@ -244,6 +245,11 @@ class App:
         server = self.config.settings.server
         if not server.enabled:
             return
+        from aiohttp import web
+
+        from bot.serving import bound_port
+        from bot.sources import webhook
+
         assert self.poller is not None
         app = web.Application(client_max_size=webhook.MAX_BODY)
         secret = os.environ.get("HF_WEBHOOK_SECRET")
@@ -289,6 +295,10 @@ class App:
 
     async def _slack_events(self, request: web.Request) -> web.Response:
         """Slack HTTP mode: signature, timestamp and replay checked before Bolt sees it."""
+        from aiohttp import web
+
+        from bot.chat.slack_http import Verdict
+
         assert self.slack_guard is not None
         verdict = self.slack_guard.check(request.headers, await request.read())
         if verdict is Verdict.REFUSED:
@@ -302,10 +312,14 @@ class App:
         return await to_aiohttp_response(response)
 
     async def _metrics_page(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         body, content_type = self.metrics.render()
         return web.Response(body=body, headers={"Content-Type": content_type})
 
     async def _health_page(self, request: web.Request) -> web.Response:
+        from aiohttp import web
+
         try:
             await asyncio.to_thread(self._in_session, _ping)
         except Exception as exc:
@@ -417,6 +431,8 @@ class App:
                 log.exception("delivering alerts failed; will try again")
 
     async def run_forever(self, stop: asyncio.Event) -> None:
+        from bot.runtime.scheduler import add_interval_job, build_scheduler
+
         scheduler = build_scheduler(
             self._tick,
             self.config.settings.poll.tick,
@@ -470,6 +486,9 @@ class App:
         """The command handlers (built once: they own the chat threads and rate limits)."""
         assert self.sessions is not None and self.outbox is not None
         if self._commands is None:
+            from bot.commands.context import CommandContext
+            from bot.commands.handlers import Commands
+
             platforms = self.config.settings.platforms
             self._commands = Commands(
                 CommandContext(
@@ -501,6 +520,9 @@ class App:
         wants_discord = bool(os.environ.get("DISCORD_TOKEN"))
         if not (wants_slack or wants_discord):
             return
+        from bot.chat.slack_http import SlackRequestGuard, require_signing_secret
+        from bot.runtime.election import Election
+
         if wants_slack and platforms.slack_mode == "http":
             self.slack_guard = SlackRequestGuard(require_signing_secret(os.environ))
         if self._election is None:
@@ -658,6 +680,8 @@ class App:
 
     def _schedule_digests(self, scheduler: Scheduler) -> None:
         """One cron job per rule that has a digest, or whose cap overflow needs one."""
+        from bot.runtime.scheduler import add_cron_job
+
         for rule in self.rules_in_force()[0]:
             cron = rule.digest or (
                 DEFAULT_DIGEST if rule.cap_per_hour or rule.cap_per_day else None
@@ -671,6 +695,8 @@ class App:
             add_cron_job(scheduler, f"digest:{rule.name}", cron, rule.timezone, fire)
 
     def weekly_post(self) -> WeeklyPost:
+        from bot.runtime.weekly import WeeklyPost
+
         assert self.engine is not None and self.sessions is not None and self.outbox is not None
         return WeeklyPost(
             engine=self.engine,
@@ -685,6 +711,7 @@ class App:
         report = self.config.settings.state_of_the_race
         if not report.enabled:
             return
+        from bot.runtime.scheduler import add_cron_job
 
         async def fire() -> None:
             try:
@@ -698,6 +725,8 @@ class App:
         add_cron_job(scheduler, "state-of-the-race", report.cron, report.timezone, fire)
 
     async def send_digest(self, rule: str) -> int:
+        from bot.runtime.election import Election
+
         assert self.outbox is not None and self.engine is not None
         once = Election(self.engine, f"digest:{rule}")  # one process of the group sends it
         if not await asyncio.to_thread(once.try_acquire):

@@ -163,3 +163,17 @@ def test_rules_in_other_languages_and_milestones(
     classifier: Classifier, title: str, kind: str
 ) -> None:
     assert kind_of(classifier, title) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Pedro Sánchez presenta la IA oficial de España", "model_release"),
+        ("Mistral lanza un nuevo modelo de razonamiento", "model_release"),
+        ("Maritaca AI lança novo modelo Sabiá-3", "model_release"),
+    ],
+)
+def test_releases_in_spanish_portuguese_and_italian(
+    classifier: Classifier, title: str, kind: str
+) -> None:
+    assert kind_of(classifier, title) == kind

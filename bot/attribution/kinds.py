@@ -64,7 +64,8 @@ Hits = dict[Label, set[str]]
 _RELEASE_VERB = _rx(
     r"\b(releases?|released|launch(es|ed)?|unveil(s|ed)?|introduc(es|ed)|debuts?|rolls? out|drops?|"
     r"arrives?|open[- ]sourc(es|ed)|ships?|is (out|here|now available)|lance|dévoile|présente|"
-    r"veröffentlicht|präsentiert|stellt)\b",
+    r"veröffentlicht|präsentiert|stellt|lanza|presenta|estrena|anuncia|lança|apresenta|lancia|"
+    r"rilascia)\b",
     r"发布",
     r"推出",
     r"上线",

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 import yaml
 
-from bot.config.settings import DestinationSpec, PlatformSettings
+from bot.config.settings import DESTINATION, DestinationSpec, PlatformSettings
 from bot.delivery.preflight import (
     DISCORD_WEBHOOK_SHAPE,
     SLACK_METHOD_SCOPES,
@@ -34,7 +34,7 @@ def dest(kind: str, **extra: Any) -> DestinationSpec:
     needs = {"discord": {"channel": "1" * 18}, "slack": {"channel": "C0RACE"}, "webhook": {}}
     if kind == "webhook":
         extra.setdefault("url_env", "TEAM_HOOK")
-    return DestinationSpec(type=kind, **{**needs.get(kind, {}), **extra})  # type: ignore[arg-type]
+    return DESTINATION.validate_python({"type": kind, **needs.get(kind, {}), **extra})
 
 
 @pytest.mark.parametrize(

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal, get_args
 
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    TypeAdapter,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
+from bot.located_yaml.unions import tagged_union
 from bot.rules.model import Mute, Rule
 from bot.units import Duration, Size
 
@@ -58,50 +60,87 @@ class SourceSpec(Strict):
         return self
 
 
-DestinationType = Literal["console", "jsonl", "discord", "discord_webhook", "slack", "webhook"]
-_DEFAULT_SECRET_ENV = {
-    "discord": "DISCORD_TOKEN",
-    "slack": "SLACK_BOT_TOKEN",
-    "discord_webhook": "DISCORD_WEBHOOK_URL",
-}
+_ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
 
 
-class DestinationSpec(Strict):
-    """Where alerts go. Secrets (tokens, webhook URLs) are named by environment variable only:
-    ``token_env`` for Discord and Slack bots, ``url_env`` for webhooks."""
+class _Destination(Strict):
+    """Where alerts go, one class per ``type``. Secrets (tokens, webhook URLs) are named by
+    environment variable only: ``token_env`` for Discord and Slack bots, ``url_env`` for
+    webhooks."""
 
-    type: DestinationType = "console"
-    path: str | None = None
-    channel: str | None = None
-    token_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
-    url_env: str | None = Field(default=None, pattern=r"^[A-Z_][A-Z0-9_]*$")
     rate: float | None = Field(default=None, gt=0)  # messages per second; default: the platform's
-
-    @model_validator(mode="after")
-    def _needs(self) -> DestinationSpec:
-        if self.type == "jsonl" and not self.path:
-            raise ValueError("a jsonl destination needs 'path'")
-        if self.type == "discord" and not (self.channel or "").isdigit():
-            raise ValueError(
-                "a discord destination needs 'channel', the channel's numeric id "
-                "(Discord: right-click the channel, Copy Channel ID)"
-            )
-        if self.type == "slack" and not self.channel:
-            raise ValueError("a slack destination needs 'channel', such as C0123456789")
-        if self.type == "webhook" and not self.url_env:
-            raise ValueError(
-                "a webhook destination needs 'url_env', the environment variable holding its URL"
-            )
-        return self
 
     @property
     def secret_env(self) -> str | None:
         """The environment variable holding this destination's token or URL."""
-        if self.type in ("discord", "slack"):
-            return self.token_env or _DEFAULT_SECRET_ENV[self.type]
-        if self.type in ("discord_webhook", "webhook"):
-            return self.url_env or _DEFAULT_SECRET_ENV.get(self.type)
         return None
+
+
+class ConsoleDestination(_Destination):
+    type: Literal["console"] = "console"
+
+
+class JsonlDestination(_Destination):
+    type: Literal["jsonl"] = "jsonl"
+    path: str = Field(min_length=1, description="the file alerts are appended to, one per line")
+
+
+class DiscordDestination(_Destination):
+    type: Literal["discord"] = "discord"
+    channel: str = Field(
+        pattern=r"^[0-9]+$",
+        description="the channel's numeric id (Discord: right-click the channel, Copy Channel ID)",
+    )
+    token_env: str = Field(default="DISCORD_TOKEN", pattern=_ENV_VAR)
+
+    @property
+    def secret_env(self) -> str:
+        return self.token_env
+
+
+class SlackDestination(_Destination):
+    type: Literal["slack"] = "slack"
+    channel: str = Field(min_length=1, description="the channel's id, such as C0123456789")
+    token_env: str = Field(default="SLACK_BOT_TOKEN", pattern=_ENV_VAR)
+
+    @property
+    def secret_env(self) -> str:
+        return self.token_env
+
+
+class DiscordWebhookDestination(_Destination):
+    type: Literal["discord_webhook"] = "discord_webhook"
+    url_env: str = Field(default="DISCORD_WEBHOOK_URL", pattern=_ENV_VAR)
+
+    @property
+    def secret_env(self) -> str:
+        return self.url_env
+
+
+class WebhookDestination(_Destination):
+    type: Literal["webhook"] = "webhook"
+    url_env: str = Field(
+        pattern=_ENV_VAR, description="the environment variable holding the webhook's URL"
+    )
+
+    @property
+    def secret_env(self) -> str:
+        return self.url_env
+
+
+AnyDestination = (
+    ConsoleDestination
+    | JsonlDestination
+    | DiscordDestination
+    | SlackDestination
+    | DiscordWebhookDestination
+    | WebhookDestination
+)
+if TYPE_CHECKING:
+    DestinationSpec = AnyDestination
+else:
+    DestinationSpec = tagged_union(get_args(AnyDestination), default="console")
+DESTINATION: TypeAdapter[AnyDestination] = TypeAdapter(DestinationSpec)
 
 
 class PlatformSettings(Strict):
@@ -207,6 +246,10 @@ class LLMSettings(Strict):
     timeout: Duration = 10.0
 
 
+def _console_only() -> dict[str, DestinationSpec]:
+    return {"console": ConsoleDestination()}
+
+
 class Settings(Strict):
     """Everything a racewatch process needs to know, after layering defaults, file and env."""
 
@@ -216,9 +259,7 @@ class Settings(Strict):
     log_format: Literal["text", "json"] = "text"
     default_sources: bool = True
     sources: list[SourceSpec] = Field(default_factory=list)
-    destinations: dict[str, DestinationSpec] = Field(
-        default_factory=lambda: {"console": DestinationSpec(type="console")}
-    )
+    destinations: dict[str, DestinationSpec] = Field(default_factory=_console_only)
     admin_destination: str | None = None
     rules: list[Rule] = Field(default_factory=list)
     mute: list[Mute] = Field(default_factory=list)

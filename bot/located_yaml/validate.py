@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, TypeVar
+from typing import Any, TypeVar, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
 from bot.errors import Problem
+from bot.located_yaml.unions import DISCRIMINATOR_ERROR
 from bot.located_yaml.yamlsrc import Loc, SourceText
 
 M = TypeVar("M", bound=BaseModel)
@@ -47,27 +48,34 @@ def _named(loc: Loc, data: Any) -> str:
     return _where(loc)
 
 
-def _known_fields(model: type[BaseModel], loc: Loc) -> list[str]:
-    """Field names allowed at ``loc`` (best effort, for 'did you mean' hints)."""
-    current: Any = model
+def _model_at(model: type[BaseModel], loc: Loc) -> type[BaseModel] | None:
+    """The model holding the field at ``loc`` (a location as pydantic gives it, with the
+    tags of union members), best effort, for "did you mean" and a missing field's hint."""
+    annotation: Any = model
     for part in loc[:-1]:
-        if isinstance(part, int) or current is None:
+        if isinstance(part, int):
             continue
-        field = getattr(current, "model_fields", {}).get(part)
-        if field is None:
-            return []
-        current = _model_in(field.annotation)
-    return list(getattr(current, "model_fields", {}).keys()) if current else []
+        models = _models_in(annotation)
+        member = next((m for m in models if m.__name__ == part), None)
+        if member is not None:  # a union member's tag
+            annotation = member
+        elif get_origin(annotation) is dict:  # a name the user chose (a destination's)
+            annotation = get_args(annotation)[1]
+        else:
+            field = next((m.model_fields[part] for m in models if part in m.model_fields), None)
+            if field is None:
+                return None
+            annotation = field.annotation
+    models = _models_in(annotation)
+    return models[0] if len(models) == 1 else None
 
 
-def _model_in(annotation: Any) -> type[BaseModel] | None:
+def _models_in(annotation: Any) -> list[type[BaseModel]]:
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return annotation
-    for arg in getattr(annotation, "__args__", ()) or ():
-        found = _model_in(arg)
-        if found is not None:
-            return found
-    return None
+        return [annotation]
+    if get_origin(annotation) is dict:
+        return []
+    return [m for arg in get_args(annotation) for m in _models_in(arg)]
 
 
 def _strip_loc(loc: tuple[Any, ...]) -> Loc:
@@ -88,9 +96,10 @@ def problems_from(
     for err in exc.errors():
         loc = (*prefix, *_strip_loc(err["loc"]))
         hint = ""
+        holder = _model_at(model, err["loc"])
         if err["type"] == "extra_forbidden":
             key = str(loc[-1])
-            known = _known_fields(model, _strip_loc(err["loc"]))
+            known = list(holder.model_fields) if holder else []
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             message = f"unknown field '{key}'"
             hint = (
@@ -101,10 +110,14 @@ def problems_from(
         else:
             message = err["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
             message, _, hint = message.partition("; hint: ")
-            hint = hint or _HINTS.get(err["type"], "")
+            field = holder.model_fields.get(str(loc[-1])) if holder and loc else None
+            # a field's description says what it wants better than a pattern does
+            hint = hint or (field.description if field else None) or _HINTS.get(err["type"], "")
             if err["type"] == "missing":
                 message = f"'{loc[-1]}' is required" if loc else "a value is required"
                 loc = loc[:-1] if loc else loc
+            elif err["type"] == DISCRIMINATOR_ERROR:  # at the field that chose the member
+                loc = (*loc, str((err.get("ctx") or {}).get("field", "type")))
         problems.append(Problem(src.file, src.line_of(loc), _named(loc, src.data), message, hint))
     return sorted(problems, key=lambda p: p.line or 0)
 

@@ -97,12 +97,10 @@ def build_senders(config: Config, console: Console | None = None) -> dict[str, S
         if spec.type == "console":
             senders[name] = ConsoleSender(name, console)
         elif spec.type == "jsonl":
-            assert spec.path is not None
             senders[name] = JsonlSender(name, base / Path(spec.path).expanduser())
         elif spec.type == "discord":
             from bot.delivery.discord_sender import DiscordBotSender, use_api
 
-            assert spec.channel is not None
             use_api(settings.platforms.discord_api)
             senders[name] = DiscordBotSender(name, spec.channel, secret)
         elif spec.type == "discord_webhook":
@@ -114,7 +112,6 @@ def build_senders(config: Config, console: Console | None = None) -> dict[str, S
         elif spec.type == "slack":
             from bot.delivery.slack_sender import SlackSender
 
-            assert spec.channel is not None
             senders[name] = SlackSender(name, spec.channel, secret, settings.platforms.slack_api)
         else:
             senders[name] = WebhookSender(name, secret)

@@ -63,6 +63,11 @@ def kind_of(classifier: Classifier, title: str, summary: str = "") -> str:
             "other",
         ),
         ("DeepSeek-R2發佈前,熱鍋上的“四小虎”", "", "other"),
+        (
+            '"카카오, AI 서비스 ‘카나나’ 공개… “단톡방 대화 맥락도 이해”" 분석',
+            "궁금하신 주제나 글을 댓글 달아주시면 분석하겠습니다.",
+            "other",
+        ),
         ("What Chinese labs did after DeepSeek R1's release", "", "other"),
         # the release itself stays a release, whatever its summary explains
         (
@@ -176,4 +181,22 @@ def test_rules_in_other_languages_and_milestones(
 def test_releases_in_spanish_portuguese_and_italian(
     classifier: Classifier, title: str, kind: str
 ) -> None:
+    assert kind_of(classifier, title) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        # "large model" alone is a piece about models, not a release
+        ("百度文心一言破局:AI大模型赛道的技术突围与生态构建", "other"),
+        ("大模型面试--大模型(LLMs)基础面", "other"),
+        ("OpenAI终于open了!开放权重模型,AI江湖再掀风云?", "model_release"),
+        ("Mistral Défie les Géants avec ses Nouveaux Modèles IA", "model_release"),
+        # companies founded, devices in development, a State Council opinion
+        ("サウジアラビア、国家AI企業「Humain」を設立", "business"),
+        ("Meta、顔認識AI付きスマートグラスを開発中", "product_launch"),
+        ("国务院关于深入实施“人工智能+”行动的意见", "policy"),
+    ],
+)
+def test_generic_words_and_document_types(classifier: Classifier, title: str, kind: str) -> None:
     assert kind_of(classifier, title) == kind

@@ -225,6 +225,16 @@ def kind_scores(
                 weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
             scores[kind] = scores.get(kind, 0) + weight * factor * _ROOT[min(len(hits), 3)]
             evidence.setdefault(kind, []).append(hits)
+    if (
+        "model_release" in scores
+        and not versioned
+        and all(
+            weight <= 1
+            for (what, kind, weight) in (*title_hits, *summary_hits)
+            if what == "kind" and kind == "model_release"
+        )
+    ):  # "大模型" and "model" alone: a piece about models, not a release
+        scores["model_release"] = min(scores["model_release"], 2.0)
     if frame == "about" and _AROUND_RELEASE.search(title):
         scores["other"] = scores.get("other", 0) + AROUND_BONUS
         evidence.setdefault("other", []).append({"written around a release"})

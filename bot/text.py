@@ -55,6 +55,22 @@ _HOST = re.compile(r"[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?")  # DNS names as hosts have
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _WHITESPACE_EDGES = "".join(chr(c) for c in range(0x21))
 MAX_URL = 2000
+# A URI already in the form normalise_url gives (lower-case http(s) scheme and DNS host, no
+# port or credentials, only characters each part keeps as they are, %XX escapes, no empty
+# query or fragment): returned as it is, without taking it apart. Most feed links are.
+_PCHARS = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/%]"  # and each % starts an escape (_BAD_PERCENT)
+_QCHARS = r"[A-Za-z0-9\-._~!$&'()*+,;=:@/?%]"
+_NORMAL = re.compile(
+    rf"https?://[a-z0-9_-]+(?:\.[a-z0-9_-]+)*\.?(?:/{_PCHARS}*)?(?:\?{_QCHARS}+)?(?:#{_QCHARS}+)?"
+)
+
+
+def _already_normal(url: str) -> bool:
+    return (
+        len(url) <= MAX_URL
+        and _NORMAL.fullmatch(url) is not None
+        and ("%" not in url or _BAD_PERCENT.search(url) is None)
+    )
 
 
 def _encode(part: str, safe: str) -> str:
@@ -87,6 +103,12 @@ def normalise_url(url: str | None) -> str | None:
     """
     if not url or not isinstance(url, str):
         return None
+    if _already_normal(url):
+        return url
+    return _normalise(url)
+
+
+def _normalise(url: str) -> str | None:
     text = visible(url.replace("\t", "").replace("\n", "").replace("\r", ""))
     text = text.strip(_WHITESPACE_EDGES)
     try:

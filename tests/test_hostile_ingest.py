@@ -78,6 +78,34 @@ def test_any_text_as_a_link_becomes_a_well_formed_uri_or_nothing(tail: str) -> N
             assert_well_formed(url)
 
 
+_URL_BITS = st.sampled_from(
+    ["http", "https", "HTTP", "://", "/", "//", "?", "#", "%", "%4", "%41", "%zz", ":", ":80",
+     ":0", "@", "a", "B", ".", "..", "-", "_", "~", "'", "()", "*+,;=", "!$&", " ", "\\", "[",
+     "]", "ü", "\t", "\n", "\u200b", "example.com", "xn--bcher-kva", "[::1]"]
+)  # fmt: skip
+
+
+@given(st.lists(_URL_BITS, max_size=14).map("".join))
+def test_a_link_already_in_normal_form_is_kept_as_the_full_normalising_gives_it(
+    tail: str,
+) -> None:
+    from bot.text import _already_normal, _normalise
+
+    for candidate in (tail, "https://example.com" + tail, "http://" + tail):
+        if _already_normal(candidate):
+            assert _normalise(candidate) == candidate
+
+
+def test_links_the_shortcut_must_leave_to_the_full_normalising() -> None:
+    from bot.text import _already_normal
+
+    for link in ("http://a.example/?", "http://a.example/#", "HTTP://a.example/",
+                 "http://A.example/", "http://a.example:80/", "http://u@a.example/",
+                 "http://a.example/%zz", "http://a.example/a b", "http://a.example/ü"):  # fmt: skip
+        assert not _already_normal(link), link
+    assert _already_normal("https://news.example/2026/11/a-b_c?x=1&y=%C3%BC#top")
+
+
 @pytest.mark.parametrize(
     "address",
     ["192.0.0.8", "192.0.0.170", "fec0::1", "100::1", "2001:db8::1", "3fff::1", "::127.0.0.1",

@@ -200,3 +200,21 @@ def test_releases_in_spanish_portuguese_and_italian(
 )
 def test_generic_words_and_document_types(classifier: Classifier, title: str, kind: str) -> None:
     assert kind_of(classifier, title) == kind
+
+
+def test_kind_confidence_drops_when_the_evidence_disagrees(classifier: Classifier) -> None:
+    plain = classifier.classify(
+        Subject(
+            title="Alibaba releases Qwen3, a family of open-weight models",
+            summary="Alibaba released Qwen3, eight open-weight models under Apache 2.0.",
+        )
+    )
+    framed = classifier.classify(
+        Subject(
+            title="Gemini 2.5 Pro: A Deep Dive into Google's Next-Generation AI",
+            summary="Google released Gemini 2.5 Pro, its most capable model, in March.",
+        )
+    )
+    assert (plain.kind, framed.kind) == ("model_release", "other")
+    assert framed.kind_confidence < plain.kind_confidence
+    assert plain.kind_confidence >= 0.8, plain.reasons

@@ -49,6 +49,7 @@ class Classification:
     derivative: str | None = None  # quantized | adapter | merge | finetune | reupload
     base_model: str | None = None
     uploader: str | None = None  # the hub namespace that published it
+    kind_confidence: float = 0.5  # how sure the kind is (``confidence`` is the country's)
 
     @property
     def release(self) -> bool:
@@ -488,4 +489,5 @@ class Classifier:
             derivative=verdict.derivative if verdict else None,
             base_model=verdict.base_model if verdict else None,
             uploader=subject.hub.namespace if subject.hub else None,
+            kind_confidence=kinds.confidence,
         )

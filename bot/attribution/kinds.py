@@ -161,6 +161,7 @@ class KindResult:
     licence: str | None
     params: float | None
     reasons: tuple[str, ...]
+    confidence: float = 0.5  # how sure the kind is, 0..1: low when the evidence disagrees
 
 
 _ROOT = {1: 1.0, 2: 2**0.5, 3: 3**0.5}
@@ -243,16 +244,37 @@ def kind_scores(
 
 def _score_kinds(
     title_hits: Hits, summary_hits: Hits, title: str, versioned: str | None = None
-) -> tuple[str, list[str]]:
+) -> tuple[str, list[str], float]:
+    """The kind, its reason, and how sure it is: sure when one kind's evidence is strong and
+    unrivalled; less sure when another kind comes close, when the headline names a model
+    but is framed as a write-up, or when the headline and the summary point different ways."""
     scores, evidence = kind_scores(title_hits, summary_hits, title, versioned)
     if not scores:
-        return "other", []
+        return "other", [], 0.5
     best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))  # ties: the earlier kind
     if scores[best] < 3:
-        return "other", []
+        return "other", [], 0.45
     said = [w for hits in evidence[best] for w in (sorted(hits)[:3] if len(hits) > 1 else hits)]
     words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(said))
-    return best, [f"kind {best.replace('_', ' ')}: {words}"]
+    top = scores[best]
+    rival = max((v for k, v in scores.items() if k != best), default=0.0)
+    confidence = 0.3 + 0.8 * (top / (top + rival) - 0.5) + 0.3 * min(1.0, top / 12)
+    if versioned and title_frame(title, title_hits) is not None:
+        confidence -= 0.15  # "Qwen3 技术报告", "Gemini 2.5 Pro: A Deep Dive"
+    leads = [_strongest(hits) for hits in (title_hits, summary_hits)]
+    if None not in leads and leads[0] != leads[1]:
+        confidence -= 0.1
+    confidence = round(max(0.05, min(0.99, confidence)), 2)
+    return best, [f"kind {best.replace('_', ' ')}: {words}"], confidence
+
+
+def _strongest(hits: Hits) -> str | None:
+    """The kind with the most weight in one text, before any framing."""
+    weights: dict[str, float] = {}
+    for what, kind, weight in hits:
+        if what == "kind":
+            weights[kind] = weights.get(kind, 0.0) + weight
+    return max(weights, key=lambda k: weights[k]) if weights else None
 
 
 def params_from_text(text: str) -> float | None:
@@ -315,17 +337,17 @@ def classify_kind(
     title_hits, summary_hits = _INDEX.find(title), _INDEX.find(summary[:600])
     reasons: list[str] = []
     if source_type in ("leaderboard", "trending"):
-        kind, reasons = "benchmark", [f"kind benchmark: {source_type} change"]
+        kind, reasons, sure = "benchmark", [f"kind benchmark: {source_type} change"], 0.95
     elif hub is not None:
-        kind = "model_release"
+        kind, sure = "model_release", 0.95
         reasons.append(f"kind model release: new repository {hub.repo_id} on {hub.hub}")
     else:
-        kind, reasons = _score_kinds(title_hits, summary_hits, title, versioned)
+        kind, reasons, sure = _score_kinds(title_hits, summary_hits, title, versioned)
         page = "research" if source_type == "arxiv" else page_kind(url)
         if page == "research" and kind in ("other", "model_release", "open_source"):
-            kind, reasons = "research", ["kind research paper: a paper's page"]
+            kind, reasons, sure = "research", ["kind research paper: a paper's page"], 0.9
         elif page == "open_source" and kind in ("other", "model_release", "research"):
-            kind, reasons = "open_source", ["kind open source: a dataset's page"]
+            kind, reasons, sure = "open_source", ["kind open source: a dataset's page"], 0.9
     modalities: list[str] = []
     if hub is not None and hub.pipeline_tag in _PIPELINE_MODALITY:
         modalities.append(_PIPELINE_MODALITY[hub.pipeline_tag])
@@ -347,7 +369,9 @@ def classify_kind(
         reasons.append(
             f"size {params / 1e9:g}B parameters" + (" (hub)" if hub and hub.params else " (text)")
         )
-    return KindResult(kind, tuple(modalities[:3]), open_weights, licence, params, tuple(reasons))
+    return KindResult(
+        kind, tuple(modalities[:3]), open_weights, licence, params, tuple(reasons), sure
+    )
 
 
 def _open_weights(

@@ -79,6 +79,7 @@ def as_json(result: Classification, classifier: Classifier) -> dict[str, Any]:
         "uploader": result.uploader,
         "release": result.release,
         "confidence": result.confidence,
+        "kind_confidence": result.kind_confidence,
         "reasons": list(result.reasons),
     }
 

@@ -218,3 +218,30 @@ def test_kind_confidence_drops_when_the_evidence_disagrees(classifier: Classifie
     assert (plain.kind, framed.kind) == ("model_release", "other")
     assert framed.kind_confidence < plain.kind_confidence
     assert plain.kind_confidence >= 0.8, plain.reasons
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        # "plan" is policy only as a government's or a nation's plan
+        ("연내 계획했던 카카오 AI 모델 공개, 사실상 내년으로", "model_release"),
+        ("英国の野心的なAI成長計画、ネットゼロ達成への懸念喚起", "policy"),
+        # an award, a "what is" explainer in other languages
+        ("Rakuten AI model receives IT Award from Japan Institute", "other"),
+        ("O que é um chatbot? Entenda a tecnologia por trás da IA generativa", "other"),
+        # leaderboards and evaluation platforms in any script
+        ("Nejumi LLMリーダーボード Neo", "benchmark"),
+        ("OpenCompass: A Universal Evaluation Platform for Large Language Models", "benchmark"),
+        # an open-source framework is open source, even when it is rolled out
+        (
+            "IBM rolls out CodeFlare, an open-source framework for machine learning apps",
+            "open_source",
+        ),
+        # an explainer of a new company is an explainer
+        ("ソフトバンクが国産AI新会社を設立した背景と目的を徹底解説", "other"),
+    ],
+)
+def test_plans_awards_leaderboards_and_frameworks(
+    classifier: Classifier, title: str, kind: str
+) -> None:
+    assert kind_of(classifier, title) == kind

@@ -219,8 +219,9 @@ def kind_scores(
         for (what, kind, weight), hits in found.items():
             if what != "kind":
                 continue
-            if found is summary_hits and frame == "about" and kind != "other":
-                weight *= ABOUT_DISCOUNT  # a write-up's lead retells what it is about
+            if frame == "about" and kind != "other":
+                # a write-up's headline names what it explains, and its lead retells it
+                weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
             elif kind in _RELEASE_KINDS and frame == "paper":
                 # a paper's headline may say what the paper opens: "模型开源配方"
                 weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5

@@ -245,3 +245,17 @@ def test_plans_awards_leaderboards_and_frameworks(
     classifier: Classifier, title: str, kind: str
 ) -> None:
     assert kind_of(classifier, title) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        # a court case is other, whatever law it cites
+        ("梁某与某科技公司网络侵权责任纠纷一案", "other"),
+        ("OpenAI must face authors' claims, court rules", "other"),
+        # a guide to a rule is about the rule
+        ("【徹底解説】「AI事業者ガイドライン」活用の手順と要諦", "policy"),
+    ],
+)
+def test_court_cases_and_guides_to_rules(classifier: Classifier, title: str, kind: str) -> None:
+    assert kind_of(classifier, title) == kind

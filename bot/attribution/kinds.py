@@ -209,6 +209,9 @@ def kind_scores(
     scores: dict[str, float] = {}
     evidence: dict[str, list[set[str]]] = {}
     frame = title_frame(title, title_hits)
+    # a guide to a rule is about the rule ("AI事業者ガイドライン…解説"); an outlook that lists
+    # rules among trends ("動向・規制の展望") is not
+    on_rule = _weight(title_hits, "policy") >= _weight(title_hits, "other") > 0
     if versioned and _CHIP.search(title) and not _MODEL_WORD.search(title):
         versioned = None  # "Ascend 950 chips": a versioned chip is a product, not a model
     if versioned and frame != "paper":  # "Claude Opus 4.1", "Qwen3-Coder": a versioned model
@@ -219,7 +222,7 @@ def kind_scores(
         for (what, kind, weight), hits in found.items():
             if what != "kind":
                 continue
-            if frame == "about" and kind != "other":
+            if frame == "about" and kind != "other" and not (kind == "policy" and on_rule):
                 # a write-up's headline names what it explains, and its lead retells it
                 weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
             elif kind in _RELEASE_KINDS and frame == "paper":
@@ -267,6 +270,15 @@ def _score_kinds(
         confidence -= 0.1
     confidence = round(max(0.05, min(0.99, confidence)), 2)
     return best, [f"kind {best.replace('_', ' ')}: {words}"], confidence
+
+
+def _weight(hits: Hits, kind: str) -> float:
+    """One kind's evidence in one text, as scored (distinct words add with diminishing returns)."""
+    return sum(
+        weight * _ROOT[min(len(words), 3)]
+        for (what, found, weight), words in hits.items()
+        if what == "kind" and found == kind
+    )
 
 
 def _strongest(hits: Hits) -> str | None:

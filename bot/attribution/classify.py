@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
+from functools import lru_cache
 
 from bot.attribution.hub import HubJudge, HubVerdict
 from bot.attribution.kinds import KindResult, classify_kind
@@ -17,6 +18,7 @@ W_HUB, W_GITHUB, W_DOMAIN, W_TITLE, W_SUBJECT, W_SUMMARY = 10.0, 8.0, 4.0, 3.0, 
 W_REPEAT = 0.5  # a second mention of the same organisation in one field adds little
 W_WEAK_TITLE = 2.0  # "China", "US": enough to be involved, not to outweigh a named subject
 W_INVOLVED = 1.0  # a hub upload's uploader or base: named among the orgs, not a country
+_stored_licence = lru_cache(maxsize=1024)(stored_licence)  # few licences, written the same way
 
 
 @dataclass(frozen=True)
@@ -57,16 +59,29 @@ class Classification:
         return self.derivative_of is None
 
 
-@dataclass
 class _Tally:
-    scores: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-    reasons: list[str] = field(default_factory=list)
-    strongest: float = 0.0
-    subject: str | None = None  # the organisation a headline starts with
-    in_title: set[str] = field(default_factory=set)
-    wordlike: set[str] = field(default_factory=set)  # found only by a name that is a word
-    targets: set[str] = field(default_factory=set)  # countries named as what a rule targets
-    actors: set[str] = field(default_factory=set)  # countries named as making a rule
+    """The evidence gathered for one item: scores per organisation and the reasons."""
+
+    __slots__ = (
+        "actors",
+        "in_title",
+        "reasons",
+        "scores",
+        "strongest",
+        "subject",
+        "targets",
+        "wordlike",
+    )
+
+    def __init__(self) -> None:
+        self.scores: dict[str, float] = defaultdict(float)
+        self.reasons: list[str] = []
+        self.strongest = 0.0
+        self.subject: str | None = None  # the organisation a headline starts with
+        self.in_title: set[str] = set()
+        self.wordlike: set[str] = set()  # found only by a name that is a word
+        self.targets: set[str] = set()  # countries named as what a rule targets
+        self.actors: set[str] = set()  # countries named as making a rule
 
     def add(self, org_id: str, weight: float, reason: str | None) -> None:
         self.scores[org_id] += weight
@@ -368,14 +383,17 @@ class Classifier:
         orgs = self.registry.orgs
         top = strong[best]
         country = orgs[best].country
-        rival = max((s for r, s in strong.items() if orgs[r].country != country), default=0.0)
+        rival = 0.0
+        for r, s in strong.items():
+            if s > rival and orgs[r].country != country:
+                rival = s
         confidence = 0.4 + 0.3 * min(1.0, top / 8) + 0.2 * (top / (top + rival))
         if tally.strongest >= W_DOMAIN:
             confidence += 0.1
         if rival >= 0.6 * top:
             confidence -= 0.15
-        by_word = [o for o in tally.scores if root_of[o] == best]
-        if by_word and all(o in tally.wordlike for o in by_word):
+        by_word = [o for o, root in root_of.items() if root == best]
+        if by_word and tally.wordlike and tally.wordlike.issuperset(by_word):
             confidence -= 0.2  # "Mistral", "Phi": right only if the AI context was
         if by_word and all(orgs[o].type == "people" for o in by_word):
             confidence -= 0.2  # named only by its founder or chief executive
@@ -477,7 +495,7 @@ class Classifier:
             kind=kinds.kind,
             modalities=kinds.modalities,
             open_weights=kinds.open_weights,
-            licence=stored_licence(kinds.licence),
+            licence=_stored_licence(kinds.licence),
             params=kinds.params,
             confidence=round(confidence, 2),
             reasons=tuple(tally.reasons + notes + list(kinds.reasons)),

@@ -8,7 +8,8 @@ when the text is about AI. Chinese names match as substrings, since Chinese has 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import ahocorasick
 
@@ -117,18 +118,18 @@ class Term:
     ambiguous: bool
     cjk: bool
     needs_tech: bool = False  # a government actor: counts only when the text is about tech
+    # Written in katakana: a word of its own only between non-katakana characters.
+    kana: bool = field(init=False)
+    # A model family ("Qwen", "GLM", "Step3") names the model in any case when a version is
+    # written with it: "qwen2.5-max", "STEP3-VL-10B" (ambiguous names still need AI context).
+    versioned_in_any_case: bool = field(init=False)
+    last_is_digit: bool = field(init=False)
 
-    @property
-    def kana(self) -> bool:
-        """Written in katakana: a word of its own only between non-katakana characters."""
-        return _is_kana(self.text, 0) and _is_kana(self.text, len(self.text) - 1)
-
-    @property
-    def versioned_in_any_case(self) -> bool:
-        """A model family ("Qwen", "GLM", "Step3") names the model in any case when a version
-        is written with it: "qwen2.5-max", "STEP3-VL-10B" (ambiguous names still need AI
-        context)."""
-        return self.role == "product" and not self.cjk
+    def __post_init__(self) -> None:
+        kana = _is_kana(self.text, 0) and _is_kana(self.text, len(self.text) - 1)
+        object.__setattr__(self, "kana", kana)
+        object.__setattr__(self, "versioned_in_any_case", self.role == "product" and not self.cjk)
+        object.__setattr__(self, "last_is_digit", self.text[-1:].isdigit())
 
 
 _HEAD_AND_VERSION = re.compile(r"([A-Za-z]+)([-_]?)\d")
@@ -144,8 +145,7 @@ def _versioned(term: Term, text: str, start: int, end: int) -> bool:
     return not m.group(2) or _WORDLIKE.fullmatch(head) is None
 
 
-@dataclass(frozen=True)
-class Mention:
+class Mention(NamedTuple):
     org_id: str
     term: str
     start: int
@@ -182,8 +182,10 @@ def _is_kana(text: str, i: int) -> bool:
     return 0 <= i < len(text) and "\u30a0" <= text[i] <= "\u30ff"
 
 
-def _is_word_char(ch: str) -> bool:
-    return ch.isascii() and ch.isalnum()
+_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+_WORD_CHARS = _LETTERS | frozenset(
+    "0123456789"
+)  # ASCII letters and digits: what a Latin name cannot touch
 
 
 class Matcher:
@@ -219,7 +221,8 @@ class Matcher:
             self._automaton.make_automaton()
         self._empty = not table
 
-    def _accept(self, term: Term, text: str, start: int, end: int, fold: bool) -> bool:
+    @staticmethod
+    def _accept(term: Term, text: str, start: int, end: int, fold: bool) -> bool:
         if (
             term.case_sensitive
             and not fold
@@ -231,13 +234,13 @@ class Matcher:
             return True
         if term.kana and (_is_kana(text, start - 1) or _is_kana(text, end)):
             return False  # "インド" (India) inside "ディープマインド"
-        if start > 0 and (_is_word_char(text[start - 1]) or text[start - 1] == "@"):
-            return False
+        if start > 0:
+            before = text[start - 1]
+            if before in _WORD_CHARS or before == "@":
+                return False
         if end < len(text):
             after = text[end]
-            if after.isascii() and after.isalpha():
-                return False
-            if term.text[-1].isdigit() and after.isdigit():
+            if after in _LETTERS or (term.last_is_digit and after.isdigit()):
                 return False
         return True
 

@@ -259,3 +259,49 @@ def test_plans_awards_leaderboards_and_frameworks(
 )
 def test_court_cases_and_guides_to_rules(classifier: Classifier, title: str, kind: str) -> None:
     assert kind_of(classifier, title) == kind
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "url", "kind"),
+    [
+        # a paper's summary on any site's paper pages, or an abstract's opening
+        (
+            "EXAONE 3.0 7.8B Instruction Tuned Language Model",
+            "We introduce EXAONE 3.0 instruction-tuned language model, the first open model "
+            "in the family of Large Language Models (LLMs) developed by LG AI Research.",
+            "https://sandbox.awsmpapers.org/papers/exaone-30-78b-instruction-tuned",
+            "research",
+        ),
+        (
+            "[Literature Review] Yi: Open Foundation Models by 01.AI",
+            'The paper "Yi: Open Foundation Models" introduces the Yi model family.',
+            "https://www.themoonlight.io/review/yi-open-foundation-models-by-01ai",
+            "research",
+        ),
+        (
+            "Yi: Offene Grundlagenmodelle von 01.AI",
+            "Wir stellen die Yi-Modellfamilie vor, eine Reihe von Sprachmodellen.",
+            "https://www.chatpaper.ai/de/dashboard/paper/7762d119",
+            "research",
+        ),
+        # a whitepaper section is not a paper page
+        (
+            "Acme ships its new AI app for phones",
+            "The app is available today.",
+            "https://example.com/whitepapers/acme-app",
+            "product_launch",
+        ),
+        # a licence to sell chips is policy
+        (
+            "Commerce Dept.'s backlog reportedly has suspended Nvidia's H20 chip licenses",
+            "",
+            None,
+            "policy",
+        ),
+    ],
+)
+def test_papers_anywhere_and_chip_licences(
+    classifier: Classifier, title: str, summary: str, url: str | None, kind: str
+) -> None:
+    result = classifier.classify(Subject(title=title, summary=summary, url=url))
+    assert result.kind == kind, result.reasons

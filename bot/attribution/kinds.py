@@ -318,7 +318,8 @@ def params_from_text(text: str) -> float | None:
 _PAPER_PAGE = re.compile(
     r"^https?://(?:www\.)?(?:arxiv\.org/(?:abs|pdf|html)/|huggingface\.co/papers\b|"
     r"openreview\.net/(?:forum|pdf)|aclanthology\.org/|papers\.nips\.cc/|"
-    r"proceedings\.(?:mlr\.press|neurips\.cc)/|dl\.acm\.org/doi/|ieeexplore\.ieee\.org/)",
+    r"proceedings\.(?:mlr\.press|neurips\.cc)/|dl\.acm\.org/doi/|ieeexplore\.ieee\.org/|"
+    r"[^/?#]+/(?:[^?#]*/)?papers?/)",  # any site's /paper/ or /papers/ section
     re.IGNORECASE,
 )
 _DATASET_PAGE = re.compile(

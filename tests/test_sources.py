@@ -13,11 +13,13 @@ import aiohttp
 import pytest
 
 from bot.config.loader import load_config
-from bot.config.settings import SourceSpec
 from bot.errors import FetchError
 from bot.runtime.app import App
 from bot.sources import huggingface, leaderboard, modelscope, trending
 from bot.sources.budget import plan
+from bot.sources.kinds.feed import FeedSource
+from bot.sources.kinds.github import GithubSource
+from bot.sources.kinds.huggingface import HuggingfaceSource
 from bot.store.sources_repo import source_url
 from tests.conftest import LocalServer
 
@@ -129,20 +131,13 @@ def test_trending_entries() -> None:
 
 
 def test_github_sources_watch_releases_or_tags() -> None:
-    assert source_url(SourceSpec(name="a", type="github", repo="QwenLM/Qwen3")).endswith(
-        "/releases.atom"
-    )
-    assert source_url(SourceSpec(name="b", type="github", repo="o/r", watch="tags")).endswith(
-        "/tags.atom"
-    )
+    assert source_url(GithubSource(name="a", repo="QwenLM/Qwen3")).endswith("/releases.atom")
+    assert source_url(GithubSource(name="b", repo="o/r", watch="tags")).endswith("/tags.atom")
 
 
 def test_request_budget_stretches_hub_intervals_to_stay_inside_the_limit() -> None:
-    specs = [
-        SourceSpec(name=f"hf-{i}", type="huggingface", org=f"org{i}", interval=10)
-        for i in range(40)
-    ]
-    specs.append(SourceSpec(name="blog", url="https://example.org/feed", interval=10))
+    specs = [HuggingfaceSource(name=f"hf-{i}", org=f"org{i}", interval=10) for i in range(40)]
+    specs.append(FeedSource(name="blog", url="https://example.org/feed", interval=10))
     anonymous = plan(specs, 900, has_token=False)
     assert anonymous.calls_per_window <= 250.01 and anonymous.stretch > 1
     assert next(s for s in anonymous.sources if s.name == "blog").interval == 10

@@ -19,7 +19,7 @@ from bot.commands.requests import (
     SourcesList,
     SourceStatus,
 )
-from bot.config.settings import SourceSpec
+from bot.sources.kinds.feed import FeedSource
 from bot.sources.netguard import is_public
 from bot.store import sources_repo
 from bot.text import normalise_url
@@ -87,7 +87,7 @@ class SourceCommands:
             raise UserError(f"That address cannot be added: {problem}.")
         url = normalise_url(request.url) or request.url
         try:
-            spec = SourceSpec(name=name, type="feed", url=url, backfill=request.backfill)
+            spec = FeedSource(name=name, url=url, backfill=request.backfill)
         except ValidationError as exc:
             raise UserError(
                 "That source has problems: "

@@ -11,53 +11,19 @@ from pydantic import (
     TypeAdapter,
     ValidationInfo,
     field_validator,
-    model_validator,
 )
 
 from bot.located_yaml.unions import tagged_union
 from bot.rules.model import Mute, Rule
-from bot.units import Duration, Size
 
-SourceType = Literal["feed", "huggingface", "modelscope", "github", "leaderboard", "trending"]
+# the sources' settings: one model per source kind (bot/sources/kinds/)
+from bot.sources.kinds import SOURCE as SOURCE
+from bot.sources.kinds import SourceSpec as SourceSpec
+from bot.units import Duration, Size
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class SourceSpec(Strict):
-    """One thing to poll. Feeds need ``url``; hubs need ``org``; GitHub needs ``repo``."""
-
-    name: str = Field(min_length=1, max_length=100, pattern=r"^[A-Za-z0-9][A-Za-z0-9._:/-]*$")
-    type: SourceType = "feed"
-    url: str | None = None
-    org: str | None = None
-    repo: str | None = None
-    interval: Duration | None = None
-    host_delay: Duration | None = None
-    language: str | None = None  # the items' language when the feed does not say (zh, en...)
-    country: str | None = Field(
-        default=None, pattern=r"^[A-Z]{2}$"
-    )  # whose voice; a flag in `racewatch sources`
-    note: str = ""
-    enabled: bool = True
-    watch: Literal["releases", "tags"] = "releases"  # github only
-    board: str = Field(default="text", pattern=r"^[a-z_]+$")  # leaderboard only: LMArena config
-    top_n: int = Field(default=10, ge=1, le=100)  # leaderboard only
-    # the N newest items of the first poll go through the rules as if new (0: silent baseline)
-    backfill: int = Field(default=0, ge=0, le=50)
-
-    @model_validator(mode="after")
-    def _target(self) -> SourceSpec:
-        need = {"feed": "url", "huggingface": "org", "modelscope": "org", "github": "repo"}
-        field_name = need.get(self.type)
-        if field_name is not None and getattr(self, field_name) is None:
-            raise ValueError(f"a {self.type} source needs '{field_name}'")
-        if self.url is not None and not self.url.lower().startswith(("http://", "https://")):
-            raise ValueError("url must start with http:// or https://")
-        if self.repo is not None and self.repo.count("/") != 1:
-            raise ValueError("repo must look like OWNER/NAME")
-        return self
 
 
 _ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"

@@ -32,9 +32,10 @@ from bot.metrics import Metrics
 from bot.runtime.ingest import Ingestor, IngestReport
 from bot.runtime.prepare import PreparedFeed, SourceFacts, prepare_feed
 from bot.runtime.timing import backoff, next_poll
-from bot.sources import huggingface, leaderboard, modelscope, trending
+from bot.sources import kinds
 from bot.sources.feeds import MAX_ENTRIES, ParsedFeed
 from bot.sources.http import HttpClient, Response, cache_max_age
+from bot.sources.kinds.base import ParseContext
 from bot.sources.parsepool import ParserPool
 from bot.store import boards_repo, sources_repo
 from bot.store.items_repo import recent_guids
@@ -280,18 +281,14 @@ class Poller:
             headers["If-None-Match"] = source.etag
         if source.last_modified:
             headers["If-Modified-Since"] = source.last_modified
-        url = self._request_url(source)
+        kind, spec = kinds.kind_of(source.type), source.settings
+        url = kind.request_url(spec, self.hub, source.url)
         token = os.environ.get("HF_TOKEN")
-        if (
-            token
-            and source.type in ("huggingface", "trending", "leaderboard")
-            and self._is_hub_host(url)
-        ):
+        if token and kind.hub_token and self._is_hub_host(url):
             headers["Authorization"] = f"Bearer {token}"
-        delay = source.spec.get("host_delay")
-        if delay:
+        if spec.host_delay:
             host = url.split("/")[2] if "://" in url else ""
-            self.http.set_host_delay(host, float(delay))
+            self.http.set_host_delay(host, float(spec.host_delay))
         trusted = source.trusted or self.poll.allow_private_networks
         response = await self.http.get(url, headers=headers, trusted=trusted)
         if response.not_modified:
@@ -300,24 +297,9 @@ class Poller:
         if digest == source.content_hash:
             return response, None
         now = self.clock()
-        if source.type == "leaderboard":
-            rows = leaderboard.parse_rows(response.body)
-            config = source.spec.get("board", "text")
-            items = leaderboard.leaderboard_items(
-                rows,
-                config=config,
-                top_n=int(source.spec.get("top_n", 10)),
-                country_of=self.country_of,
-                now=now,
-                page_url=LMARENA_PAGE,
-            )
-            board = leaderboard.board_snapshot(rows, config, now.date())
-            return response, PreparedFeed(ParsedFeed(source.name, items), board=board)
-        if source.type in HUB_PARSERS:
-            items = [
-                storable_item(i) for i in HUB_PARSERS[source.type](self, source, response.body, now)
-            ]
-            return response, PreparedFeed(ParsedFeed(source.name, items))
+        parsed = kind.parse(spec, response.body, ParseContext(self.hub, now, self.country_of))
+        if parsed is not None:  # JSON from an API; feed markup goes to the worker pool
+            return response, PreparedFeed(ParsedFeed(source.name, parsed.items), board=parsed.board)
         content_type = response.headers.get("content-type")
         seen = self._seen.get(source.id)
         if seen is None and source.baseline_done:  # first poll in this process
@@ -351,22 +333,6 @@ class Poller:
             for endpoint in (self.hub.huggingface_endpoint, self.hub.datasets_server)
         }
         return bool(host) and host in own
-
-    def _request_url(self, source: DueSource) -> str:
-        hub = self.hub
-        if source.type == "huggingface":
-            return huggingface.list_models_url(
-                hub.huggingface_endpoint, source.spec["org"], hub.models_per_poll
-            )
-        if source.type == "modelscope":
-            return modelscope.list_models_url(
-                hub.modelscope_endpoint, source.spec["org"], hub.models_per_poll
-            )
-        if source.type == "trending":
-            return trending.trending_url(hub.huggingface_endpoint)
-        if source.type == "leaderboard" and not source.url.startswith("http"):
-            return leaderboard.rows_url(hub.datasets_server, source.spec.get("board", "text"))
-        return source.url
 
     def _succeeded(
         self, source: DueSource, response: Response, prepared: PreparedFeed | None
@@ -508,21 +474,6 @@ class Poller:
             self.metrics.polls.labels("failed").inc()
             self.metrics.fetch_errors.labels(source.name).inc()
         return PollOutcome(source.name, False, error=str(exc), note=None if pause else note)
-
-
-HubParser = Callable[[Poller, DueSource, bytes, datetime], list[NewItem]]
-HUB_PARSERS: dict[str, HubParser] = {
-    "huggingface": lambda p, s, body, now: huggingface.parse_models(
-        body, p.hub.huggingface_endpoint, now
-    ),
-    "modelscope": lambda p, s, body, now: modelscope.parse_models(
-        body, s.spec["org"], p.hub.modelscope_endpoint, now
-    ),
-    "trending": lambda p, s, body, now: trending.parse_trending(
-        body, p.hub.huggingface_endpoint, now
-    ),
-}
-LMARENA_PAGE = "https://lmarena.ai/leaderboard"
 
 
 def _human(seconds: float) -> str:

@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from bot.config.settings import SourceSpec
+from bot.sources.kinds import kind_of
 
 WINDOW = 300.0
 LIMIT_ANONYMOUS, LIMIT_TOKEN = 500, 1000
 HEADROOM = 0.5
-HUB_TYPES = ("huggingface", "trending")
 
 
 @dataclass(frozen=True)
@@ -41,14 +41,14 @@ class BudgetPlan:
 def plan(specs: Sequence[SourceSpec], default_interval: float, has_token: bool) -> BudgetPlan:
     limit = LIMIT_TOKEN if has_token else LIMIT_ANONYMOUS
     allowed = limit * HEADROOM
-    hub = [s for s in specs if s.type in HUB_TYPES and s.enabled]
+    hub = [s for s in specs if kind_of(s.type).hub_calls and s.enabled]
     calls = sum(WINDOW / max(1.0, s.interval or default_interval) for s in hub)
     stretch = max(1.0, calls / allowed) if calls else 1.0
     if stretch == 1.0:
         return BudgetPlan(list(specs), calls, limit, 1.0)
     adjusted = [
         s.model_copy(update={"interval": (s.interval or default_interval) * stretch})
-        if s.type in HUB_TYPES
+        if kind_of(s.type).hub_calls
         else s
         for s in specs
     ]

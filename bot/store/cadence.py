@@ -14,12 +14,13 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from urllib.parse import urlsplit
 
+from pydantic import ValidationError
 from sqlalchemy import Engine, and_, func, select
 from sqlalchemy.orm import Session
 
 from bot.attribution.registry import Registry
+from bot.sources import kinds
 from bot.store.schema import Classification, Item, ReleaseDay, Source, Story
 from bot.store.stats import MAIN, RELEASE_KINDS
 
@@ -181,18 +182,16 @@ def coverage(session: Session, registry: Registry) -> dict[str, int]:
 
 
 def _source_country(kind: str, url: str, spec: dict[str, object], registry: Registry) -> str:
-    if isinstance(spec.get("country"), str):  # the catalogue says whose voice a source is
-        return str(spec["country"]) if spec["country"] in MAIN else "other"
-    org = None
-    if kind in ("huggingface", "modelscope") and isinstance(spec.get("org"), str):
-        org = registry.by_namespace(str(spec["org"]))
-    elif kind == "github" and isinstance(spec.get("repo"), str):
-        org = registry.by_github(str(spec["repo"]).split("/")[0])
-    elif kind == "feed":
-        host = (urlsplit(url).hostname or "").lower()
-        org = registry.by_domain(host)
-    if kind in ("leaderboard", "trending"):
+    try:
+        source = kinds.spec_of(kind, dict(spec))
+    except (KeyError, ValidationError):  # a row another version wrote: whose it is is unknown
+        return "unknown"
+    if source.country is not None:  # the catalogue says whose voice a source is
+        return source.country if source.country in MAIN else "other"
+    found = kinds.kind_of(kind)
+    if found.global_scope:
         return "global"
+    org = found.organisation(source, url, registry)
     if org is None:
         return "unknown"
     country = registry.root(org).country

@@ -6,6 +6,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 from typing import Any
 
 from sqlalchemy import bindparam, or_, select, text, update
@@ -13,6 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.config.settings import SourceSpec
+from bot.sources import kinds
+from bot.sources.kinds.base import SourceBase
+from bot.sources.kinds.huggingface import HuggingfaceSource
 from bot.store.locks import Lock
 from bot.store.schema import Source
 
@@ -34,19 +38,16 @@ class DueSource:
     baseline_done: bool
     interval_s: float
 
+    @cached_property
+    def settings(self) -> SourceBase:
+        """The source's settings, typed by its kind (bot/sources/kinds/)."""
+        return kinds.spec_of(self.type, self.spec)
+
 
 def source_url(spec: SourceSpec) -> str:
     """What the source is, as shown to users; hub URLs are built at fetch time from the
     configured endpoints, so a mirror change needs no database edit."""
-    if spec.type == "feed" or spec.url:
-        return spec.url or ""
-    if spec.type == "github":
-        return f"https://github.com/{spec.repo}/{spec.watch}.atom"
-    if spec.type == "leaderboard":
-        return f"lmarena:{spec.board}"
-    if spec.type == "trending":
-        return "huggingface:trending"
-    return f"{spec.type}:{spec.org}"
+    return kinds.kind_of(spec.type).label(spec)
 
 
 def sync_sources(
@@ -151,8 +152,10 @@ def find_hub_source(session: Session, namespace: str) -> DueSource | None:
     for row in session.scalars(
         select(Source).where(Source.type == "huggingface", Source.status == "active")
     ):
-        if str(row.spec.get("org", "")).lower() == namespace.lower():
-            return _detached(row)
+        found = _detached(row)
+        spec = found.settings
+        if isinstance(spec, HuggingfaceSource) and spec.org.lower() == namespace.lower():
+            return found
     return None
 
 

@@ -145,6 +145,9 @@ class App:
         self.summariser: Summariser | None = None
         self._tasks: set[asyncio.Task[list[PollOutcome]]] = set()
         self._in_flight = 0  # sources claimed by _tick and not yet done
+        self._ticking = False  # a tick is claiming: the timer's and a batch's never overlap
+        # while running: a finished batch claims the next at once, not at the next tick
+        self._claim_on_finish = False
         self._drain_lock = asyncio.Lock()
         self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
@@ -364,6 +367,15 @@ class App:
         return outcomes
 
     async def _tick(self) -> None:
+        if self._ticking:
+            return
+        self._ticking = True
+        try:
+            await self._claim_and_poll()
+        finally:
+            self._ticking = False
+
+    async def _claim_and_poll(self) -> None:
         assert self.poller is not None
         # other processes may have changed chat rules: re-read them every minute
         if self.clock() - self._rules_read_at > timedelta(seconds=60):
@@ -388,9 +400,13 @@ class App:
             remaining[0] -= 1
             self._in_flight -= 1
 
-        def finished(_task: asyncio.Task[list[PollOutcome]]) -> None:
+        def finished(done_task: asyncio.Task[list[PollOutcome]]) -> None:
             self._in_flight -= remaining[0]  # sources of a batch that was cancelled
             remaining[0] = 0
+            if self._claim_on_finish and not done_task.cancelled():
+                again = asyncio.create_task(self._tick(), name="tick: a batch finished")
+                self._background.add(again)
+                again.add_done_callback(self._background.discard)
 
         task = asyncio.create_task(
             self.poller.poll_many(claimed, done), name=f"poll:{len(claimed)} sources"
@@ -443,6 +459,7 @@ class App:
         self._schedule_digests(scheduler)
         self._schedule_weekly_post(scheduler)
         scheduler.start()
+        self._claim_on_finish = True
         log.info(
             "racewatch is running with %d sources and %d rules; Ctrl-C stops it",
             len(self.config.sources),
@@ -452,6 +469,7 @@ class App:
             await stop.wait()
         finally:
             log.info("stopping: finishing what is in flight (at most a few seconds)")
+            self._claim_on_finish = False
             scheduler.pause()
             if self.outbox is not None:
                 self.outbox.stopping = True  # finish the alert being sent, start no other

@@ -9,10 +9,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import platformdirs
 from pydantic import BaseModel
+from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsError
 
 from bot.attribution.registry import Registry, load_registry
 from bot.config.settings import Settings, SourceSpec
@@ -56,6 +57,24 @@ def find_config_file(explicit: Path | None, env: Mapping[str, str]) -> Path | No
     return default if default.is_file() else None
 
 
+class _Environment(EnvSettingsSource):
+    """pydantic-settings' reading of ``RACEWATCH_*`` variables (``__`` nests, JSON for lists
+    and mappings) from a given mapping rather than the process's environment."""
+
+    def __init__(self, env: Mapping[str, str]) -> None:
+        self._given = env
+        super().__init__(
+            # it reads only the fields and their types: Settings need not be BaseSettings
+            cast("type[BaseSettings]", Settings),
+            case_sensitive=False,
+            env_prefix=ENV_PREFIX,
+            env_nested_delimiter="__",
+        )
+
+    def _load_env_vars(self) -> dict[str, str | None]:
+        return {name.lower(): value for name, value in self._given.items()}
+
+
 def _env_overrides(env: Mapping[str, str], problems: list[Problem]) -> dict[str, Any]:
     """``RACEWATCH_POLL__MAX_BODY=5MiB`` becomes ``{"poll": {"max_body": "5MiB"}}``."""
     out: dict[str, Any] = {}
@@ -74,10 +93,18 @@ def _env_overrides(env: Mapping[str, str], problems: list[Problem]) -> dict[str,
                 )
             )
             continue
-        node = out
-        for part in path[:-1]:
-            node = node.setdefault(part, {})
-        node[path[-1]] = value
+        try:  # one variable at a time, so a problem names its variable
+            out = _merge(out, _Environment({name: value})())
+        except SettingsError:
+            problems.append(
+                Problem(
+                    "environment",
+                    None,
+                    name,
+                    f"'{value[:40]}' is not JSON",
+                    'a list or mapping is written as JSON, such as [10, 25] or {"jitter": 0.2}',
+                )
+            )
     if env.get("DATABASE_URL") and "database_url" not in out:
         out["database_url"] = env["DATABASE_URL"]
     return out

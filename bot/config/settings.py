@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal, get_args
+from typing import TYPE_CHECKING, Annotated, Literal, get_args
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -27,6 +28,12 @@ class Strict(BaseModel):
 
 
 _ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+
+
+def _numeric_id(value: str) -> str:
+    if not value.isdigit():
+        raise ValueError(f"'{value[:40]}' is not a channel id, which is a number")
+    return value
 
 
 class _Destination(Strict):
@@ -53,8 +60,7 @@ class JsonlDestination(_Destination):
 
 class DiscordDestination(_Destination):
     type: Literal["discord"] = "discord"
-    channel: str = Field(
-        pattern=r"^[0-9]+$",
+    channel: Annotated[str, AfterValidator(_numeric_id)] = Field(
         description="the channel's numeric id (Discord: right-click the channel, Copy Channel ID)",
     )
     token_env: str = Field(default="DISCORD_TOKEN", pattern=_ENV_VAR)

@@ -210,3 +210,44 @@ def test_wrong_or_unsure_answers_are_less_confident_than_sure_ones(classifier: C
     nobody = classify(classifier, "A new AI model tops the benchmark charts")
     rivals = classify(classifier, "Alibaba and Google both ship new AI models this week")
     assert sure.confidence > rivals.confidence > nobody.confidence
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "country"),
+    [
+        # a foil in the lead is a comparison there too
+        (
+            "AI chip startups soak up $1.1B in funding",
+            "Investors continue to back challengers to Nvidia.",
+            None,
+        ),
+        ("Everyone wants their own AI chips", "Nvidia's competitors design their own.", None),
+        # the names listed with a foil are foils as well
+        ("A rival to OpenAI and Google raises $100M", "The model lab is two months old.", None),
+        ("Former OpenAI researchers launch an AI lab", "Their first model is out.", None),
+        # "the Taiwanese ChatGPT", "China's version of OpenAI": a comparison
+        ("臺版ChatGPT會寫作翻譯", "模型將內建於電腦", None),
+        # a foil next to a real subject leaves the subject
+        ("Kuaishou unveils Kling 2.1 to rival Sora and Veo", "", "CN"),
+    ],
+)
+def test_foils_in_headlines_and_leads_are_not_the_subject(
+    classifier: Classifier, title: str, summary: str, country: str | None
+) -> None:
+    assert classify(classifier, title, summary).primary_country == country
+
+
+@pytest.mark.parametrize(
+    ("title", "summary", "country"),
+    [
+        # a platform named only in the lead says where, never who
+        ("Language model training data: a guide", "Datasets you can find on Hugging Face.", None),
+        ("Hugging Face releases SmolLM3, a small open model", "", "US"),
+        # a government quoted as the source of a non-AI story is not its subject
+        ("小米SU7交付量突破10万辆", "据工信部公告,小米汽车科技有限公司的新车获准销售。", None),
+    ],
+)
+def test_platforms_and_quoted_governments_named_only_in_the_lead(
+    classifier: Classifier, title: str, summary: str, country: str | None
+) -> None:
+    assert classify(classifier, title, summary).primary_country == country

@@ -64,6 +64,8 @@ class _Tally:
 
     __slots__ = (
         "actors",
+        "compared",
+        "counted",
         "in_title",
         "reasons",
         "scores",
@@ -82,6 +84,8 @@ class _Tally:
         self.wordlike: set[str] = set()  # found only by a name that is a word
         self.targets: set[str] = set()  # countries named as what a rule targets
         self.actors: set[str] = set()  # countries named as making a rule
+        self.compared: set[str] = set()  # families named as a comparison ("a rival to X")
+        self.counted: set[str] = set()  # families named otherwise
 
     def add(self, org_id: str, weight: float, reason: str | None) -> None:
         self.scores[org_id] += weight
@@ -102,11 +106,14 @@ _FOIL_BEFORE = re.compile(
     r"(?i:\b(rivals|rivall?ing|rival to|answer to|challeng(er|ers|es|ing)( to)?|"
     r"alternative to|takes? on|"
     r"vs\.?|versus|than|like|à la|joins? the|beat(s|ing)?|overtak(es|ing)|surpass(es|ing)?|"
-    r"compet(es|ing|itor) (with|to)|outperform(s|ing)?)\s+(\w+'s\s+)?(?=\S)"
-    r"|(对标|比肩|超越|反超|挑战|媲美|叫板|追赶|匹敌))"
+    r"compet(es|ing|itor) (with|to)|outperform(s|ing)?|former|ehemalige[nr]?|"
+    r"anciens? (chercheurs? |salariés? |employés? )?(de|chez))\s+(\w+'s\s+)?(?=\S)"
+    r"|\b(?i:ex-|anciens? (chercheurs? |salariés? |employés? )?d['’])(?=[A-Z])"
+    r"|(对标|比肩|超越|反超|挑战|媲美|叫板|追赶|匹敌|(?<=[\u4e00-\u9fff])版))"
 )
 _FOIL_AFTER = re.compile(
     r"(?i:(-like|-style|-level| killer| rivals?\b| clone| competitor| race\b| moment\b|"
+    r"['’]s (competitors|rivals|challengers)\b|"
     r"式|级|杀手|平替))"
 )
 
@@ -126,6 +133,10 @@ _FOIL_WORDS = (
         "join",
         "beat",
         "overtak",
+        "former",
+        "ex-",
+        "ancien",
+        "ehemalig",
     ],
     *["surpass", "compet", "outperform", "-style", "-level", "killer", "clone", "race", "moment"],
     *[
@@ -142,6 +153,7 @@ _FOIL_WORDS = (
         "级",
         "杀手",
         "平替",
+        "版",
     ],
 )
 
@@ -172,6 +184,9 @@ _ACTS_AFTER = re.compile(
 )
 _OWNS = re.compile(r"^(?:'s|’s|-based|\s+based|の|的)?\s*$")
 
+
+# "rivals to OpenAI and Google", "anciens de Meta et Google": a list goes on comparing
+_LIST_JOIN = re.compile(r"^\s*(,|and|or|et|ou|und|oder|y|o|&|/|、|和|与|與|及|或|・|·)?\s*$")
 
 _QUOTES = {"\u201c": "\u201d", '"': '"', "\u300c": "\u300d", "\u300e": "\u300f", "\u2018": "\u2019"}
 
@@ -285,14 +300,21 @@ class Classifier:
         seen: set[str] = set()
         mentions = self.matcher.find(text, context=context)
         subject_open = in_title
-        # a foil matters when another organisation can be the subject instead
-        starts, ends = foils(text) if in_title and len(mentions) > 1 else (set(), set())
+        # "a rival to ChatGPT", "challengers to Nvidia", "Sora-like": in a headline or a lead
+        starts, ends = foils(text) if mentions else (set(), set())
         # '"We will catch Google and MS": Naver invests...': names in an opening quotation are
         # what someone said, when someone else is named after it
         quoted = _opening_quote_end(text) if in_title and len(mentions) > 1 else 0
         if quoted and mentions[-1].start < quoted:
             quoted = 0
         for i, m in enumerate(mentions):
+            if (
+                starts
+                and i
+                and mentions[i - 1].end in starts
+                and _LIST_JOIN.match(text[mentions[i - 1].end : m.start])
+            ):
+                starts.add(m.start)
             org = self.registry.orgs[m.org_id]
             # "Alibaba's Qwen", "DeepSeek ... DeepSeek-R1": one family named again adds little
             # (a founder or a country named first does not claim the family: "马斯克xAI")
@@ -306,8 +328,11 @@ class Classifier:
             if m.ambiguous:
                 tally.wordlike.add(m.org_id)
             if m.start in starts or m.end in ends:  # "a rival to ChatGPT", "Sora-like"
+                starts.add(m.end)  # ...and the names listed with it
                 tally.add(m.org_id, W_REPEAT, f"{where} names '{m.term}' as a comparison")
+                tally.compared.add(self._root_ids[m.org_id])
                 continue
+            tally.counted.add(self._root_ids[m.org_id])
             if m.end <= quoted:
                 tally.add(m.org_id, W_REPEAT, f"{where} quotes '{m.term}'")
                 continue
@@ -422,13 +447,32 @@ class Classifier:
             if verdict is not None and verdict.primary is not None
             else None
         )
-        if any(orgs[r].type != "platform" for r in families):
-            for root_id in [r for r in families if orgs[r].type == "platform" and r != about]:
+        # A platform named only in a lead ("models on Hugging Face") is where, never who.
+        others = any(orgs[r].type != "platform" for r in families)
+        for root_id in [r for r in families if orgs[r].type == "platform" and r != about]:
+            if others or not any(root_of[o] == root_id for o in tally.in_title):
                 del families[root_id]
 
         # A country named in passing ("sales to China") is involved but is not the subject;
         # a country alone makes an item attributable only when it is government action.
+        # A family named only as a comparison ("challengers to Nvidia") is not the subject.
+        compared_only = tally.compared - tally.counted
+
+        # A government named only in the lead of an item that is neither policy nor about AI
+        # is a source, not the subject: "据市场监管总局公告" under a car recall.
+        quoted_gov = (
+            set()
+            if kinds.kind == "policy" or context.about_ai
+            else {
+                r
+                for r in families
+                if orgs[r].type == "government" and not any(root_of[o] == r for o in tally.in_title)
+            }
+        )
+
         def candidate(root_id: str) -> bool:
+            if root_id in compared_only or root_id in quoted_gov:
+                return False
             return not orgs[root_id].weak or root_id == tally.subject
 
         strong = {r: s for r, s in families.items() if candidate(r)}

@@ -393,6 +393,7 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
             classes.append(
                 {
                     "item_id": n + 1,
+                    "published_at": when,
                     "primary_country": cls.primary_country,
                     "countries": list(cls.countries),
                     "primary_org": cls.primary_org,

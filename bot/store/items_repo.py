@@ -203,6 +203,7 @@ def write_batch(
         [
             {
                 "item_id": item.id,
+                "published_at": item.published_at,  # for the /race latest indexes
                 "primary_country": cls.primary_country,
                 "countries": list(cls.countries),
                 "primary_org": cls.primary_org,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, text
@@ -56,30 +56,14 @@ def latest(
 
     Hub uploads that re-publish someone else's model (a community GGUF of Qwen3) are not
     releases: they never show here."""
-    # Country and kind are compared through coalesce() so that no index on them is used:
-    # walking the published-date index newest first stops at the limit, where starting
-    # from the country index would sort every item of that country (organisations are
-    # rare enough that their index is the better start).
-    query = _base().order_by(Item.published_at.desc(), Item.id.desc())
-    query = query.where(Classification.derivative_of.is_(None))
-    country_of = func.coalesce(Classification.primary_country, "")
-    if country:
-        query = query.where(country_of == country)
-    elif flagged_only:
-        query = query.where(country_of != "")
-    if orgs:
-        query = query.where(Classification.primary_org.in_(orgs))
-    if kind:
-        query = query.where(func.coalesce(Classification.kind, "") == kind)
-    if (country or kind) and not orgs:
-        rare = _rare_items(session, country, kind)
-        if rare is not None:  # few match: start from them, not from the newest item
-            if not rare:
-                return []
-            query = query.where(Item.id.in_(rare))
+    ids = _newest_ids(session, country, orgs, kind, limit * 4, flagged_only)
+    if not ids:
+        return []
+    rows = {r[0].id: r for r in session.execute(_base().where(Item.id.in_(ids)))}
     seen: set[int] = set()
     out: list[Row] = []
-    for item, cls, source in session.execute(query.limit(limit * 4)):
+    for item_id in ids:
+        item, cls, source = rows[item_id]
         if item.story_id is not None:
             if item.story_id in seen:
                 continue
@@ -90,21 +74,76 @@ def latest(
     return out
 
 
-RARE = 2_000  # a filter matching fewer items than this reads them from its own index
+_NEVER = datetime.min.replace(tzinfo=UTC)
+# the index each filter walks, newest first (SQLite's planner is told; PostgreSQL's finds it)
+_INDEX_OF = {
+    "org": "ix_classifications_org_published",
+    "country": "ix_classifications_country_published",
+    "country kind": "ix_classifications_country_kind_published",
+    "kind": "ix_classifications_kind_published",
+}
 
 
-def _rare_items(session: Session, country: str | None, kind: str | None) -> list[int] | None:
-    """The ids of the items a country / kind filter matches, when there are fewer than
-    ``RARE`` of them (read from the classification indexes alone); ``None`` when the
-    filter is common, and walking the newest items first stops sooner."""
+def _newest_ids(
+    session: Session,
+    country: str | None,
+    orgs: list[str] | None,
+    kind: str | None,
+    take: int,
+    flagged_only: bool,
+) -> list[int]:
+    """The ids of the ``take`` newest items the filters match (by published date, then id,
+    newest first), derivatives left out.
+
+    Each filter walks its own index newest first and stops at ``take``: an organisation's
+    (one walk per organisation of a family, merged), a country's, a kind's, or the pair's.
+    Compared through coalesce(), a column cannot pick the index; with no filter, the
+    items' published-date index is walked, joined to each classification."""
     c = Classification
-    query = select(c.item_id)
-    if country:
-        query = query.where(c.primary_country == country)
-    if kind:
-        query = query.where(c.kind == kind)
-    ids = list(session.scalars(query.limit(RARE)))
-    return ids if len(ids) < RARE else None
+    country_of = func.coalesce(c.primary_country, "")
+    kind_of = func.coalesce(c.kind, "")
+    if not (orgs or country or kind):
+        query = (
+            select(Item.id)
+            .join(c, c.item_id == Item.id)
+            .where(c.derivative_of.is_(None))
+            .order_by(Item.published_at.desc(), Item.id.desc())
+            .limit(take)
+        )
+        if flagged_only:
+            query = query.where(country_of != "")
+        return list(session.scalars(query))
+    walks: list[tuple[str, Any]] = []
+    if orgs:
+        for org in dict.fromkeys(orgs):
+            where = [c.primary_org == org]
+            if country:
+                where.append(country_of == country)
+            elif flagged_only:
+                where.append(country_of != "")
+            if kind:
+                where.append(kind_of == kind)
+            walks.append(("org", where))
+    elif country and kind:
+        walks.append(("country kind", [c.primary_country == country, c.kind == kind]))
+    elif country:
+        walks.append(("country", [c.primary_country == country]))
+    else:
+        where = [c.kind == kind] + ([country_of != ""] if flagged_only else [])
+        walks.append(("kind", where))
+    found: list[tuple[datetime | None, int]] = []
+    for index, where in walks:
+        walk = (
+            select(c.published_at, c.item_id)
+            .where(*where, c.derivative_of.is_(None))
+            .order_by(c.published_at.desc(), c.item_id.desc())
+            .limit(take)
+            .with_hint(c, f"INDEXED BY {_INDEX_OF[index]}", "sqlite")
+        )
+        found += [(at, item_id) for at, item_id in session.execute(walk)]
+    if len(walks) > 1:  # every row has its published_at (migration 0013 and ingest)
+        found.sort(key=lambda row: (row[0] or _NEVER, row[1]), reverse=True)
+    return [item_id for _at, item_id in found[:take]]
 
 
 def uploaders(session: Session, limit: int = 10_000) -> list[tuple[str, int, datetime]]:

@@ -192,16 +192,31 @@ class Item(Base):
 
 class Classification(Base):
     __tablename__ = "classifications"
-    __table_args__ = (Index("ix_classifications_country_kind", "primary_country", "kind"),)
+    # each /race latest filter walks its own index newest first and stops at the limit,
+    # however many items match and however old they are
+    __table_args__ = (
+        Index("ix_classifications_country_published", "primary_country", "published_at", "item_id"),
+        Index(
+            "ix_classifications_country_kind_published",
+            "primary_country",
+            "kind",
+            "published_at",
+            "item_id",
+        ),
+        Index("ix_classifications_org_published", "primary_org", "published_at", "item_id"),
+        Index("ix_classifications_kind_published", "kind", "published_at", "item_id"),
+    )
 
     item_id: Mapped[int] = mapped_column(
         ForeignKey("items.id", ondelete="CASCADE"), primary_key=True
     )
-    primary_country: Mapped[str | None] = mapped_column(String(2), index=True)
+    # the item's published_at, kept here so that the indexes above can order by it
+    published_at: Mapped[datetime | None]
+    primary_country: Mapped[str | None] = mapped_column(String(2))
     countries: Mapped[list[Any]] = mapped_column(default=list)
-    primary_org: Mapped[str | None] = mapped_column(String(80), index=True)
+    primary_org: Mapped[str | None] = mapped_column(String(80))
     orgs: Mapped[list[Any]] = mapped_column(default=list)
-    kind: Mapped[str] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
     modalities: Mapped[list[Any]] = mapped_column(default=list)
     open_weights: Mapped[str] = mapped_column(String(8), default="unknown")
     licence: Mapped[str | None] = mapped_column(String(80))

@@ -30,6 +30,73 @@ def _whole(pattern: str) -> str:
     return rf"\b{pattern}\b" if _LATIN_WORD.fullmatch(pattern) else pattern
 
 
+# Release verbs, as plain words the keyword index decides where it finds them
+_RELEASE_VERBS = (
+    *(
+        rf"\b{word}\b"
+        for word in (
+            "release",
+            "releases",
+            "released",
+            "launch",
+            "launches",
+            "launched",
+            "unveil",
+            "unveils",
+            "unveiled",
+            "introduces",
+            "introduced",
+            "debut",
+            "debuts",
+            "rolls out",
+            "roll out",
+            "drop",
+            "drops",
+            "arrive",
+            "arrives",
+            "open-sources",
+            "open-sourced",
+            "open sources",
+            "open sourced",
+            "ship",
+            "ships",
+            "is out",
+            "is here",
+            "is now available",
+            "lance",
+            "dévoile",
+            "présente",
+            "veröffentlicht",
+            "präsentiert",
+            "stellt",
+            "lanza",
+            "presenta",
+            "estrena",
+            "anuncia",
+            "lança",
+            "apresenta",
+            "lancia",
+            "rilascia",
+        )
+    ),
+    *("发布", "推出", "上线", "开源", "発表", "公開", "リリース", "공개", "출시", "발표", "선보"),
+)
+
+# "写在 Kimi K2 发布之后", "DeepSeek-R2發佈前", "after GPT-5's launch", "downloads top 600
+# million": a piece written around a release, not the release
+_AROUND_RELEASES = (
+    r"(发布|發佈|发布会|上线|开源|推出)(之后|以后|後|后|之前|前夕|前)",
+    r"\b(after|before|ahead of|since|following)\s+(\S+\s+){0,4}"
+    r"(release|launch|debut|unveiling|arrival)\b",
+    r"(リリース|発表|公開)(後|前|以降|以前)",
+    r"(출시|공개|발표) ?(후|전|이후|이전)",
+    # a milestone of something already out: "下载突破6亿次", "ChatGPT tops 800 million users"
+    r"(下载|用户|月活|日活)量?(突破|超过|超|破|达)",
+    r"\b(downloads|users|subscribers)\s+(surpass|top|pass|hit|cross|exceed)",
+    r"\b(surpass|top|pass|hit|cross|exceed)(es|ed|s)?\s+[\d.,]+\s*(million|billion|[mbk])?\s*"
+    r"(weekly |monthly |daily )?(downloads|users|subscribers)",
+)
+
 _MODALITY_ORDER = list(_WORDS["modalities"])
 # All evidence in one index, so each text is scanned once. Labels: (what, value, weight):
 # ("kind", "policy", 4.0), ("modality", "video_gen", 0), ("open", "yes", 0).
@@ -56,28 +123,21 @@ _INDEX: KeywordIndex[Label] = KeywordIndex(
             for p in patterns
             for written in scripts(p)
         ),
+        # what a headline does (only the headline's hits are read): releases something
+        *((("frame", "verb", 0.0), written) for p in _RELEASE_VERBS for written in scripts(p)),
     ]
+)
+_VERB: Label = ("frame", "verb", 0.0)
+_AROUND: Label = ("frame", "around", 0.0)
+_AROUND_RELEASE = _rx(*_AROUND_RELEASES)
+# what a headline around a release always contains: most headlines skip the regex
+_AROUND_CUES = (
+    *("after", "before", "ahead of", "since", "following", "download", "user", "subscriber"),
+    *("后", "後", "前", "下载", "下載", "用户", "用戶", "月活", "日活", "후", "전"),
 )
 Hits = dict[Label, set[str]]
 
 
-_RELEASE_VERB = _rx(
-    r"\b(releases?|released|launch(es|ed)?|unveil(s|ed)?|introduc(es|ed)|debuts?|rolls? out|drops?|"
-    r"arrives?|open[- ]sourc(es|ed)|ships?|is (out|here|now available)|lance|dévoile|présente|"
-    r"veröffentlicht|präsentiert|stellt|lanza|presenta|estrena|anuncia|lança|apresenta|lancia|"
-    r"rilascia)\b",
-    r"发布",
-    r"推出",
-    r"上线",
-    r"开源",
-    r"発表",
-    r"公開",
-    r"リリース",
-    r"공개",
-    r"출시",
-    r"발표",
-    r"선보",
-)
 _CHIP = _rx(
     r"\b(chips?|GPUs?|processors?|accelerators?|NPUs?|superchips?|SoCs?|servers?)\b",
     "芯片",
@@ -167,36 +227,21 @@ class KindResult:
 _ROOT = {1: 1.0, 2: 2**0.5, 3: 3**0.5}
 
 
-# "写在 Kimi K2 发布之后", "DeepSeek-R2發佈前", "after GPT-5's launch", "downloads top 600
-# million": a piece written around a release, not the release
-_AROUND_RELEASE = _rx(
-    r"(发布|發佈|发布会|上线|开源|推出)(之后|以后|後|后|之前|前夕|前)",
-    r"\b(after|before|ahead of|since|following)\s+(\S+\s+){0,4}"
-    r"(release|launch|debut|unveiling|arrival)\b",
-    r"(リリース|発表|公開)(後|前|以降|以前)",
-    r"(출시|공개|발표) ?(후|전|이후|이전)",
-    # a milestone of something already out: "下载突破6亿次", "ChatGPT tops 800 million users"
-    r"(下载|用户|月活|日活)量?(突破|超过|超|破|达)",
-    r"\b(downloads|users|subscribers)\s+(surpass|top|pass|hit|cross|exceed)",
-    r"\b(surpass|top|pass|hit|cross|exceed)(es|ed|s)?\s+[\d.,]+\s*(million|billion|[mbk])?\s*"
-    r"(weekly |monthly |daily )?(downloads|users|subscribers)",
-)
 # Kinds a release announcement is made of: a write-up about a model repeats their words
 _RELEASE_KINDS = frozenset(["model_release", "product_launch", "open_source"])
 ABOUT_DISCOUNT = 0.25  # what the summary's release words count under a write-up's headline
 AROUND_BONUS = 10.0  # written around a release: more than any one word of the headline (8)
 
 
-def title_frame(title: str, title_hits: Hits) -> str | None:
+def title_frame(title_hits: Hits) -> str | None:
     """What a headline says the piece is, when it is not news of a release: "paper" (a
     technical report, a paper, a reading of one), "about" (an explainer, a guide, an
     analysis, an opinion, a piece written before or after a release), or None."""
-    if _AROUND_RELEASE.search(title):
+    if _AROUND in title_hits:
         return "about"
-    framed = {kind for (what, kind, weight) in title_hits if what == "kind" and weight >= 4}
-    if "research" in framed:  # "Qwen3 technical report released": what is out is the paper
+    if ("kind", "research", 4.0) in title_hits:  # "Qwen3 technical report released": the paper
         return "paper"
-    return "about" if "other" in framed and not _RELEASE_VERB.search(title) else None
+    return "about" if ("kind", "other", 4.0) in title_hits and _VERB not in title_hits else None
 
 
 def kind_scores(
@@ -206,44 +251,58 @@ def kind_scores(
 
     A headline framed as a paper or a write-up ("Qwen2.5-Omni 技术报告", "Gemini 2.5 Pro: A
     Deep Dive") is about a model, not its release: its summary's release words count little."""
+    scores, evidence, _leads = _kind_scores(
+        title_hits, summary_hits, title, versioned, title_frame(title_hits)
+    )
+    return scores, evidence
+
+
+def _kind_scores(
+    title_hits: Hits, summary_hits: Hits, title: str, versioned: str | None, frame: str | None
+) -> tuple[dict[str, float], dict[str, list[set[str]]], list[str | None]]:
+    """The scores, their evidence, and the kind each text (headline, summary) weighs most."""
     scores: dict[str, float] = {}
     evidence: dict[str, list[set[str]]] = {}
-    frame = title_frame(title, title_hits)
-    # a guide to a rule is about the rule ("AI事業者ガイドライン…解説"); an outlook that lists
-    # rules among trends ("動向・規制の展望") is not
-    on_rule = _weight(title_hits, "policy") >= _weight(title_hits, "other") > 0
+    on_rule = False
+    if frame == "about":
+        # a guide to a rule is about the rule ("AI事業者ガイドライン…解説"); an outlook that
+        # lists rules among trends ("動向・規制の展望") is not
+        said = _weights(title_hits)
+        on_rule = said.get("policy", 0.0) >= said.get("other", 0.0) > 0
     if versioned and _CHIP.search(title) and not _MODEL_WORD.search(title):
         versioned = None  # "Ascend 950 chips": a versioned chip is a product, not a model
     if versioned and frame != "paper":  # "Claude Opus 4.1", "Qwen3-Coder": a versioned model
-        released = frame is None and _RELEASE_VERB.search(title) is not None
+        released = frame is None and _VERB in title_hits
         scores["model_release"] = (4.0 if frame is None else 2.0) + (4.0 if released else 0.0)
         evidence["model_release"] = [{versioned}]
+    strong_model = versioned is not None
+    leads: list[str | None] = []
     for found, factor in ((title_hits, 2.0), (summary_hits, 1.0)):
+        lead, lead_weight = None, 0.0
         for (what, kind, weight), hits in found.items():
             if what != "kind":
                 continue
+            raw = weight * _ROOT[min(len(hits), 3)]
+            if raw > lead_weight:
+                lead, lead_weight = kind, raw
+            if kind == "model_release" and weight > 1:
+                strong_model = True
             if frame == "about" and kind != "other" and not (kind == "policy" and on_rule):
                 # a write-up's headline names what it explains, and its lead retells it
-                weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
+                raw *= ABOUT_DISCOUNT if factor == 1.0 else 0.5
             elif kind in _RELEASE_KINDS and frame == "paper":
                 # a paper's headline may say what the paper opens: "模型开源配方"
-                weight *= ABOUT_DISCOUNT if found is summary_hits else 0.5
-            scores[kind] = scores.get(kind, 0) + weight * factor * _ROOT[min(len(hits), 3)]
+                raw *= ABOUT_DISCOUNT if factor == 1.0 else 0.5
+            scores[kind] = scores.get(kind, 0) + raw * factor
             evidence.setdefault(kind, []).append(hits)
-    if (
-        "model_release" in scores
-        and not versioned
-        and all(
-            weight <= 1
-            for (what, kind, weight) in (*title_hits, *summary_hits)
-            if what == "kind" and kind == "model_release"
-        )
-    ):  # "大模型" and "model" alone: a piece about models, not a release
+        leads.append(lead)
+    if not strong_model and "model_release" in scores:
+        # "大模型" and "model" alone: a piece about models, not a release
         scores["model_release"] = min(scores["model_release"], 2.0)
-    if frame == "about" and _AROUND_RELEASE.search(title):
+    if _AROUND in title_hits:
         scores["other"] = scores.get("other", 0) + AROUND_BONUS
         evidence.setdefault("other", []).append({"written around a release"})
-    return scores, evidence
+    return scores, evidence, leads
 
 
 def _score_kinds(
@@ -252,42 +311,34 @@ def _score_kinds(
     """The kind, its reason, and how sure it is: sure when one kind's evidence is strong and
     unrivalled; less sure when another kind comes close, when the headline names a model
     but is framed as a write-up, or when the headline and the summary point different ways."""
-    scores, evidence = kind_scores(title_hits, summary_hits, title, versioned)
+    frame = title_frame(title_hits)
+    scores, evidence, leads = _kind_scores(title_hits, summary_hits, title, versioned, frame)
     if not scores:
         return "other", [], 0.5
     best = max(scores, key=lambda k: (scores[k], -_KIND_RANK[k]))  # ties: the earlier kind
-    if scores[best] < 3:
+    top = scores[best]
+    if top < 3:
         return "other", [], 0.45
     said = [w for hits in evidence[best] for w in (sorted(hits)[:3] if len(hits) > 1 else hits)]
     words = ", ".join(f"'{w.strip()}'" for w in dict.fromkeys(said))
-    top = scores[best]
     rival = max((v for k, v in scores.items() if k != best), default=0.0)
     confidence = 0.3 + 0.8 * (top / (top + rival) - 0.5) + 0.3 * min(1.0, top / 12)
-    if versioned and title_frame(title, title_hits) is not None:
+    if versioned and frame is not None:
         confidence -= 0.15  # "Qwen3 技术报告", "Gemini 2.5 Pro: A Deep Dive"
-    leads = [_strongest(hits) for hits in (title_hits, summary_hits)]
     if None not in leads and leads[0] != leads[1]:
-        confidence -= 0.1
+        confidence -= 0.1  # the headline and the summary point different ways
     confidence = round(max(0.05, min(0.99, confidence)), 2)
     return best, [f"kind {best.replace('_', ' ')}: {words}"], confidence
 
 
-def _weight(hits: Hits, kind: str) -> float:
-    """One kind's evidence in one text, as scored (distinct words add with diminishing returns)."""
-    return sum(
-        weight * _ROOT[min(len(words), 3)]
-        for (what, found, weight), words in hits.items()
-        if what == "kind" and found == kind
-    )
-
-
-def _strongest(hits: Hits) -> str | None:
-    """The kind with the most weight in one text, before any framing."""
-    weights: dict[str, float] = {}
-    for what, kind, weight in hits:
+def _weights(hits: Hits) -> dict[str, float]:
+    """Each kind's evidence in one text, as scored (distinct words add with diminishing
+    returns)."""
+    out: dict[str, float] = {}
+    for (what, kind, weight), words in hits.items():
         if what == "kind":
-            weights[kind] = weights.get(kind, 0.0) + weight
-    return max(weights, key=lambda k: weights[k]) if weights else None
+            out[kind] = out.get(kind, 0.0) + weight * _ROOT[min(len(words), 3)]
+    return out
 
 
 def params_from_text(text: str) -> float | None:
@@ -349,6 +400,9 @@ def classify_kind(
 ) -> KindResult:
     text = f"{title}\n{summary}"
     title_hits, summary_hits = _INDEX.find(title), _INDEX.find(summary[:600])
+    low = title.lower()
+    if any(cue in low for cue in _AROUND_CUES) and _AROUND_RELEASE.search(title):
+        title_hits[_AROUND] = {"around a release"}
     reasons: list[str] = []
     if source_type in ("leaderboard", "trending"):
         kind, reasons, sure = "benchmark", [f"kind benchmark: {source_type} change"], 0.95

@@ -251,3 +251,34 @@ def test_platforms_and_quoted_governments_named_only_in_the_lead(
     classifier: Classifier, title: str, summary: str, country: str | None
 ) -> None:
     assert classify(classifier, title, summary).primary_country == country
+
+
+@pytest.mark.parametrize(
+    ("title", "country", "org"),
+    [
+        # weak origin in plurals and in other languages, when no organisation is named
+        ("Chinese AI firms race to ship reasoning models", "CN", "cn-origin"),
+        ("Les startups françaises d'IA générative lèvent 2 milliards", "FR", "fr-origin"),
+        ("中国初创公司发布新的开源大模型", "CN", "cn-origin"),
+        ("米スタートアップが新しいLLMを公開", "US", "us-origin"),
+        # a name written without its space: "SakanaAI", "MoonshotAI"
+        ("SakanaAIの最新研究からAGIまでの道筋を考える", "JP", "sakana"),
+        ("MoonshotAI releases a new open-weights model", "CN", "moonshot"),
+        # names in the languages that write about them
+        ("CES: 現代自動車とNVIDIAがAIで提携", "KR", "hyundai"),
+        ("松尾研、日英2ヵ国語対応の大規模言語モデル公開", "JP", "matsuo-lab"),
+        ("臺版ChatGPT TAIDE會寫作翻譯", "TW", "taide"),
+    ],
+)
+def test_origins_glued_names_and_names_abroad(
+    classifier: Classifier, title: str, country: str, org: str
+) -> None:
+    result = classify(classifier, title)
+    assert (result.primary_country, result.primary_org) == (country, org), result.reasons
+
+
+def test_an_all_caps_model_name_counts_with_a_version_and_ai_context(
+    classifier: Classifier,
+) -> None:
+    assert classify(classifier, "SOLAR 10.7B: scaling LLMs simply").primary_org == "upstage"
+    assert classify(classifier, "SOLAR PANELS go on sale in Seoul").primary_country is None

@@ -186,7 +186,7 @@ _OWNS = re.compile(r"^(?:'s|’s|-based|\s+based|の|的)?\s*$")
 
 
 # "rivals to OpenAI and Google", "anciens de Meta et Google": a list goes on comparing
-_LIST_JOIN = re.compile(r"^\s*(,|and|or|et|ou|und|oder|y|o|&|/|、|和|与|與|及|或|・|·)?\s*$")
+_LIST_JOIN = re.compile(r"^\s*(,|and|or|et|ou|und|oder|y|o|&|/|、|和|与|與|及|或|・|·)\s*$")
 
 _QUOTES = {"\u201c": "\u201d", '"': '"', "\u300c": "\u300d", "\u300e": "\u300f", "\u2018": "\u2019"}
 

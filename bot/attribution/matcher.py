@@ -8,7 +8,7 @@ when the text is about AI. Chinese names match as substrings, since Chinese has 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import ahocorasick
@@ -188,6 +188,10 @@ _WORD_CHARS = _LETTERS | frozenset(
 )  # ASCII letters and digits: what a Latin name cannot touch
 
 
+# "Sakana AI" is also written "SakanaAI" (in Japanese text, and in hub namespaces)
+_SPACED_AI = re.compile(r"([A-Z][A-Za-z0-9]{2,}) AI")
+
+
 class Matcher:
     """Built once from a registry; ``find`` is pure and thread-safe."""
 
@@ -215,6 +219,15 @@ class Matcher:
                             needs_tech=org.type == "government" and not org.weak,
                         )
                         table.setdefault(ascii_lower(written), []).append(term)
+        glued: dict[str, list[Term]] = {}
+        for terms in table.values():
+            for term in terms:
+                m = _SPACED_AI.fullmatch(term.text)
+                if m is not None and term.role == "alias" and not term.ambiguous:
+                    written = f"{m.group(1)}AI"
+                    glued.setdefault(ascii_lower(written), []).append(replace(term, text=written))
+        for key, terms in glued.items():  # "SakanaAI", "MoonshotAI": no other name is written so
+            table.setdefault(key, terms)
         for key, terms in table.items():
             self._automaton.add_word(key, tuple(terms))
         if table:

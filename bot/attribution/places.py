@@ -30,6 +30,7 @@ _ORIGIN_NOUNS = (
     "AI company",
     "tech giant",
     "tech firm",
+    "tech company",
     "AI lab",
     "AI developer",
     "AI model developer",
@@ -37,6 +38,21 @@ _ORIGIN_NOUNS = (
     "unicorn",
     "AI unicorn",
     "researchers",
+    # plurals: "Chinese tech firms rise in Hong Kong debut"
+    "startups",
+    "start-ups",
+    "AI startups",
+    "AI start-ups",
+    "companies",
+    "firms",
+    "AI firms",
+    "AI companies",
+    "tech giants",
+    "tech firms",
+    "tech companies",
+    "AI labs",
+    "AI developers",
+    "chipmakers",
 )
 _CITY_FORMS = (
     "{c}-based",
@@ -95,6 +111,7 @@ def place_orgs(known: dict[str, Org], path: Path = _FILE) -> list[Org]:
         )
         origin_names = [f"{demonym} {noun}" for noun in _ORIGIN_NOUNS]
         origin_names += [form.format(c=c) for c in spec.get("cities", []) for form in _CITY_FORMS]
+        origin_names += spec.get("origin", [])  # the same in other languages, written out
         origin = _org(
             f"{cc.lower()}-origin",
             f"an organisation from {cc}",

@@ -28,7 +28,7 @@ from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
 from bot.bench.startup import startup
 from bot.config.loader import load_config
 from bot.runtime.app import App
-from bot.store.stats import rebuild_release_days
+from bot.store.stats import rebuild_facets, rebuild_release_days
 
 Row = tuple[str, str, str, str]
 SEED = 20261125
@@ -414,6 +414,7 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
             session.execute(insert(Classification), classes)
     with app.sessions.begin() as session:
         rebuild_release_days(session)
+        rebuild_facets(session)
 
 
 async def commands(sizes: tuple[int, ...] = (10_000, 100_000), runs: int = 30) -> list[Row]:

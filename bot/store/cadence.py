@@ -4,37 +4,25 @@ many sources of each country racewatch polls, so a reader can tell a trend from 
 
 A release is a story of a release kind started by its primary organisation; derivatives
 (quantisations, re-uploads) never count. Monthly counts come from the daily totals
-(``release_days``); modalities and parameters from the stories of the window.
+(``release_days``); modalities and parameters from the monthly counts of the stories
+started in the window (``release_modalities``, ``release_sizes``).
 """
 
 from __future__ import annotations
 
 import statistics
-import threading
-import weakref
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
 from pydantic import ValidationError
-from sqlalchemy import Engine, and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.attribution.registry import Registry
 from bot.sources import kinds
-from bot.store.schema import Classification, Item, ReleaseDay, Source, Story
+from bot.store.schema import ReleaseDay, ReleaseModality, ReleaseSize, Source
 from bot.store.stats import MAIN, RELEASE_KINDS
 
-MODALITY_GROUPS = {
-    "text": "text",
-    "code": "code",
-    "vision": "image",
-    "image_gen": "image",
-    "multimodal": "image",
-    "video_gen": "video",
-    "audio": "audio",
-    "agents": "agents",
-    "robotics": "agents",
-}
 GROUP_ORDER = ("text", "image", "video", "audio", "code", "agents")
 
 
@@ -95,7 +83,7 @@ def cadence(session: Session, now: datetime, registry: Registry) -> Cadence:
         if org:
             orgs.setdefault(country, {})[org] = orgs.setdefault(country, {}).get(org, 0) + int(n)
     months = tuple(Month(m, releases[m], opened[m]) for m in firsts)
-    modalities, params = _facets(session, datetime.combine(firsts[0], time(), UTC))
+    modalities, params = _facets(session, firsts[0])
     return Cadence(
         months=months,
         modalities=modalities,
@@ -109,66 +97,30 @@ def cadence(session: Session, now: datetime, registry: Registry) -> Cadence:
     )
 
 
-@dataclass
-class _Facets:
-    """Modalities and open sizes of the release stories seen so far, kept between calls."""
-
-    modalities: dict[str, dict[str, int]]
-    params: dict[str, list[float]]
-    seen: set[int] = field(default_factory=set)  # story ids already counted
-    last: int = 0  # the highest of them
-
-
-# per database and window start: /race gap reads only the stories added since its last call
-_HELD: weakref.WeakKeyDictionary[Engine, dict[datetime, _Facets]] = weakref.WeakKeyDictionary()
-_LOCK = threading.Lock()
-_OVERLAP = 1000  # ids below the highest seen that may still commit (concurrent transactions)
-
-
 def _facets(
-    session: Session, since: datetime
+    session: Session, since: date
 ) -> tuple[dict[str, dict[str, int]], dict[str, list[float]]]:
-    """Modalities of every release, and the sizes of the open ones, per main country.
-
-    Reading every release story of a year took seconds at 100,000 items, so the figures are
-    kept per database and window start, and each call reads only the stories after the last
-    one it saw (with an overlap, skipping those already counted, for ids that commit late)."""
-    bind = session.get_bind()
-    engine = bind if isinstance(bind, Engine) else bind.engine
-    with _LOCK:
-        per_start = _HELD.setdefault(engine, {})
-        held = per_start.get(since)
-        if held is None:
-            per_start.clear()  # a new window start: the month turned
-            held = per_start[since] = _Facets({m: {} for m in MAIN}, {m: [] for m in MAIN})
-        c = Classification
-        rows = session.execute(
-            select(Story.id, c.primary_country, c.modalities, c.open_weights, c.params)
-            .select_from(Story)
-            .join(Item, and_(Item.id == Story.first_item_id))
-            .join(c, c.item_id == Item.id)
-            .where(
-                Story.id > held.last - _OVERLAP,
-                Story.created_at >= since,
-                c.primary_country.in_(MAIN),
-                c.kind.in_(RELEASE_KINDS),
-                c.derivative_of.is_(None),
-            )
-        )
-        for story_id, country, kinds, open_weights, size in rows:
-            if story_id in held.seen:
-                continue
-            held.seen.add(story_id)
-            held.last = max(held.last, story_id)
-            groups = {MODALITY_GROUPS.get(k, "text") for k in (kinds or ["text"])}
-            for group in groups:
-                held.modalities[country][group] = held.modalities[country].get(group, 0) + 1
-            if open_weights == "yes" and size:
-                held.params[country].append(float(size) / 1e9)  # stored as a count; shown in B
-        return (
-            {country: dict(groups) for country, groups in held.modalities.items()},
-            {country: list(sizes) for country, sizes in held.params.items()},
-        )
+    """Modalities of every release, and the sizes of the open ones, per main country, for
+    the stories started since the first day of the month ``since``: read from the monthly
+    counts ingest keeps (``release_modalities``, ``release_sizes``), a few dozen rows."""
+    modalities: dict[str, dict[str, int]] = {m: {} for m in MAIN}
+    params: dict[str, list[float]] = {m: [] for m in MAIN}
+    m, z = ReleaseModality, ReleaseSize
+    for country, group, n in session.execute(
+        select(m.country, m.modality, func.sum(m.stories))
+        .where(m.month >= since)
+        .group_by(m.country, m.modality)
+    ):
+        if country in modalities:
+            modalities[country][group] = int(n)
+    for country, size, n in session.execute(
+        select(z.country, z.params, func.sum(z.stories))
+        .where(z.month >= since)
+        .group_by(z.country, z.params)
+    ):
+        if country in params:
+            params[country] += [float(size)] * int(n)
+    return modalities, params
 
 
 def coverage(session: Session, registry: Registry) -> dict[str, int]:

@@ -230,6 +230,14 @@ def write_batch(
         if key is not None:
             started_by[key] = started_by.get(key, 0) + 1
     stats.count_releases(session, started_by)
+    stats.count_facets(  # the gap's monthly modalities and sizes, kept in step too
+        session,
+        stats.facets_of(
+            (now, cls)
+            for item, cls in zip(items, classifications, strict=True)
+            if item.story is not None and item.story.first is item
+        ),
+    )
 
 
 def _insert_returning_ids(

@@ -113,6 +113,32 @@ class ReleaseDay(Base):
     stories: Mapped[int] = mapped_column(Integer)
 
 
+class ReleaseModality(Base):
+    """Release stories of the main countries per calendar month of their start (UTC), by
+    modality group: what ``gap`` shows as "what they are", a few dozen rows a year.
+
+    Kept by ingest in the same transaction as the stories (as ``release_days``)."""
+
+    __tablename__ = "release_modalities"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    modality: Mapped[str] = mapped_column(String(20), primary_key=True)
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class ReleaseSize(Base):
+    """Open-weights release stories of the main countries per month of their start, by size
+    in billions of parameters: what the median size is read from."""
+
+    __tablename__ = "release_sizes"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    params: Mapped[float] = mapped_column(Float, primary_key=True)  # billions
+    stories: Mapped[int] = mapped_column(Integer)
+
+
 class BoardEntry(Base):
     """One model's line on one arena's leaderboard as published on one day (LMArena)."""
 

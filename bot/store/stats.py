@@ -6,16 +6,25 @@ large store; re-uploads of someone else's model (derivatives) are not releases.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import Connection, Date, and_, cast, delete, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.attribution.classify import Classification as Classified
-from bot.store.schema import Classification, Item, ReleaseDay, Source, Story
+from bot.store.schema import (
+    Classification,
+    Item,
+    ReleaseDay,
+    ReleaseModality,
+    ReleaseSize,
+    Source,
+    Story,
+)
 
 # a release is a model or a product; code, datasets and tools (open_source), papers, money
 # and policy are stories too, shown beside the releases but never counted as them
@@ -116,6 +125,120 @@ def count_releases(session: Session, counts: dict[ReleaseKey, int]) -> None:
             for (d, c, k, o, org), n in counts.items()
         ],
     )
+
+
+MODALITY_GROUPS = {
+    "text": "text",
+    "code": "code",
+    "vision": "image",
+    "image_gen": "image",
+    "multimodal": "image",
+    "video_gen": "video",
+    "audio": "audio",
+    "agents": "agents",
+    "robotics": "agents",
+}
+Facets = tuple[dict[tuple[date, str, str], int], dict[tuple[date, str, float], int]]
+
+
+class _Facted(Protocol):
+    """What :func:`facets_of` reads of a classification."""
+
+    @property
+    def primary_country(self) -> str | None: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def derivative_of(self) -> str | None: ...
+    @property
+    def modalities(self) -> Any: ...
+    @property
+    def open_weights(self) -> str: ...
+    @property
+    def params(self) -> float | None: ...
+
+
+def facets_of(started: Iterable[tuple[datetime, _Facted]]) -> Facets:
+    """What new stories add to ``release_modalities`` and ``release_sizes``: each pair is a
+    story's start time and the classification of the item that started it. Only releases
+    of the main countries count, never a derivative."""
+    modalities: dict[tuple[date, str, str], int] = {}
+    sizes: dict[tuple[date, str, float], int] = {}
+    for created, cls in started:
+        country = cls.primary_country
+        if country not in MAIN or cls.kind not in RELEASE_KINDS or cls.derivative_of is not None:
+            continue
+        assert country is not None
+        day = created.astimezone(UTC).date()
+        month = date(day.year, day.month, 1)
+        for group in {MODALITY_GROUPS.get(k, "text") for k in (cls.modalities or ["text"])}:
+            modalities[(month, country, group)] = modalities.get((month, country, group), 0) + 1
+        if cls.open_weights == "yes" and cls.params:
+            size = float(cls.params) / 1e9  # stored as a count; shown in billions
+            sizes[(month, country, size)] = sizes.get((month, country, size), 0) + 1
+    return modalities, sizes
+
+
+def count_facets(session: Session | Connection, facets: Facets) -> None:
+    """Add new stories' modalities and open sizes to their months' counts (upserts)."""
+    modalities, sizes = facets
+    bind = session.get_bind() if isinstance(session, Session) else session
+    module: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
+    for model, column, counts in (
+        (ReleaseModality, "modality", modalities),
+        (ReleaseSize, "params", sizes),
+    ):
+        if not counts:
+            continue
+        table = model.__table__
+        statement = module.insert(table)
+        statement = statement.on_conflict_do_update(
+            index_elements=["month", "country", column],
+            set_={"stories": table.c.stories + statement.excluded.stories},
+        )
+        session.execute(
+            statement,
+            [
+                {"month": m, "country": c, column: v, "stories": n}
+                for (m, c, v), n in counts.items()
+            ],
+        )
+
+
+def rebuild_facets(connection: Connection | Session) -> None:
+    """Recount ``release_modalities`` and ``release_sizes`` from the stories stored."""
+    c = Classification
+    connection.execute(delete(ReleaseModality))
+    connection.execute(delete(ReleaseSize))
+    query = (
+        select(
+            Story.created_at,
+            c.primary_country,
+            c.kind,
+            c.derivative_of,
+            c.modalities,
+            c.open_weights,
+            c.params,
+        )
+        .select_from(Story)
+        .join(Item, Item.id == Story.first_item_id)
+        .join(c, c.item_id == Item.id)
+        .where(c.primary_country.in_(MAIN), c.kind.in_(RELEASE_KINDS), c.derivative_of.is_(None))
+    )
+    facets = facets_of((at, _Facts(*rest)) for at, *rest in connection.execute(query))
+    count_facets(connection, facets)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """The columns :func:`facets_of` reads, as a row gives them."""
+
+    primary_country: str | None
+    kind: str
+    derivative_of: str | None
+    modalities: list[str] | None
+    open_weights: str
+    params: float | None
 
 
 def _day_of(connection: Connection | Session) -> Any:

@@ -164,3 +164,19 @@ def test_canonical_url_examples() -> None:
         == "https://example.com/news/story?id=3"
     )
     assert canonical_url("javascript:alert(1)") is None
+
+
+_WORD_BITS = st.sampled_from(
+    ["chip", "Chip", "CHIPS", "export", " ", "-", ".", "+", "c++", "ß", "İ", "é", "芯片", "出口",
+     "管制", "GPT-5", "5", "_", "a", "\n", "(", "*", "\\", "$"]
+)  # fmt: skip
+_WORDS = st.lists(_WORD_BITS, max_size=3).map("".join)
+
+
+@given(st.lists(_WORDS, max_size=6), st.lists(_WORD_BITS, max_size=20).map("".join))
+def test_one_search_for_any_keyword_finds_what_a_search_per_keyword_finds(
+    words: list[str], text: str
+) -> None:
+    from bot.rules.match import _found, _word_pattern
+
+    assert _found(words, text) == [w for w in words if _word_pattern(w).search(text)]

@@ -229,6 +229,8 @@ def test_kind_confidence_drops_when_the_evidence_disagrees(classifier: Classifie
         # an award, a "what is" explainer in other languages
         ("Rakuten AI model receives IT Award from Japan Institute", "other"),
         ("O que é um chatbot? Entenda a tecnologia por trás da IA generativa", "other"),
+        ("What DeepSeek V4 means for Nvidia", "other"),
+        ("Why Qwen3's licence matters for enterprises", "other"),
         # leaderboards and evaluation platforms in any script
         ("Nejumi LLMリーダーボード Neo", "benchmark"),
         ("OpenCompass: A Universal Evaluation Platform for Large Language Models", "benchmark"),

@@ -72,6 +72,13 @@ def test_keywords_match_whole_words_case_insensitively() -> None:
     ).matched
 
 
+def test_an_organisation_named_in_any_case_matches_and_a_miss_lists_the_names() -> None:
+    assert evaluate(cond(org=["Qwen Team"]), facts()).matched
+    assert evaluate(cond(org=["ALIBABA", "deepseek"]), facts()).why == "organisation alibaba"
+    outcome = evaluate(cond(org=["DeepSeek"]), facts())
+    assert outcome.why == "organisation is alibaba, qwen, qwen team, not DeepSeek"
+
+
 def test_a_catastrophic_regex_is_stopped_not_hung() -> None:
     outcome = evaluate(cond(regex=r"(a+)+$"), facts(title="a" * 5000 + "!"))
     assert not outcome.matched and "took too long" in outcome.why

@@ -72,10 +72,16 @@ def _folded(wanted: tuple[str, ...]) -> frozenset[str]:
 
 
 def _one_of(
-    name: str, wanted: list[str], have: set[str] | frozenset[str], fold: bool = True
+    name: str,
+    wanted: list[str],
+    have: set[str] | frozenset[str],
+    fold: bool = True,
+    have_folded: bool = False,
 ) -> Outcome:
+    """``have_folded``: ``have`` is lower-case already (organisation keys: dozens of names
+    an item, lower-cased once by the registry)."""
     want = _folded(tuple(wanted)) if fold else frozenset(wanted)
-    got = {h.lower() for h in have} if fold else have
+    got = {h.lower() for h in have} if fold and not have_folded else have
     hit = want & got
     if hit:
         return Outcome(True, f"{name} {', '.join(sorted(hit))}")
@@ -112,7 +118,7 @@ def _fields(cond: Condition, facts: Facts) -> Iterator[Outcome]:
     if cond.countries_involved is not None:
         yield _one_of("countries involved", cond.countries_involved, facts.countries)
     if cond.org is not None:
-        yield _one_of("organisation", cond.org, facts.org_keys)
+        yield _one_of("organisation", cond.org, facts.org_keys, have_folded=True)
     if cond.kind is not None:
         yield _one_of("kind", cond.kind, {facts.kind})
     if cond.modality is not None:

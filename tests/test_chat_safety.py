@@ -250,8 +250,9 @@ async def test_slack_http_endpoint_end_to_end(app: App, monkeypatch: pytest.Monk
     await slack.start()
     try:
         monkeypatch.setitem(os.environ, "SLACK_SIGNING_SECRET", SECRET)
-        app.slack_guard = SlackRequestGuard(require_signing_secret(os.environ))
-        app.slack_app = build_app(
+        assert app.chat is not None
+        app.chat.slack_guard = SlackRequestGuard(require_signing_secret(os.environ))
+        app.chat.slack_app = build_app(
             app.commands(),
             signing_secret=SECRET,
             client=web_client("xoxb-good", slack.api),
@@ -259,8 +260,7 @@ async def test_slack_http_endpoint_end_to_end(app: App, monkeypatch: pytest.Monk
             is_admin=admin_checker([], []),
             response_origins=[slack.base],
         )
-        await app._runner.cleanup() if app._runner else None
-        await app.start_server()
+        await app.start_server()  # started again: now with the Slack endpoint
         url = f"http://127.0.0.1:{app.server_port}/slack/events"
 
         def form(response_url: str) -> bytes:

@@ -61,11 +61,12 @@ async def test_heartbeat_keeps_the_app_and_status_shows_the_chat_holder(
     try:
         await app.start_chat()
         await app.start_server()
-        built = app.slack_app
+        assert app.chat is not None
+        built = app.chat.slack_app
         assert built is not None
         for _ in range(3):
             await app._heartbeat()
-        assert app.slack_app is built  # not rebuilt every 15 s
+        assert app.chat.slack_app is built  # not rebuilt every 15 s
         shown = racewatch("-c", str(path), "status", cwd=tmp_path)
         assert shown.returncode == 0, shown.stderr
         assert f"chat commands: answered by {app.owner} (slack:http)" in shown.stdout

@@ -25,7 +25,7 @@ class CommandContext:
     destinations: list[str]
     clock: Callable[[], datetime]
     command: str = "race"
-    rules_changed: Callable[[], None] = lambda: None
+    rules_changed: Callable[[], None] = lambda: None  # called on a chat thread
     send_digests: Callable[[], Awaitable[int]] | None = None
     work: ChatWork = field(default_factory=ChatWork)
     max_chat_rules: int = 200

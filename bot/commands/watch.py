@@ -135,7 +135,7 @@ class WatchCommands:
             raise UserError(
                 f"A rule named '{request.rule}' was just added by someone else; pick another name."
             ) from None
-        ctx.rules_changed()
+        await ctx.work.run(ctx.rules_changed)  # it reads the store: not on the loop
         return Reply("Rule added", [Line(f"{request.rule}: {describe(rule)}")], ephemeral=True)
 
     async def remove(self, request: WatchRemove) -> Reply:
@@ -145,7 +145,7 @@ class WatchCommands:
                 f"No chat rule named '{request.rule[:60]}' (rules from files are changed in "
                 "the file)."
             )
-        self.ctx.rules_changed()
+        await self.ctx.work.run(self.ctx.rules_changed)
         return Reply("Rule removed", [Line(request.rule)], ephemeral=True)
 
     async def test(self, request: WatchTest) -> Reply:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import errno
 import logging
 import os
 import socket
@@ -13,9 +12,8 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot import __version__
@@ -31,39 +29,32 @@ from bot.delivery.jsonl import JsonlSender
 from bot.delivery.outbox import OutboxWorker
 from bot.delivery.pacing import Pacer
 from bot.delivery.webhook_sender import WebhookSender
-from bot.errors import ConfigError, SetupError
+from bot.errors import ConfigError
 from bot.items import NewItem
 from bot.metrics import Metrics
 from bot.rules.model import Mute, Rule
-from bot.rules.timing import DEFAULT_DIGEST
+from bot.runtime.chat_host import HEARTBEAT_SECONDS, ChatHost
+from bot.runtime.digests import Digests
 from bot.runtime.ingest import Ingestor
 from bot.runtime.poller import Poller, PollOutcome
 from bot.runtime.prepare import start_worker
+from bot.runtime.server import HttpServer
 from bot.shipped import shipped_file
 from bot.sources.budget import plan as plan_budget
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.parsepool import ParserPool
-from bot.store import outbox_repo, processes_repo, queue_stats, rules_repo, sources_repo
+from bot.store import processes_repo, queue_stats, rules_repo, sources_repo
 from bot.store.db import open_store
 
 if TYPE_CHECKING:  # chat, the HTTP endpoint and the scheduler are imported when used:
     # a cron `poll --once` needs none of them (start-up CPU, issue 21)
-    from aiohttp import web
     from rich.console import Console
 
-    from bot.chat.slack_http import SlackRequestGuard
     from bot.commands.handlers import Commands
-    from bot.runtime.election import Election
-    from bot.runtime.scheduler import Scheduler
     from bot.runtime.weekly import WeeklyPost
 
 log = logging.getLogger(__name__)
 DRAIN_PATIENCE = 5.0  # seconds a drain job waits for its destinations
-HEARTBEAT_SECONDS = 15.0
-LOCK_CHECK_SECONDS = 5.0  # a lock check that takes longer counts as a lost lock
-# a standby that wins the chat lock starts chat only once the previous holder's heartbeat is
-# this old: by then the holder has re-checked its lock and dropped chat (never two gateways)
-TAKEOVER_AFTER = timedelta(seconds=2 * HEARTBEAT_SECONDS)
 
 
 def utcnow() -> datetime:
@@ -81,10 +72,6 @@ def board_resolver(config: Config, registry: Registry, matcher: Matcher) -> Boar
     files = [shipped_file("leaderboard_models.yaml")]
     files += [base / f for f in config.settings.gap.model_overrides]
     return BoardResolver(registry, matcher, load_overrides(files, registry))
-
-
-def _ping(session: Session) -> None:
-    session.execute(text("SELECT 1"))
 
 
 def build_senders(config: Config, console: Console | None = None) -> dict[str, Sender]:
@@ -149,20 +136,14 @@ class App:
         # while running: a finished batch claims the next at once, not at the next tick
         self._claim_on_finish = False
         self._drain_lock = asyncio.Lock()
-        self._runner: web.AppRunner | None = None
         self._background: set[asyncio.Task[Any]] = set()
         self._chat_rules: list[Rule] = []
         self._rules_read_at = datetime.min.replace(tzinfo=UTC)
-        self._chat_clients: list[Any] = []
-        self._election: Election | None = None
-        self._scheduler: Scheduler | None = None
-        self.slack_app: Any = None
-        self.slack_guard: SlackRequestGuard | None = None
         self._commands: Commands | None = None
-        self._chat_started = False
-        self._chat_platforms: list[str] = []  # shown by racewatch status: "slack:http", ...
+        self.chat: ChatHost | None = None
+        self.digests: Digests | None = None
+        self.server: HttpServer | None = None
         self.metrics = Metrics()
-        self.server_port: int | None = None
 
     def open_store(self) -> None:
         self.engine, self.sessions = open_store(self.config.database_url)
@@ -179,10 +160,13 @@ class App:
             has_token=bool(os.environ.get("HF_TOKEN")),
         )
         log.info("%s", budget.describe())
-        with self.sessions.begin() as session:
+
+        def sync(session: Session) -> None:
             sources_repo.sync_sources(
                 session, budget.sources, self.clock(), settings.poll.default_interval
             )
+
+        await asyncio.to_thread(self._in_session, sync)  # no database work on the event loop
         poll = settings.poll
         self.http = HttpClient(
             HttpLimits(
@@ -238,95 +222,46 @@ class App:
             gap=settings.gap,
             boards=board_resolver(self.config, registry, classifier.matcher),
         )
+        assert self.engine is not None
+        self.chat = ChatHost(
+            settings.platforms,
+            engine=self.engine,
+            sessions=self.sessions,
+            owner=self.owner,
+            clock=self.clock,
+            commands=self.commands,
+            background=self._background,
+        )
+        self.digests = Digests(
+            engine=self.engine,
+            sessions=self.sessions,
+            outbox=self.outbox,
+            senders=self.senders,
+            report=settings.state_of_the_race,
+            rules=lambda: self.rules_in_force()[0],
+            drain_lock=self._drain_lock,
+            clock=self.clock,
+        )
+        self.server = HttpServer(
+            settings.server,
+            hub_endpoint=settings.hub.huggingface_endpoint,
+            sessions=self.sessions,
+            owner=self.owner,
+            metrics=self.metrics,
+            pushed=self._pushed,
+            slack=self.chat.slack_endpoint,
+            clock=self.clock,
+        )
         await asyncio.to_thread(self.refresh_chat_rules)
 
     async def start_server(self) -> None:
-        """racewatch's own HTTP endpoint, when enabled: Hugging Face webhooks."""
-        server = self.config.settings.server
-        if not server.enabled:
-            return
-        from aiohttp import web
+        """racewatch's own HTTP endpoint, when enabled: webhooks, Slack events, metrics."""
+        assert self.server is not None
+        await self.server.start()
 
-        from bot.serving import bound_port
-        from bot.sources import webhook
-
-        assert self.poller is not None
-        app = web.Application(client_max_size=webhook.MAX_BODY)
-        secret = os.environ.get("HF_WEBHOOK_SECRET")
-        receive = server.webhook if server.webhook is not None else bool(secret)
-        if server.metrics:
-            app.router.add_get("/metrics", self._metrics_page)
-            app.router.add_get("/healthz", self._health_page)
-        if self.slack_app is not None and self.slack_guard is not None:
-            app.router.add_post("/slack/events", self._slack_events)
-        if receive and secret:
-            app.router.add_post(
-                server.webhook_path,
-                webhook.handler(
-                    secret, self.config.settings.hub.huggingface_endpoint, self._pushed, self.clock
-                ),
-            )
-        elif receive:
-            log.error(
-                "server.webhook is on but HF_WEBHOOK_SECRET is not set: Hugging Face webhooks "
-                "are refused until it is (the secret you gave the webhook on huggingface.co)"
-            )
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, server.host, server.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            await self._runner.cleanup()
-            self._runner = None
-            why = "the port is taken" if exc.errno == errno.EADDRINUSE else str(exc)
-            raise SetupError(
-                f"cannot listen on {server.host}:{server.port} ({why}): set "
-                "server.port (or RACEWATCH_SERVER__PORT) to a free port; each racewatch "
-                "process on one machine needs its own"
-            ) from None
-        self.server_port = bound_port(self._runner) or server.port
-        log.info(
-            "listening on http://%s:%d%s",
-            server.host,
-            self.server_port,
-            server.webhook_path if receive and secret else "",
-        )
-
-    async def _slack_events(self, request: web.Request) -> web.Response:
-        """Slack HTTP mode: signature, timestamp and replay checked before Bolt sees it."""
-        from aiohttp import web
-
-        from bot.chat.slack_http import Verdict
-
-        assert self.slack_guard is not None
-        verdict = self.slack_guard.check(request.headers, await request.read())
-        if verdict is Verdict.REFUSED:
-            return web.Response(status=401, text="invalid request signature or timestamp")
-        if verdict is Verdict.REPLAY:
-            log.warning("ignored a replayed Slack request")
-            return web.Response(status=200)
-        from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-
-        response = await self.slack_app.async_dispatch(await to_bolt_request(request))
-        return await to_aiohttp_response(response)
-
-    async def _metrics_page(self, request: web.Request) -> web.Response:
-        from aiohttp import web
-
-        body, content_type = self.metrics.render()
-        return web.Response(body=body, headers={"Content-Type": content_type})
-
-    async def _health_page(self, request: web.Request) -> web.Response:
-        from aiohttp import web
-
-        try:
-            await asyncio.to_thread(self._in_session, _ping)
-        except Exception as exc:
-            return web.json_response(
-                {"status": "unhealthy", "database": str(exc)[:200]}, status=503
-            )
-        return web.json_response({"status": "ok", "process": self.owner})
+    @property
+    def server_port(self) -> int | None:
+        return self.server.port if self.server is not None else None
 
     async def _pushed(self, namespace: str, item: NewItem) -> bool:
         assert self.poller is not None
@@ -455,9 +390,8 @@ class App:
         add_interval_job(scheduler, "heartbeat", HEARTBEAT_SECONDS, self._heartbeat)
         probe = self.config.settings.destination_probe_interval
         add_interval_job(scheduler, "probe-destinations", probe, self._probe_destinations)
-        self._scheduler = scheduler
-        self._schedule_digests(scheduler)
-        self._schedule_weekly_post(scheduler)
+        assert self.digests is not None
+        self.digests.schedule(scheduler)
         scheduler.start()
         self._claim_on_finish = True
         log.info(
@@ -495,7 +429,8 @@ class App:
             self._chat_rules = rules_repo.chat_rules(session)
         rules, mutes = self.rules_in_force()
         self.poller.ingestor.rules, self.poller.ingestor.mutes = rules, mutes
-        self._schedule_new_digests()
+        if self.digests is not None:
+            self.digests.rules_changed()
 
     def commands(self) -> Commands:
         """The command handlers (built once: they own the chat threads and rate limits)."""
@@ -524,115 +459,9 @@ class App:
         return self._commands
 
     async def start_chat(self) -> None:
-        """Connect to Slack (Socket Mode) and Discord (gateway) for slash commands, when their
-        tokens are set and this process holds the role (one holder per group of processes)."""
-        platforms = self.config.settings.platforms
-        if not platforms.chat_commands or self.engine is None:
-            return
-        wants_slack = bool(os.environ.get("SLACK_BOT_TOKEN")) and (
-            platforms.slack_mode == "http" or bool(os.environ.get("SLACK_APP_TOKEN"))
-        )
-        wants_discord = bool(os.environ.get("DISCORD_TOKEN"))
-        if not (wants_slack or wants_discord):
-            return
-        from bot.chat.slack_http import SlackRequestGuard, require_signing_secret
-        from bot.runtime.election import Election
-
-        if wants_slack and platforms.slack_mode == "http":
-            self.slack_guard = SlackRequestGuard(require_signing_secret(os.environ))
-        if self._election is None:
-            self._election = Election(self.engine, "chat")
-        if not await asyncio.to_thread(self._election.try_acquire):
-            log.info("another racewatch process answers chat commands; this one stands by")
-            return
-        several = self.engine.dialect.name == "postgresql"  # SQLite: one process only
-        holder = await asyncio.to_thread(self._other_chat_holder) if several else None
-        if holder is not None:
-            log.info("%s may still answer chat; taking over once it has stepped down", holder)
-            return
-        commands = self.commands()
-        self._chat_started = True
-        if wants_slack:
-            await self._start_slack(commands)
-            self._chat_platforms.append(f"slack:{platforms.slack_mode}")
-        if wants_discord:
-            from bot.chat.discord_app import RaceBot, use_gateway
-            from bot.delivery.discord_sender import use_api
-
-            use_api(platforms.discord_api)
-            use_gateway(platforms.discord_gateway)
-            bot = RaceBot(commands, platforms.command, platforms.discord_admin_role)
-            task = asyncio.create_task(
-                bot.start(os.environ["DISCORD_TOKEN"]), name="discord-gateway"
-            )
-            self._background.add(task)
-            self._chat_clients.append(bot)
-            self._chat_platforms.append("discord")
-
-    def _other_chat_holder(self) -> str | None:
-        """Another process that said it holds chat less than TAKEOVER_AFTER ago, if any."""
-        assert self.sessions is not None
-        with self.sessions.begin() as session:
-            status = processes_repo.status(session, self.clock())
-        recent = self.clock() - TAKEOVER_AFTER
-        for p in status["processes"]:  # type: ignore[attr-defined]
-            if p["owner"] != self.owner and "chat" in p["roles"] and p["heartbeat_at"] > recent:
-                return str(p["owner"])
-        return None
-
-    async def stop_chat(self) -> None:
-        """Drop the chat connections at once (the chat lock is lost: a standby may take over)."""
-        clients, self._chat_clients = self._chat_clients, []
-        self._chat_started, self._chat_platforms = False, []
-        for chat in clients:
-            try:
-                await chat.close()
-            except Exception:
-                log.warning("closing a chat connection failed", exc_info=True)
-
-    async def _recheck_chat_lock(self) -> None:
-        """The chat holder re-checks its lock every heartbeat; lost (or not answering within
-        LOCK_CHECK_SECONDS), it drops chat before anything else."""
-        if not self._chat_started or self._election is None:
-            return
-        try:
-            held = await asyncio.wait_for(
-                asyncio.to_thread(self._election.still_held), LOCK_CHECK_SECONDS
-            )
-        except Exception:
-            held = False
-        if not held:
-            log.warning("lost the chat lock: dropping chat now; a standby process takes over")
-            await self.stop_chat()
-
-    async def _start_slack(self, commands: Commands) -> None:
-        from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
-
-        from bot.chat.slack_app import SLACK_HOOKS, admin_checker
-        from bot.chat.slack_app import build_app as build_slack_app
-        from bot.delivery.slack_sender import web_client as slack_web_client
-
-        platforms = self.config.settings.platforms
-        client = slack_web_client(os.environ.get("SLACK_BOT_TOKEN"), platforms.slack_api)
-        origins = [SLACK_HOOKS]
-        if platforms.slack_api.rstrip("/") != "https://slack.com/api":
-            # a Slack-compatible API the operator configured answers on its own host
-            parts = urlsplit(platforms.slack_api)
-            origins.append(f"{parts.scheme}://{parts.netloc}")
-        app = build_slack_app(
-            commands,
-            signing_secret=os.environ.get("SLACK_SIGNING_SECRET"),
-            client=client,
-            command=platforms.command,
-            is_admin=admin_checker(platforms.slack_admin_users, platforms.slack_admin_groups),
-            response_origins=origins,
-        )
-        self.slack_app = app
-        if platforms.slack_mode == "socket":
-            handler = AsyncSocketModeHandler(app, os.environ["SLACK_APP_TOKEN"])
-            await handler.connect_async()  # type: ignore[no-untyped-call]
-            self._chat_clients.append(handler)
-            log.info("Slack Socket Mode connected: /%s is live", platforms.command)
+        """Slash commands on Slack and Discord, when this process holds the chat role."""
+        assert self.chat is not None
+        await self.chat.start()
 
     def reload_rules(self) -> bool:
         """Re-read the configuration's rules (SIGHUP). A file with mistakes is rejected whole,
@@ -655,13 +484,9 @@ class App:
     async def _heartbeat(self) -> None:
         """Tell the group this process lives, refresh the gauges, and take over chat if the
         process that held it is gone."""
-        assert self.sessions is not None
-        await self._recheck_chat_lock()
-        roles = (
-            ["chat", *self._chat_platforms]
-            if self._election is not None and self._election.held and self._chat_started
-            else []
-        )
+        assert self.sessions is not None and self.chat is not None
+        await self.chat.recheck()
+        roles = self.chat.roles()
 
         def beat(session: Session) -> None:
             now = self.clock()
@@ -679,8 +504,7 @@ class App:
 
         try:
             await asyncio.to_thread(self._in_session, beat)
-            if self._election is not None and not self._chat_started:
-                await self.start_chat()  # fail-over: the previous holder's lock is free again
+            await self.chat.fail_over()  # the previous holder's lock may be free again
         except Exception:
             log.exception("heartbeat failed; will try again")
 
@@ -689,83 +513,18 @@ class App:
         with self.sessions.begin() as session:
             fn(session)
 
-    def _schedule_new_digests(self) -> None:
-        if self._scheduler is not None:
-            self._schedule_digests(self._scheduler)
-
-    def _schedule_digests(self, scheduler: Scheduler) -> None:
-        """One cron job per rule that has a digest, or whose cap overflow needs one."""
-        from bot.runtime.scheduler import add_cron_job
-
-        for rule in self.rules_in_force()[0]:
-            cron = rule.digest or (
-                DEFAULT_DIGEST if rule.cap_per_hour or rule.cap_per_day else None
-            )
-            if cron is None:
-                continue
-
-            async def fire(name: str = rule.name) -> None:
-                await self.send_digest(name)
-
-            add_cron_job(scheduler, f"digest:{rule.name}", cron, rule.timezone, fire)
-
     def weekly_post(self) -> WeeklyPost:
-        from bot.runtime.weekly import WeeklyPost
-
-        assert self.engine is not None and self.sessions is not None and self.outbox is not None
-        return WeeklyPost(
-            engine=self.engine,
-            sessions=self.sessions,
-            senders=self.senders,
-            registry=self.outbox.registry,
-            settings=self.config.settings.state_of_the_race,
-            clock=self.clock,
-        )
-
-    def _schedule_weekly_post(self, scheduler: Scheduler) -> None:
-        report = self.config.settings.state_of_the_race
-        if not report.enabled:
-            return
-        from bot.runtime.scheduler import add_cron_job
-
-        async def fire() -> None:
-            try:
-                outcomes = await self.weekly_post().send()
-            except Exception:
-                log.exception("the weekly state-of-the-race post failed")
-                return
-            for destination, outcome in outcomes.items():
-                log.info("weekly state-of-the-race post to %s: %s", destination, outcome)
-
-        add_cron_job(scheduler, "state-of-the-race", report.cron, report.timezone, fire)
+        assert self.digests is not None
+        return self.digests.weekly_post()
 
     async def send_digest(self, rule: str) -> int:
-        from bot.runtime.election import Election
-
-        assert self.outbox is not None and self.engine is not None
-        once = Election(self.engine, f"digest:{rule}")  # one process of the group sends it
-        if not await asyncio.to_thread(once.try_acquire):
-            return 0
-        try:
-            return await self._send_digest_held(rule)
-        finally:
-            await asyncio.to_thread(once.release)
-
-    async def _send_digest_held(self, rule: str) -> int:
-        assert self.outbox is not None
-        async with self._drain_lock:
-            try:
-                return await self.outbox.send_digest(rule)
-            except Exception:
-                log.exception("sending the digest for rule %s failed; it stays held", rule)
-                return 0
+        assert self.digests is not None
+        return await self.digests.send_digest(rule)
 
     async def send_all_digests(self) -> int:
         """Every held alert now, whatever the schedules say (``racewatch digest --now``)."""
-        assert self.sessions is not None
-        with self.sessions.begin() as session:
-            rules = outbox_repo.held_rules(session)
-        return sum([await self.send_digest(rule) for rule in sorted(rules)])
+        assert self.digests is not None
+        return await self.digests.send_all()
 
     async def _stop_tasks(self) -> None:
         if self._tasks:
@@ -776,15 +535,10 @@ class App:
                 await asyncio.wait(pending, timeout=1.0)
 
     async def close(self) -> None:
-        for chat in self._chat_clients:
-            try:
-                await chat.close()
-            except Exception:
-                log.warning("closing a chat connection failed", exc_info=True)
+        if self.chat is not None:
+            await self.chat.close()
         if self._commands is not None:
             self._commands.close()
-        if self._election is not None:
-            await asyncio.to_thread(self._election.release)
         if self.sessions is not None:
             try:
                 await asyncio.to_thread(
@@ -794,8 +548,8 @@ class App:
                 log.warning("could not remove this process from the process table", exc_info=True)
         if self.summariser is not None:
             await self.summariser.close()
-        if self._runner is not None:
-            await self._runner.cleanup()
+        if self.server is not None:
+            await self.server.close()
         for sender in self.senders.values():
             await sender.close()
         if self.http is not None:

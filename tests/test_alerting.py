@@ -16,7 +16,7 @@ from aiohttp import web
 from sqlalchemy import text
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from tests.conftest import LocalServer, rss
 
 QWEN = {
@@ -75,8 +75,7 @@ class Bench:
         )
 
     async def cycle(self, path: Path, digests: bool = False) -> App:
-        app = App(load_config(path, env={}))
-        await app.start()
+        app = await start_app(load_config(path, env={}))
         try:
             await app.poll_once(force=True)
             if digests:
@@ -225,8 +224,7 @@ async def test_a_broken_rules_file_on_reload_keeps_the_rules_in_force(
 ) -> None:
     cn = {"name": "cn", "when": {"country": "CN"}}
     path = write_config({"rules": [cn]})
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         write_config({"rules": [cn, {"name": "broken", "when": {"contry": "US"}}]})
         assert app.reload_rules() is False
@@ -256,8 +254,7 @@ async def test_llm_summaries_are_used_when_ready_and_never_required(
         [{"name": "cn", "when": {"country": "CN"}}],
         llm={"enabled": True, "base_url": server.url("/v1"), "model": "tiny"},
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         assert app.summariser is not None and app.sessions is not None
         server.set("/a.xml", rss([QWEN]))

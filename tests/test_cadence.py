@@ -15,7 +15,7 @@ from sqlalchemy import select
 from bot.commands.cadence import cadence_lines
 from bot.commands.cadence_chart import cadence_figure
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.store.cadence import cadence, month_starts
 from bot.store.schema import Classification, Item, Story
 from bot.store.stats import RELEASE_KINDS
@@ -44,8 +44,7 @@ async def test_cadence_equals_a_count_from_the_stories(
         }
     )
     server.set("/c.xml", rss([]))
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)
         assert app.sessions is not None and app.outbox is not None

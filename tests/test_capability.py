@@ -18,7 +18,7 @@ from bot.commands.capability_chart import capability_figure
 from bot.config.loader import load_config
 from bot.errors import UserError
 from bot.gap.capability import CN, US, Best, capability_gap, events, pair_days
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.sources.board_files import BoardFileError, read_board_file
 from bot.store import boards_repo
 from bot.store.db import open_store
@@ -276,8 +276,7 @@ async def test_a_lead_change_alerts_once(
     }  # the shipped example rules, including capability-gap-moves
 
     async def poll() -> None:
-        app = App(load_config(write_config(settings), env={}))
-        await app.start()
+        app = await start_app(load_config(write_config(settings), env={}))
         try:
             await app.poll_once(force=True)
         finally:

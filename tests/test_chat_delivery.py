@@ -15,7 +15,7 @@ from bot.alerts.card import AlertCard
 from bot.config.loader import load_config
 from bot.delivery.render_discord import alert_embed, alert_payload
 from bot.delivery.render_slack import alert_message
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from tests.conftest import LocalServer, rss
 from tests.fakes import FakeDiscord, FakeSlack, Fault
 
@@ -65,8 +65,7 @@ def settings(
 
 async def run_cycles(path: Path, cycles: int = 1) -> None:
     for _ in range(cycles):
-        app = App(load_config(path, env={}))
-        await app.start()
+        app = await start_app(load_config(path, env={}))
         try:
             await app.poll_once(force=True)
         finally:
@@ -222,8 +221,7 @@ async def test_later_coverage_goes_into_the_alert_thread(
             ]
         ),
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)
         assert app.sessions is not None

@@ -17,7 +17,7 @@ import yaml
 from aiohttp import WSMsgType, web
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from tests.conftest import POSTGRES_ADMIN_URL, LocalServer, fresh_postgres_database
 from tests.fakes import FakeDiscord
 from tests.faultkit import ThreadedPgProxy
@@ -74,7 +74,7 @@ async def test_a_holder_cut_from_the_database_drops_chat_before_a_standby_takes_
     parts = urlsplit(pg_url)
     via_proxy = parts._replace(netloc=f"{parts.username or 'postgres'}@127.0.0.1:{proxy.port}")
 
-    def app(url: str, name: str, clock: Any = None) -> App:
+    async def app(url: str, name: str, clock: Any = None) -> App:
         settings = {
             "database_url": url,
             "default_sources": False,
@@ -85,13 +85,11 @@ async def test_a_holder_cut_from_the_database_drops_chat_before_a_standby_takes_
         }
         path = tmp_path / f"{name}.yaml"
         path.write_text(yaml.safe_dump(settings), encoding="utf-8")
-        return App(load_config(path, env={}), **({"clock": clock} if clock else {}))
+        return await start_app(load_config(path, env={}), **({"clock": clock} if clock else {}))
 
     later = {"now": datetime.now(UTC)}
-    holder = app(via_proxy.geturl(), "holder")
-    standby = app(pg_url, "standby", clock=lambda: later["now"])
-    await holder.start()
-    await standby.start()
+    holder = await app(via_proxy.geturl(), "holder")
+    standby = await app(pg_url, "standby", clock=lambda: later["now"])
     try:
         await holder.start_chat()
         await holder._heartbeat()

@@ -26,7 +26,7 @@ from bot.commands.requests import Caller, Latest, WatchTest
 from bot.config.loader import load_config
 from bot.delivery.slack_sender import web_client
 from bot.errors import ConfigError
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from tests.conftest import LocalServer, rss
 from tests.fakes import FakeDiscord, FakeSlack
 from tests.test_commands import discord_api, interaction_payload
@@ -51,8 +51,7 @@ async def app(
             "server": {"enabled": True, "port": 0, "metrics": True},
         }
     )
-    instance = App(load_config(path, env={}))
-    await instance.start()
+    instance = await start_app(load_config(path, env={}))
     await instance.poll_once(force=True)
     entries = [
         {
@@ -250,7 +249,6 @@ async def test_slack_http_endpoint_end_to_end(app: App, monkeypatch: pytest.Monk
     await slack.start()
     try:
         monkeypatch.setitem(os.environ, "SLACK_SIGNING_SECRET", SECRET)
-        assert app.chat is not None
         app.chat.slack_guard = SlackRequestGuard(require_signing_secret(os.environ))
         app.chat.slack_app = build_app(
             app.commands(),

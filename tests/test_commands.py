@@ -25,7 +25,7 @@ from bot.commands.chart import weekly_chart
 from bot.config.loader import load_config
 from bot.delivery.discord_sender import use_api
 from bot.delivery.slack_sender import web_client
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from tests.conftest import LocalServer, rss, slack_api
 from tests.fakes import FakeDiscord, FakeSlack
 
@@ -64,8 +64,7 @@ async def app(
             "rules": [{"name": "all", "when": {"countries_involved": ["CN", "US"]}}],
         }
     )
-    instance = App(load_config(path, env={}))
-    await instance.start()
+    instance = await start_app(load_config(path, env={}))
     await instance.poll_once(force=True)
     server.set("/feed.xml", rss(ITEMS))
     await instance.poll_once(force=True)

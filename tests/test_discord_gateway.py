@@ -13,7 +13,7 @@ import pytest
 from aiohttp import WSMsgType, web
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from tests.conftest import LocalServer
 from tests.fakes import FakeDiscord
 
@@ -47,8 +47,7 @@ async def test_the_gateway_setting_takes_discord_chat_to_that_gateway(
             },
         }
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.start_chat()
         async with asyncio.timeout(30):

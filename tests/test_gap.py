@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from bot.store.schema import Classification, Item, ReleaseDay, Story
 from bot.store.stats import RELEASE_KINDS, rebuild_release_days, scoreboard, weekly
 from tests.conftest import LocalServer, rss
@@ -85,8 +85,7 @@ async def test_gap_counts_equal_a_count_from_the_stories(
             ]
         }
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)
         assert app.sessions is not None

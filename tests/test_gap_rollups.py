@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.store.schema import ReleaseModality, ReleaseSize
 from bot.store.stats import rebuild_facets
 from tests.conftest import LocalServer, rss
@@ -35,8 +35,7 @@ async def test_monthly_rollups_kept_by_ingest_equal_a_recount(
             "poll": {"allow_private_networks": True, "max_item_age": "3650d"},
         }
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)
         server.set("/a.xml", rss(entries(23, 30, 400)))

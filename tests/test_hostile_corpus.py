@@ -10,7 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from tests.conftest import LocalServer, rss
 from tests.hostile_corpus import hostile_bodies
 from tests.test_hostile_ingest import cli
@@ -31,8 +31,7 @@ async def test_every_hostile_server_costs_only_its_own_source(
     names = [*bodies, "markup-redirect", "healthy.xml"]
     sources = [{"name": n.replace(".", "-"), "url": server.url(f"/{n}")} for n in names]
     path = write_config({"sources": sources, "poll": {"parse_timeout": "20s", "max_body": "4MiB"}})
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         outcomes = {o.source: o for o in await app.poll_once(force=True)}
     finally:

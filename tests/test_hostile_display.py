@@ -22,7 +22,7 @@ from bot.delivery.render_discord import (
     update_payload,
 )
 from bot.delivery.render_slack import alert_message, digest_message, update_message
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.sources.feeds import parse_feed
 from tests.conftest import LocalServer, rss
 from tests.hostile_corpus import HOSTILE_LINKS, HOSTILE_TEXT, json_feed
@@ -129,8 +129,7 @@ async def test_why_and_sources_show_stored_hostile_text_as_plain_text(
         "/feed.xml", rss([{"title": "Plain title", "guid": "g", "link": "https://e.example/"}])
     )
     path = write_config({"sources": [{"name": "f", "url": server.url("/feed.xml")}]})
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)
     finally:

@@ -22,12 +22,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, text
 
-from bot.config.loader import load_config
+from bot.config.loader import Config, load_config
 from bot.errors import FetchError
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.sources.feeds import MAX_ENTRIES, parse_feed
 from bot.sources.http import HttpClient, HttpLimits
 from bot.sources.netguard import is_public
+from bot.store.db import open_store
 from bot.store.schema import Delivery, Item, Source
 from bot.text import normalise_url
 from tests.conftest import LocalServer, fresh_postgres_database, rss
@@ -193,30 +194,30 @@ def test_a_feed_over_the_entry_limit_says_how_many_were_dropped() -> None:
 
 
 @pytest.fixture
-def app_for(write_config: Callable[[dict[str, Any]], Path]) -> Iterator[Callable[..., App]]:
-    def make(**settings: Any) -> App:
-        return App(load_config(write_config(settings), env={}))
+def app_for(write_config: Callable[[dict[str, Any]], Path]) -> Iterator[Callable[..., Config]]:
+    """The configuration of a racewatch with these settings (``cycle`` runs it)."""
+
+    def make(**settings: Any) -> Config:
+        return load_config(write_config(settings), env={})
 
     yield make
 
 
-async def cycle(app: App) -> list[Any]:
-    await app.start()
+async def cycle(config: Config) -> list[Any]:
+    app = await start_app(config)
     try:
         return await app.poll_once(force=True)
     finally:
         await app.close()
 
 
-def stored(app: App) -> tuple[list[Item], list[Source]]:
-    app.open_store()
-    assert app.sessions is not None
-    with app.sessions() as session:
+def stored(config: Config) -> tuple[list[Item], list[Source]]:
+    engine, sessions = open_store(config.database_url)
+    with sessions() as session:
         items = list(session.scalars(select(Item).order_by(Item.id)))
         sources = list(session.scalars(select(Source).order_by(Source.name)))
         session.expunge_all()
-    assert app.engine is not None
-    app.engine.dispose()
+    engine.dispose()
     return items, sources
 
 
@@ -245,7 +246,7 @@ def postgres_url() -> Iterator[str]:
 
 
 async def test_nul_in_ids_links_and_titles_is_stripped_on_postgresql(
-    server: LocalServer, postgres_url: str, app_for: Callable[..., App]
+    server: LocalServer, postgres_url: str, app_for: Callable[..., Config]
 ) -> None:
     server.set("/feed.json", json_feed([{"id": "a", "title": "first", "url": "https://e.org/"}]))
     hf = [{"id": "Qwen/Qwen3-Nul", "createdAt": "2026-11-27T10:00:00.000Z", "tags": []}]
@@ -284,7 +285,7 @@ async def test_nul_in_ids_links_and_titles_is_stripped_on_postgresql(
 
 
 async def test_a_write_the_store_refuses_costs_only_that_source_and_is_shown(
-    server: LocalServer, postgres_url: str, app_for: Callable[..., App], tmp_path: Path
+    server: LocalServer, postgres_url: str, app_for: Callable[..., Config], tmp_path: Path
 ) -> None:
     server.set("/good.xml", rss([{"title": "Good news", "guid": "g1"}]))
     server.set("/bad.xml", rss([{"title": "Poisoned entry", "guid": "p1"}]))
@@ -296,10 +297,8 @@ async def test_a_write_the_store_refuses_costs_only_that_source_and_is_shown(
         ],
         "destinations": {"out": {"type": "jsonl", "path": "alerts.jsonl"}},
     }
-    app = app_for(**settings)
-    app.open_store()
-    assert app.engine is not None
-    with app.engine.begin() as conn:  # a real refusal by the real store, for one item
+    engine, _ = open_store(app_for(**settings).database_url)
+    with engine.begin() as conn:  # a real refusal by the real store, for one item
         conn.execute(
             text(
                 "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
@@ -312,7 +311,7 @@ async def test_a_write_the_store_refuses_costs_only_that_source_and_is_shown(
                 "CREATE TRIGGER refuse BEFORE INSERT ON items FOR EACH ROW EXECUTE FUNCTION refuse()"
             )
         )
-    app.engine.dispose()
+    engine.dispose()
     outcomes = {o.source: o for o in await cycle(app_for(**settings))}
     assert outcomes["good"].ok and outcomes["good"].new_items == 1
     assert not outcomes["bad"].ok and "could not store its items" in (outcomes["bad"].error or "")
@@ -325,7 +324,7 @@ async def test_a_write_the_store_refuses_costs_only_that_source_and_is_shown(
 
 
 async def test_a_304_to_the_first_request_leaves_the_baseline_to_come(
-    server: LocalServer, app_for: Callable[..., App], tmp_path: Path
+    server: LocalServer, app_for: Callable[..., Config], tmp_path: Path
 ) -> None:
     backlog = rss([{"title": f"Old story {i}", "guid": f"old{i}"} for i in range(5)])
     server.set("/feed.xml", "", status=304)
@@ -356,7 +355,7 @@ async def test_a_304_to_the_first_request_leaves_the_baseline_to_come(
 
 
 async def test_the_hub_token_goes_to_the_hub_only(
-    server: LocalServer, app_for: Callable[..., App], monkeypatch: pytest.MonkeyPatch
+    server: LocalServer, app_for: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     other = server.base.replace("127.0.0.1", "localhost")
     server.set("/api/models", "[]")
@@ -376,7 +375,7 @@ async def test_the_hub_token_goes_to_the_hub_only(
 
 async def test_dropped_entries_are_logged_and_shown_in_sources(
     server: LocalServer,
-    app_for: Callable[..., App],
+    app_for: Callable[..., Config],
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
@@ -390,7 +389,7 @@ async def test_dropped_entries_are_logged_and_shown_in_sources(
 
 
 async def test_poll_once_drains_the_whole_queue_after_a_roll_up(
-    server: LocalServer, app_for: Callable[..., App], tmp_path: Path
+    server: LocalServer, app_for: Callable[..., Config], tmp_path: Path
 ) -> None:
     server.set("/feed.xml", rss([{"title": "Old", "guid": "old"}]))
     settings = {
@@ -405,10 +404,8 @@ async def test_poll_once_drains_the_whole_queue_after_a_roll_up(
     ]
     server.set("/feed.xml", rss(burst))
     await cycle(app_for(**settings))
-    app = app_for(**settings)
-    app.open_store()
-    assert app.sessions is not None
-    with app.sessions() as session:
+    _, sessions = open_store(app_for(**settings).database_url)
+    with sessions() as session:
         left = session.scalars(select(Delivery.status).where(Delivery.status == "pending")).all()
     assert left == []  # all 145 went out (as roll-ups), none waits for the next run
     sent = (tmp_path / "a.jsonl").read_text().splitlines()

@@ -17,7 +17,7 @@ from aiohttp import web
 
 from bot.config.loader import load_config
 from bot.errors import FetchError
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.sources.parsepool import ParserPool
 from tests.conftest import LocalServer, rss
 from tests.test_cli import _read_until
@@ -145,8 +145,7 @@ async def test_slow_drip_servers_never_hold_up_the_other_sources(
     # four slots: two for the dripping sources, two left, so what is measured is whether a
     # poll waits for its slowest source, not the slot limit
     poll = {"jitter": 0, "concurrency": 4, "connect_timeout": "1s", "read_timeout": "10s"}
-    app = App(load_config(write_config({"sources": sources, "poll": poll}), env={}))
-    await app.start()
+    app = await start_app(load_config(write_config({"sources": sources, "poll": poll}), env={}))
 
     async def tick_until(done: Callable[[], bool], limit: float) -> None:
         end = time.monotonic() + limit

@@ -13,7 +13,7 @@ import pytest
 
 from bot.attribution.classify import Classifier, Subject
 from bot.config.loader import load_config
-from bot.runtime.app import App, load_org_registry
+from bot.runtime.app import load_org_registry, start_app
 from bot.sources.huggingface import model_to_item
 from bot.store import queries
 from bot.store.stats import scoreboard
@@ -173,8 +173,7 @@ async def test_a_release_and_five_community_quantisations_count_once_as_chinese(
             },
         )
     )
-    app = App(load_config(config, env={}))
-    await app.start()
+    app = await start_app(load_config(config, env={}))
     try:
         await app.poll_once(force=True)  # the silent baseline
         release = record("Qwen/Qwen3-30B-A3B", hours=3)

@@ -16,7 +16,7 @@ from click.testing import CliRunner
 
 from bot.cli import cli
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from tests.conftest import LocalServer, rss
 from tests.fakes import FakeSlack, Fault
 
@@ -45,8 +45,7 @@ def racewatch(path: Path, *args: str) -> str:
 
 
 async def cycle(path: Path, clock: Clock | None = None, drain: bool = True) -> None:
-    app = App(load_config(path, env={}), clock=clock or Clock())
-    await app.start()
+    app = await start_app(load_config(path, env={}), clock=clock or Clock())
     try:
         if not drain:
             assert app.outbox is not None
@@ -135,8 +134,7 @@ async def test_rows_for_a_destination_this_process_lacks_wait_for_one_that_has_i
     await cycle(path, drain=False)  # queued for both destinations, nothing sent yet
 
     only_here = write_config({**both, "destinations": {"here": both["destinations"]["here"]}})
-    app = App(load_config(only_here, env={}))
-    await app.start()
+    app = await start_app(load_config(only_here, env={}))
     try:
         await app.poll_once(force=True)
         await app._heartbeat()

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from bot.store.schema import Item
 from tests.conftest import LocalServer, fresh_postgres_database, rss
 
@@ -53,8 +53,7 @@ def alerts(path: Path) -> list[dict[str, Any]]:
 
 
 async def poll(config_path: Path) -> App:
-    app = App(load_config(config_path, env={}))
-    await app.start()
+    app = await start_app(load_config(config_path, env={}))
     try:
         await app.poll_once(force=True)
     finally:
@@ -123,8 +122,7 @@ async def test_one_broken_source_never_stops_the_others(
     path = write_config(feed_config(server, tmp_path))
     await poll(path)
     server.set("/news.xml", rss([KLING]))
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         outcomes = {o.source: o for o in await app.poll_once(force=True)}
     finally:
@@ -178,8 +176,7 @@ async def test_a_near_identical_headline_joins_another_outlets_story_not_its_own
         {"name": "news", "url": server.url("/news.xml")},
         {"name": "other", "url": server.url("/other.xml")},
     ]
-    app = App(load_config(write_config(settings), env={}))
-    await app.start()
+    app = await start_app(load_config(write_config(settings), env={}))
     try:
         await app.poll_once(force=True)
         server.set("/news.xml", rss([{"title": first, "guid": "a", "link": "https://n.example/a"}]))

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.runtime.prepare import PreparedFeed
 from tests.conftest import LocalServer, fresh_postgres_database, rss
 
@@ -33,8 +33,7 @@ NEW = {"title": "Moonshot AI releases Kimi K3", "guid": "https://m.example/3"}
 
 async def poll_in_a_new_process(path: Path) -> list[set[str]]:
     """One ``poll --once``; the guids the parser workers classified, per feed."""
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     classified: list[set[str]] = []
     try:
         assert app.parsers is not None

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.store.queries import latest, search
 from tests.conftest import LocalServer, rss
 from tests.test_pipeline import database_url  # noqa: F401  (both stores, as the pipeline)
@@ -42,12 +42,11 @@ async def test_latest_is_newest_first_and_search_finds_every_word(
             ]
         ),
     )
-    app = App(
+    app = await start_app(
         load_config(
             write_config({"sources": [{"name": "news", "url": server.url("/feed.xml")}]}), env={}
         )
     )
-    await app.start()
     try:
         await app.poll_once(force=True)
         assert app.sessions is not None
@@ -89,12 +88,11 @@ async def test_rare_and_common_filters_give_what_walking_the_newest_items_gives(
             ]
         ),
     )
-    app = App(
+    app = await start_app(
         load_config(
             write_config({"sources": [{"name": "news", "url": server.url("/feed.xml")}]}), env={}
         )
     )
-    await app.start()
     try:
         await app.poll_once(force=True)
         assert app.sessions is not None

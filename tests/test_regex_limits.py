@@ -19,7 +19,7 @@ from bot.rules.facts import Facts
 from bot.rules.match import run_rules
 from bot.rules.model import Condition, Rule
 from bot.rules.regexes import MAX_PATTERN, RegexBudget, compiled, expansion
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from tests.conftest import LocalServer, rss
 
 CATASTROPHIC = "(a|a)+!"
@@ -113,8 +113,7 @@ async def test_rules_are_judged_outside_the_database_lock(
             ],
         }
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)  # the silent baseline
         server.set(

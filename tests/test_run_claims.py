@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import update
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.store.schema import Source
 from tests.conftest import LocalServer, rss
 
@@ -28,8 +28,7 @@ async def test_a_finished_batch_claims_the_next_without_waiting_for_the_timer(
         server.set(f"/f{n}.xml", rss([{"title": f"Item {n}", "guid": f"{n}"}]))
         sources.append({"name": f"f{n}", "url": server.url(f"/f{n}.xml"), "interval": "1s"})
     poll = {"jitter": 0, "concurrency": 1, "tick": "1h"}
-    app = App(load_config(write_config({"sources": sources, "poll": poll}), env={}))
-    await app.start()
+    app = await start_app(load_config(write_config({"sources": sources, "poll": poll}), env={}))
     assert app.sessions is not None
     with app.sessions.begin() as session:  # all due now (new sources start within 5 s)
         session.execute(update(Source).values(next_poll_at=datetime.now(UTC)))

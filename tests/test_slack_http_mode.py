@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from tests.conftest import LocalServer, rss
 from tests.fakes import FakeSlack
 from tests.test_cli import racewatch
@@ -56,12 +56,10 @@ async def test_heartbeat_keeps_the_app_and_status_shows_the_chat_holder(
     monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-good")
     monkeypatch.setenv("SLACK_SIGNING_SECRET", "0123456789abcdef")
     path = write_config(http_mode(server, slack_api))
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.start_chat()
         await app.start_server()
-        assert app.chat is not None
         built = app.chat.slack_app
         assert built is not None
         for _ in range(3):

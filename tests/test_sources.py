@@ -12,9 +12,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.config.loader import load_config
+from bot.config.loader import Config, load_config
 from bot.errors import FetchError
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.sources import huggingface, leaderboard, modelscope, trending
 from bot.sources.budget import plan
 from bot.sources.kinds.feed import FeedSource
@@ -46,15 +46,17 @@ def alerts(path: Path) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def app_for(write_config: Callable[[dict[str, Any]], Path]) -> Iterator[Callable[..., App]]:
-    def make(**settings: Any) -> App:
-        return App(load_config(write_config(settings), env={}))
+def app_for(write_config: Callable[[dict[str, Any]], Path]) -> Iterator[Callable[..., Config]]:
+    """The configuration of a racewatch with these settings (``cycle`` runs it)."""
+
+    def make(**settings: Any) -> Config:
+        return load_config(write_config(settings), env={})
 
     yield make
 
 
-async def cycle(app: App) -> None:
-    await app.start()
+async def cycle(config: Config) -> None:
+    app = await start_app(config)
     try:
         await app.poll_once(force=True)
     finally:
@@ -168,7 +170,7 @@ def board(*rows: tuple[str, str, int]) -> bytes:
 
 
 async def test_leaderboard_changes_alert_once(
-    server: LocalServer, tmp_path: Path, app_for: Callable[..., App]
+    server: LocalServer, tmp_path: Path, app_for: Callable[..., Config]
 ) -> None:
     server.set(
         "/filter",
@@ -198,7 +200,7 @@ async def test_leaderboard_changes_alert_once(
 
 
 async def test_modelscope_source_polls_the_configured_endpoint(
-    server: LocalServer, tmp_path: Path, app_for: Callable[..., App]
+    server: LocalServer, tmp_path: Path, app_for: Callable[..., Config]
 ) -> None:
     server.set("/openapi/v1/models", json.dumps({"data": {"models": []}}))
     settings = {
@@ -229,7 +231,7 @@ async def test_modelscope_source_polls_the_configured_endpoint(
 async def test_webhook_push_alerts_at_once_and_polling_never_repeats_it(
     server: LocalServer,
     tmp_path: Path,
-    app_for: Callable[..., App],
+    app_for: Callable[..., Config],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("HF_WEBHOOK_SECRET", "s3cret-value")
@@ -242,8 +244,7 @@ async def test_webhook_push_alerts_at_once_and_polling_never_repeats_it(
         "server": {"enabled": True, "port": 0},
         "destinations": {"file": {"type": "jsonl", "path": str(out)}},
     }
-    app = app_for(**settings)
-    await app.start()
+    app = await start_app(app_for(**settings))
     try:
         await app.poll_once(force=True)  # baseline
         await app.start_server()

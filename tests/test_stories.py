@@ -14,7 +14,7 @@ from bot.attribution.classify import Classifier
 from bot.attribution.registry import load_registry
 from bot.cli.story_eval import evaluate_stories
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.store.schema import Item, Story
 from bot.stories.evaluate import load_story_examples, pair_mistakes, pair_scores
 from bot.stories.keys import compatible, release_key
@@ -169,8 +169,7 @@ async def test_one_release_from_every_kind_of_source_is_one_alert(
         "destinations": {"file": {"type": "jsonl", "path": str(out)}},
         "rules": [{"name": "race", "when": {"countries_involved": ["CN", "US"]}}],
     }
-    app = App(load_config(write_config(settings), env={}))
-    await app.start()
+    app = await start_app(load_config(write_config(settings), env={}))
     try:
         await app.poll_once(force=True)  # silent baseline
         server.set(

@@ -17,7 +17,7 @@ from PIL import Image
 
 from bot.boards import BoardRow, BoardSnapshot
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import start_app
 from bot.store import boards_repo
 from tests.conftest import LocalServer, rss
 from tests.fakes import FakeDiscord, FakeSlack
@@ -78,8 +78,7 @@ async def test_the_weekly_post_is_native_and_sent_once(
             "poll": {"allow_private_networks": True},
         }
     )
-    app = App(load_config(path, env={}))
-    await app.start()
+    app = await start_app(load_config(path, env={}))
     try:
         await app.poll_once(force=True)  # the silent baseline
         server.set("/feed.xml", rss(news()))

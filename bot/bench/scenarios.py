@@ -27,7 +27,7 @@ from bot.bench.data import headline, realistic_feed, rss_feed
 from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
 from bot.bench.startup import startup
 from bot.config.loader import load_config
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 from bot.store.stats import rebuild_facets, rebuild_release_days
 
 Row = tuple[str, str, str, str]
@@ -53,7 +53,8 @@ def _peak_mb() -> tuple[float, float]:
     )
 
 
-def _app(folder: Path, settings: dict[str, Any]) -> App:
+async def _app(folder: Path, settings: dict[str, Any]) -> App:
+    """A running racewatch on a fresh SQLite store in ``folder``."""
     base = {
         "database_url": f"sqlite:///{folder / 'bench.sqlite3'}",
         "default_sources": False,
@@ -65,7 +66,7 @@ def _app(folder: Path, settings: dict[str, Any]) -> App:
     base.update(settings)
     path = folder / "racewatch.yaml"
     path.write_text(yaml.safe_dump(base))
-    return App(load_config(path, env={}))
+    return await start_app(load_config(path, env={}))
 
 
 def _spread(values: list[float], scale: float = 1.0, unit: str = "") -> str:
@@ -116,7 +117,7 @@ async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 5) -> list[R
     load = os.getloadavg()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = _app(
+            app = await _app(
                 Path(tmp),
                 {
                     "sources": [
@@ -125,10 +126,8 @@ async def ingest(feeds: int = 40, per_feed: int = 50, rounds: int = 5) -> list[R
                     "rules": [],  # none configured: the shipped example rules
                 },
             )
-            await app.start()
             try:
                 await app.poll_once(force=True)  # the silent baseline
-                assert app.poller is not None and app.parsers is not None
                 shipped = len(app.config.rules)
                 for r in range(rounds):
                     bodies = [
@@ -194,7 +193,7 @@ async def cycle(feeds: int = 2000) -> list[Row]:
     await asyncio.to_thread(farm.start)
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            app = _app(
+            app = await _app(
                 Path(tmp),
                 {
                     "sources": [
@@ -202,7 +201,6 @@ async def cycle(feeds: int = 2000) -> list[Row]:
                     ]
                 },
             )
-            await app.start()
             try:
                 await app.poll_once(force=True)  # first sight: everything is new (a baseline)
                 for n in range(n304 + unchanged, feeds):
@@ -249,7 +247,7 @@ async def freshness(interval: float = 6.0, trials: int = 3) -> list[Row]:
     os.environ.setdefault("SLACK_BOT_TOKEN", "xoxb-bench")
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(
+        app = await _app(
             Path(tmp),
             {
                 "sources": [
@@ -265,7 +263,6 @@ async def freshness(interval: float = 6.0, trials: int = 3) -> list[Row]:
             },
         )
         stop = asyncio.Event()
-        await app.start()
         await app.start_server()
         runner = asyncio.create_task(app.run_forever(stop))
         try:
@@ -327,7 +324,6 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
 
     from bot.store.schema import Classification, Item, Source, Story
 
-    assert app.sessions is not None and app.poller is not None
     classifier = app.poller.ingestor.classifier
     rng = random.Random(seed)
     now = datetime.now(UTC)
@@ -423,8 +419,7 @@ async def commands(sizes: tuple[int, ...] = (10_000, 100_000), runs: int = 30) -
     rows: list[Row] = []
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
-            app = _app(Path(tmp), {})
-            await app.start()
+            app = await _app(Path(tmp), {})
             try:
                 await asyncio.to_thread(fill, app, size)
                 handlers = app.commands()
@@ -478,7 +473,7 @@ async def burst(alerts: int = 1000) -> list[Row]:
     for n in range(feeds):
         farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, 0, SEED))
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(
+        app = await _app(
             Path(tmp),
             {
                 "sources": [
@@ -489,12 +484,10 @@ async def burst(alerts: int = 1000) -> list[Row]:
                 "platforms": {"slack_api": chat.base + "/api/"},
             },
         )
-        await app.start()
         try:
             await app.poll_once(force=True)
             for n in range(feeds):
                 farm.pages[f"/f/{n}.xml"] = Page(rss_feed(n, per_feed, SEED + 1, distinct=True))
-            assert app.poller is not None and app.outbox is not None
             claimed = await asyncio.to_thread(app.poller.claim, feeds * 2, force=True)
             outcomes = await app.poller.poll_many(claimed)
             queued = sum(o.queued for o in outcomes)
@@ -504,7 +497,7 @@ async def burst(alerts: int = 1000) -> list[Row]:
                 if not sent:
                     break
             drain = time.perf_counter() - started
-            with app.sessions.begin() as session:  # type: ignore[union-attr]
+            with app.sessions.begin() as session:
                 from sqlalchemy import func, select
 
                 from bot.store.schema import Delivery
@@ -694,10 +687,8 @@ async def capability(
     rng = random.Random(SEED)
     rows: list[Row] = []
     with tempfile.TemporaryDirectory() as tmp:
-        app = _app(Path(tmp), {})
-        await app.start()
+        app = await _app(Path(tmp), {})
         try:
-            assert app.sessions is not None and app.poller is not None
             start = datetime.now(UTC).date() - timedelta(days=days - 1)
             orgs = [
                 ("OpenAI", "gpt"),
@@ -740,7 +731,7 @@ async def capability(
             def one(arena: str, window: str) -> float:
                 """One answer with a first draw of its chart; returns its CPU seconds."""
                 cpu = time.process_time()
-                with app.sessions.begin() as session:  # type: ignore[union-attr]
+                with app.sessions.begin() as session:
                     query = answer.CapabilityQuery.parse(arena, window)
                     found = answer.load(session, query, datetime.now(UTC).date())
                 answer.lines(found)

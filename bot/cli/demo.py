@@ -15,7 +15,7 @@ from bot.cli import Context, cli, pass_ctx
 from bot.cli.info import print_gap
 from bot.config.loader import load_config
 from bot.demo.server import DemoServer
-from bot.runtime.app import App
+from bot.runtime.app import App, start_app
 
 
 async def run_demo(console: Console, folder: Path) -> int:
@@ -32,9 +32,12 @@ async def run_demo(console: Console, folder: Path) -> int:
     path = folder / "racewatch.yaml"
     path.write_text(yaml.safe_dump(settings, sort_keys=False), encoding="utf-8")
     config = load_config(path, env={})
-    app = App(config, console=console)
     try:
-        await app.start()
+        app = await start_app(config, console=console)
+    except BaseException:
+        await server.stop()
+        raise
+    try:
         console.print(
             f"racewatch demo always uses a temporary database ({folder}), deleted when it "
             "ends: your own settings and database are never touched.\n",
@@ -60,8 +63,6 @@ async def run_demo(console: Console, folder: Path) -> int:
             f"304 or same content); rules: {', '.join(r.name for r in config.rules)}\n"
         )
         console.print(Rule("3. the gap, from everything stored"))
-        assert app.sessions is not None
-        assert app.outbox is not None
         with app.sessions.begin() as session:
             print_gap(session, app.outbox.registry, console, 30)
         show_capability_demo(app, console)

@@ -172,13 +172,14 @@ def report(ctx: Context, send: bool, chart: Path | None) -> None:
     --send posts this week's where it has not gone yet (once per destination and week)."""
     import asyncio
 
-    from bot.runtime.app import App
+    from bot.runtime.app import start_app
+    from bot.store.db import open_store
 
-    app = App(ctx.config())
-    app.open_store()
+    config = ctx.config()
+    store = open_store(config.database_url)
 
     async def go() -> tuple[list[str], bytes | None, str, dict[str, str]]:
-        await app.start()
+        app = await start_app(config, store=store)
         try:
             post = app.weekly_post()
             composed = await asyncio.to_thread(post.compose)

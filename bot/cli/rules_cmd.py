@@ -17,7 +17,7 @@ from bot.commands.explain import explain, find_item, to_classification
 from bot.rules.facts import Facts, facts_for
 from bot.rules.match import run_rules
 from bot.rules.misses import closest_misses
-from bot.runtime.app import App, load_org_registry
+from bot.runtime.app import load_org_registry, start_app
 from bot.store.db import open_store
 from bot.store.schema import Classification, Item, Source
 from bot.text import terminal_line
@@ -142,11 +142,11 @@ def rules_test(ctx: Context, days: int, show: int, as_json: bool) -> None:
 @fail_on_store_error
 def digest(ctx: Context, now: bool) -> None:
     """Send the alerts held for digests (and cap overflow) now."""
-    app = App(ctx.config())
-    app.open_store()
+    config = ctx.config()
+    store = open_store(config.database_url)
 
     async def go() -> int:
-        await app.start()
+        app = await start_app(config, store=store)
         try:
             return await app.send_all_digests()
         finally:

@@ -16,9 +16,9 @@ from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx, pr
 from bot.config.loader import Config
 from bot.delivery.preflight import chat_problems, destination_problems
 from bot.errors import ConfigError
-from bot.runtime.app import App
+from bot.runtime.app import Store, start_app
 from bot.runtime.poller import PollOutcome
-from bot.store.db import make_engine, upgrade
+from bot.store.db import make_engine, open_store, upgrade
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -26,15 +26,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
-async def _run(app: App) -> None:
+async def _run(config: Config, store: Store) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         with contextlib.suppress(NotImplementedError):  # Windows has no signal handlers
             loop.add_signal_handler(sig, stop.set)
+    app = await start_app(config, store=store)
     with contextlib.suppress(NotImplementedError, AttributeError):
         loop.add_signal_handler(signal.SIGHUP, app.reload_rules)
-    await app.start()
     try:
         await app.start_chat()
         await app.start_server()
@@ -64,14 +64,11 @@ def run(ctx: Context) -> None:
     for note in config.notes:
         log.info("%s", note)
     warn_about_setup(config)
-    app = App(config)
-    app.open_store()
-    log.info(
-        "database: %s", app.engine.url.render_as_string(hide_password=True) if app.engine else "?"
-    )
+    store = open_store(config.database_url)
+    log.info("database: %s", store[0].url.render_as_string(hide_password=True))
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(_run(app))
+            asyncio.run(_run(config, store))
     except ConfigError as exc:  # e.g. Slack HTTP mode without its signing secret
         print_problems(exc.problems)
         sys.exit(2)
@@ -85,11 +82,10 @@ def run(ctx: Context) -> None:
 def poll(ctx: Context, once: bool, force: bool) -> None:
     """Poll due sources once, deliver what matched, and exit (for cron and debugging)."""
     config = ctx.config()
-    app = App(config)
-    app.open_store()
+    store = open_store(config.database_url)
 
     async def go(progress: Progress | None) -> list[PollOutcome]:
-        await app.start()
+        app = await start_app(config, store=store)
         task = progress.add_task("polling", total=0) if progress else None
         try:
             return await app.poll_once(

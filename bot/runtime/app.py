@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -55,6 +56,7 @@ if TYPE_CHECKING:  # chat, the HTTP endpoint and the scheduler are imported when
 
 log = logging.getLogger(__name__)
 DRAIN_PATIENCE = 5.0  # seconds a drain job waits for its destinations
+Store = tuple[Engine, sessionmaker[Session]]  # an opened store: its engine and sessions
 
 
 def utcnow() -> datetime:
@@ -108,28 +110,157 @@ def build_senders(config: Config, console: Console | None = None) -> dict[str, S
     return senders
 
 
+@dataclass(frozen=True)
+class Parts:
+    """What a running process is made of, every part built (by :func:`start_app`)."""
+
+    engine: Engine
+    sessions: sessionmaker[Session]
+    http: HttpClient
+    parsers: ParserPool
+    senders: dict[str, Sender]
+    outbox: OutboxWorker
+    poller: Poller
+    summariser: Summariser
+
+
+async def start_app(
+    config: Config,
+    *,
+    console: Console | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    store: Store | None = None,
+) -> App:
+    """A running process, fully built: the store opened (or ``store``), the sources synced,
+    the workers started. Nothing is half-built: a part that fails closes those before it."""
+    owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+    metrics = Metrics()
+    async with contextlib.AsyncExitStack() as built:
+        if store is None:
+            store = await asyncio.to_thread(open_store, config.database_url)
+        engine, sessions = store
+        built.callback(engine.dispose)
+        parts = await _build(config, built, engine, sessions, owner, console, clock, metrics)
+        app = App(config, parts, owner=owner, console=console, clock=clock, metrics=metrics)
+        await asyncio.to_thread(app.refresh_chat_rules)
+        built.pop_all()  # it runs: from here on, closing it (App.close) is the caller's
+    return app
+
+
+async def _build(
+    config: Config,
+    built: contextlib.AsyncExitStack,
+    engine: Engine,
+    sessions: sessionmaker[Session],
+    owner: str,
+    console: Console | None,
+    clock: Callable[[], datetime],
+    metrics: Metrics,
+) -> Parts:
+    """Every part, in order; each one is closed by ``built`` should a later one fail."""
+    settings = config.settings
+    registry = await asyncio.to_thread(load_org_registry, config)
+    budget = plan_budget(
+        config.sources, settings.poll.default_interval, has_token=bool(os.environ.get("HF_TOKEN"))
+    )
+    log.info("%s", budget.describe())
+
+    def sync() -> None:
+        with sessions.begin() as session:
+            sources_repo.sync_sources(
+                session, budget.sources, clock(), settings.poll.default_interval
+            )
+
+    await asyncio.to_thread(sync)  # no database work on the event loop
+    poll = settings.poll
+    http = HttpClient(
+        HttpLimits(
+            poll.connect_timeout,
+            poll.read_timeout,
+            poll.max_body,
+            poll.max_redirects,
+            poll.per_host,
+            poll.host_delay,
+        )
+    )
+    built.push_async_callback(http.close)
+    parsers = ParserPool(  # parse and classify across cores
+        workers=min(2, os.cpu_count() or 1),
+        timeout=poll.parse_timeout,
+        initializer=start_worker,
+        initargs=(registry,),
+    )
+    built.push_async_callback(asyncio.to_thread, parsers.close)
+    senders = build_senders(config, console)
+    for sender in senders.values():
+        built.push_async_callback(sender.close)
+    classifier = Classifier(registry)
+    ingestor = Ingestor(classifier, config.rules, config.mutes, list(senders), poll.max_item_age)
+    outbox = OutboxWorker(
+        sessions=sessions,
+        senders=senders,
+        registry=registry,
+        owner=owner,
+        clock=clock,
+        admin=settings.admin_destination,
+        lease=settings.outbox_lease,
+        roll_up_at=settings.roll_up_at,
+        metrics=metrics,
+        retry_for=settings.outbox_retry_for,
+    )
+    loop = asyncio.get_running_loop()
+
+    def notify(text: str) -> None:
+        asyncio.run_coroutine_threadsafe(outbox.tell_admin(text), loop)
+
+    summariser = Summariser(settings.llm, sessions)
+    built.push_async_callback(summariser.close)
+    poller = Poller(
+        http=http,
+        parsers=parsers,
+        sessions=sessions,
+        ingestor=ingestor,
+        poll=poll,
+        hub=settings.hub,
+        owner=owner,
+        clock=clock,
+        notify=notify,
+        metrics=metrics,
+        gap=settings.gap,
+        boards=board_resolver(config, registry, classifier.matcher),
+    )
+    return Parts(engine, sessions, http, parsers, senders, outbox, poller, summariser)
+
+
 class App:
-    """Owns the store, the HTTP client, the parser pool and the senders for one process."""
+    """One running racewatch process: polling, delivery, chat, digests and its endpoint.
+
+    Built by :func:`start_app`, so every part exists from the start; :meth:`close` stops it.
+    """
 
     def __init__(
         self,
         config: Config,
+        parts: Parts,
         *,
-        console: Console | None = None,
-        clock: Callable[[], datetime] = utcnow,
+        owner: str,
+        console: Console | None,
+        clock: Callable[[], datetime],
+        metrics: Metrics,
     ) -> None:
         self.config = config
         self.console = console
         self.clock = clock
-        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-        self.engine: Engine | None = None
-        self.sessions: sessionmaker[Session] | None = None
-        self.http: HttpClient | None = None
-        self.parsers: ParserPool | None = None
-        self.poller: Poller | None = None
-        self.outbox: OutboxWorker | None = None
-        self.senders: dict[str, Sender] = {}
-        self.summariser: Summariser | None = None
+        self.owner = owner
+        self.metrics = metrics
+        self.engine = parts.engine
+        self.sessions = parts.sessions
+        self.http = parts.http
+        self.parsers = parts.parsers
+        self.senders = parts.senders
+        self.outbox = parts.outbox
+        self.poller = parts.poller
+        self.summariser = parts.summariser
         self._tasks: set[asyncio.Task[list[PollOutcome]]] = set()
         self._in_flight = 0  # sources claimed by _tick and not yet done
         self._ticking = False  # a tick is claiming: the timer's and a batch's never overlap
@@ -139,96 +270,14 @@ class App:
         self._background: set[asyncio.Task[Any]] = set()
         self._chat_rules: list[Rule] = []
         self._rules_read_at = datetime.min.replace(tzinfo=UTC)
-        self._commands: Commands | None = None
-        self.chat: ChatHost | None = None
-        self.digests: Digests | None = None
-        self.server: HttpServer | None = None
-        self.metrics = Metrics()
-
-    def open_store(self) -> None:
-        self.engine, self.sessions = open_store(self.config.database_url)
-
-    async def start(self) -> None:
-        settings = self.config.settings
-        if self.sessions is None:
-            await asyncio.to_thread(self.open_store)
-        assert self.sessions is not None
-        registry = await asyncio.to_thread(load_org_registry, self.config)
-        budget = plan_budget(
-            self.config.sources,
-            settings.poll.default_interval,
-            has_token=bool(os.environ.get("HF_TOKEN")),
-        )
-        log.info("%s", budget.describe())
-
-        def sync(session: Session) -> None:
-            sources_repo.sync_sources(
-                session, budget.sources, self.clock(), settings.poll.default_interval
-            )
-
-        await asyncio.to_thread(self._in_session, sync)  # no database work on the event loop
-        poll = settings.poll
-        self.http = HttpClient(
-            HttpLimits(
-                poll.connect_timeout,
-                poll.read_timeout,
-                poll.max_body,
-                poll.max_redirects,
-                poll.per_host,
-                poll.host_delay,
-            )
-        )
-        self.parsers = ParserPool(  # parse and classify across cores
-            workers=min(2, os.cpu_count() or 1),
-            timeout=poll.parse_timeout,
-            initializer=start_worker,
-            initargs=(registry,),
-        )
-        self.senders = self._build_senders()
-        classifier = Classifier(registry)
-        ingestor = Ingestor(
-            classifier, self.config.rules, self.config.mutes, list(self.senders), poll.max_item_age
-        )
-        self.outbox = OutboxWorker(
-            sessions=self.sessions,
-            senders=self.senders,
-            registry=registry,
-            owner=self.owner,
-            clock=self.clock,
-            admin=settings.admin_destination,
-            lease=settings.outbox_lease,
-            roll_up_at=settings.roll_up_at,
-            metrics=self.metrics,
-            retry_for=settings.outbox_retry_for,
-        )
-        loop = asyncio.get_running_loop()
-
-        def notify(text: str) -> None:
-            assert self.outbox is not None
-            asyncio.run_coroutine_threadsafe(self.outbox.tell_admin(text), loop)
-
-        self.summariser = Summariser(settings.llm, self.sessions)
-        self.poller = Poller(
-            http=self.http,
-            parsers=self.parsers,
-            sessions=self.sessions,
-            ingestor=ingestor,
-            poll=poll,
-            hub=settings.hub,
-            owner=self.owner,
-            clock=self.clock,
-            notify=notify,
-            metrics=self.metrics,
-            gap=settings.gap,
-            boards=board_resolver(self.config, registry, classifier.matcher),
-        )
-        assert self.engine is not None
+        self._commands: Commands | None = None  # built on first use: they own chat threads
+        settings = config.settings
         self.chat = ChatHost(
             settings.platforms,
             engine=self.engine,
             sessions=self.sessions,
-            owner=self.owner,
-            clock=self.clock,
+            owner=owner,
+            clock=clock,
             commands=self.commands,
             background=self._background,
         )
@@ -240,40 +289,34 @@ class App:
             report=settings.state_of_the_race,
             rules=lambda: self.rules_in_force()[0],
             drain_lock=self._drain_lock,
-            clock=self.clock,
+            clock=clock,
         )
         self.server = HttpServer(
             settings.server,
             hub_endpoint=settings.hub.huggingface_endpoint,
             sessions=self.sessions,
-            owner=self.owner,
-            metrics=self.metrics,
+            owner=owner,
+            metrics=metrics,
             pushed=self._pushed,
             slack=self.chat.slack_endpoint,
-            clock=self.clock,
+            clock=clock,
         )
-        await asyncio.to_thread(self.refresh_chat_rules)
 
     async def start_server(self) -> None:
         """racewatch's own HTTP endpoint, when enabled: webhooks, Slack events, metrics."""
-        assert self.server is not None
         await self.server.start()
 
     @property
     def server_port(self) -> int | None:
-        return self.server.port if self.server is not None else None
+        return self.server.port
 
     async def _pushed(self, namespace: str, item: NewItem) -> bool:
-        assert self.poller is not None
         taken = await self.poller.push(namespace, item)
         if taken:
             task = asyncio.create_task(self._drain())  # alert within seconds, not at the next tick
             self._background.add(task)
             task.add_done_callback(self._background.discard)
         return taken
-
-    def _build_senders(self) -> dict[str, Sender]:
-        return build_senders(self.config, self.console)
 
     async def poll_once(
         self,
@@ -284,7 +327,6 @@ class App:
     ) -> list[PollOutcome]:
         """One full cycle: every due source, including sources never polled (or every source
         with ``force``), then the outbox."""
-        assert self.poller is not None and self.outbox is not None
         outcomes: list[PollOutcome] = []
         while True:
             first = not outcomes
@@ -311,7 +353,6 @@ class App:
             self._ticking = False
 
     async def _claim_and_poll(self) -> None:
-        assert self.poller is not None
         # other processes may have changed chat rules: re-read them every minute
         if self.clock() - self._rules_read_at > timedelta(seconds=60):
             self._rules_read_at = self.clock()
@@ -353,7 +394,7 @@ class App:
 
     def _summarise_later(self, task: asyncio.Task[list[PollOutcome]]) -> None:
         """Ask the LLM (when enabled) for summaries of what just matched; nobody waits."""
-        if self.summariser is None or not self.summariser.enabled or task.cancelled():
+        if not self.summariser.enabled or task.cancelled():
             return
         alerted = [i for o in task.result() for i in o.alerted] if task.exception() is None else []
         if alerted:
@@ -364,14 +405,12 @@ class App:
     async def _probe_destinations(self) -> None:
         """At start-up and on a schedule: a broken destination whose check passes again is
         sent to again (``racewatch destinations resume`` does it at once)."""
-        assert self.outbox is not None
         try:
             await self.outbox.probe_broken()
         except Exception:
             log.exception("checking broken destinations failed; will try again")
 
     async def _drain(self) -> None:
-        assert self.outbox is not None
         async with self._drain_lock:
             try:  # a slow destination carries on in the background; the others start again
                 await self.outbox.drain(wait=DRAIN_PATIENCE)
@@ -390,7 +429,6 @@ class App:
         add_interval_job(scheduler, "heartbeat", HEARTBEAT_SECONDS, self._heartbeat)
         probe = self.config.settings.destination_probe_interval
         add_interval_job(scheduler, "probe-destinations", probe, self._probe_destinations)
-        assert self.digests is not None
         self.digests.schedule(scheduler)
         scheduler.start()
         self._claim_on_finish = True
@@ -405,14 +443,12 @@ class App:
             log.info("stopping: finishing what is in flight (at most a few seconds)")
             self._claim_on_finish = False
             scheduler.pause()
-            if self.outbox is not None:
-                self.outbox.stopping = True  # finish the alert being sent, start no other
+            self.outbox.stopping = True  # finish the alert being sent, start no other
             await self._stop_tasks()
             try:
                 async with asyncio.timeout(1.5):
                     await self._drain_lock.acquire()
-                    if self.outbox is not None:
-                        await self.outbox.settle()
+                    await self.outbox.settle()
             except TimeoutError:
                 log.warning("an alert was still being sent; it will be retried on the next start")
             scheduler.shutdown(wait=False)
@@ -423,18 +459,14 @@ class App:
 
     def refresh_chat_rules(self) -> None:
         """Re-read chat rules (after a chat change here, or periodically for other processes)."""
-        if self.sessions is None or self.poller is None:
-            return
         with self.sessions.begin() as session:
             self._chat_rules = rules_repo.chat_rules(session)
         rules, mutes = self.rules_in_force()
         self.poller.ingestor.rules, self.poller.ingestor.mutes = rules, mutes
-        if self.digests is not None:
-            self.digests.rules_changed()
+        self.digests.rules_changed()
 
     def commands(self) -> Commands:
         """The command handlers (built once: they own the chat threads and rate limits)."""
-        assert self.sessions is not None and self.outbox is not None
         if self._commands is None:
             from bot.commands.context import CommandContext
             from bot.commands.handlers import Commands
@@ -460,7 +492,6 @@ class App:
 
     async def start_chat(self) -> None:
         """Slash commands on Slack and Discord, when this process holds the chat role."""
-        assert self.chat is not None
         await self.chat.start()
 
     def reload_rules(self) -> bool:
@@ -475,7 +506,6 @@ class App:
             for problem in exc.problems:
                 log.error("  %s", problem)
             return False
-        assert self.poller is not None
         self.config = replace(self.config, rules=fresh.rules, mutes=fresh.mutes)
         self.poller.ingestor.rules, self.poller.ingestor.mutes = self.rules_in_force()
         log.info("rules reloaded: %d rules, %d mutes", len(fresh.rules), len(fresh.mutes))
@@ -484,7 +514,6 @@ class App:
     async def _heartbeat(self) -> None:
         """Tell the group this process lives, refresh the gauges, and take over chat if the
         process that held it is gone."""
-        assert self.sessions is not None and self.chat is not None
         await self.chat.recheck()
         roles = self.chat.roles()
 
@@ -509,21 +538,17 @@ class App:
             log.exception("heartbeat failed; will try again")
 
     def _in_session(self, fn: Callable[[Session], None]) -> None:
-        assert self.sessions is not None
         with self.sessions.begin() as session:
             fn(session)
 
     def weekly_post(self) -> WeeklyPost:
-        assert self.digests is not None
         return self.digests.weekly_post()
 
     async def send_digest(self, rule: str) -> int:
-        assert self.digests is not None
         return await self.digests.send_digest(rule)
 
     async def send_all_digests(self) -> int:
         """Every held alert now, whatever the schedules say (``racewatch digest --now``)."""
-        assert self.digests is not None
         return await self.digests.send_all()
 
     async def _stop_tasks(self) -> None:
@@ -535,26 +560,20 @@ class App:
                 await asyncio.wait(pending, timeout=1.0)
 
     async def close(self) -> None:
-        if self.chat is not None:
-            await self.chat.close()
+        """Stop everything this process runs, and leave the process table."""
+        await self.chat.close()
         if self._commands is not None:
             self._commands.close()
-        if self.sessions is not None:
-            try:
-                await asyncio.to_thread(
-                    self._in_session, lambda s: processes_repo.forget(s, self.owner)
-                )
-            except Exception:
-                log.warning("could not remove this process from the process table", exc_info=True)
-        if self.summariser is not None:
-            await self.summariser.close()
-        if self.server is not None:
-            await self.server.close()
+        try:
+            await asyncio.to_thread(
+                self._in_session, lambda s: processes_repo.forget(s, self.owner)
+            )
+        except Exception:
+            log.warning("could not remove this process from the process table", exc_info=True)
+        await self.summariser.close()
+        await self.server.close()
         for sender in self.senders.values():
             await sender.close()
-        if self.http is not None:
-            await self.http.close()
-        if self.parsers is not None:
-            await asyncio.to_thread(self.parsers.close)
-        if self.engine is not None:
-            self.engine.dispose()
+        await self.http.close()
+        await asyncio.to_thread(self.parsers.close)
+        self.engine.dispose()

@@ -28,7 +28,7 @@ from bot.bench.farm import Farm, FarmProcess, Page, RateLimitedChat
 from bot.bench.startup import startup
 from bot.config.loader import load_config
 from bot.runtime.app import App, start_app
-from bot.store.stats import rebuild_facets, rebuild_release_days
+from bot.store.stats import rebuild_facets, rebuild_release_days, rebuild_rollups
 
 Row = tuple[str, str, str, str]
 SEED = 20261125
@@ -411,6 +411,7 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
     with app.sessions.begin() as session:
         rebuild_release_days(session)
         rebuild_facets(session)
+        rebuild_rollups(session)
 
 
 async def commands(sizes: tuple[int, ...] = (10_000, 100_000), runs: int = 30) -> list[Row]:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 import io
+from datetime import date
 from typing import TYPE_CHECKING
 
-from bot.store.cadence import Cadence
+from bot.store.cadence import Cadence, Month
 
 if TYPE_CHECKING:  # matplotlib loads only when a chart is drawn (start-up time)
     from matplotlib.figure import Figure
@@ -60,9 +62,27 @@ def cadence_figure(cadence: Cadence, title: str) -> Figure:
 
 
 def cadence_chart(cadence: Cadence, title: str) -> bytes:
-    """A PNG of 900 x 450 pixels; blocking: call it off the event loop."""
+    """A PNG of 900 x 450 pixels; blocking: call it off the event loop.
+
+    The same monthly figures give the same bytes, so recent charts are kept (as the weekly
+    chart's are): asking for `gap 365d` again before anything new arrived costs no drawing."""
+    bars = tuple(
+        (m.first, tuple((c, m.releases.get(c, 0), m.open_weights.get(c, 0)) for c in COLOURS))
+        for m in cadence.months
+    )
+    return _draw(bars, title)
+
+
+@functools.lru_cache(maxsize=16)
+def _draw(bars: tuple[tuple[date, tuple[tuple[str, int, int], ...]], ...], title: str) -> bytes:
+    """The chart of ``bars``: each month's first day, and per country all and open releases
+    (all that :func:`cadence_figure` shows)."""
+    months = tuple(
+        Month(first, {c: n for c, n, _o in counts}, {c: o for c, _n, o in counts})
+        for first, counts in bars
+    )
     buffer = io.BytesIO()
-    cadence_figure(cadence, title).savefig(
+    cadence_figure(Cadence(months), title).savefig(
         buffer, format="png", dpi=100, pil_kwargs={"compress_level": 1}
     )
     return buffer.getvalue()

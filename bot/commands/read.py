@@ -78,11 +78,15 @@ class ReadCommands:
             raise UserError(f"'{request.window[:20]}' is not a window. {usage(ctx.command, 'gap')}")
         days = WINDOWS[request.window]
         now = ctx.clock()
-        weeks, series = await ctx.db(lambda s: stats.weekly(s, now, days))
-        board, png = await asyncio.gather(
-            ctx.db(lambda s: stats.scoreboard(s, now, days)),
-            ctx.work.run(lambda: chart.weekly_chart(weeks, series)),
-        )
+        png: bytes | None = None
+        if days >= 365:  # a year: the monthly chart below, not 52 weekly points
+            board = await ctx.db(lambda s: stats.scoreboard(s, now, days))
+        else:
+            weeks, series = await ctx.db(lambda s: stats.weekly(s, now, days))
+            board, png = await asyncio.gather(
+                ctx.db(lambda s: stats.scoreboard(s, now, days)),
+                ctx.work.run(lambda: chart.weekly_chart(weeks, series)),
+            )
         lines = []
         for line in board.lines:
             change = line.releases - line.previous
@@ -98,7 +102,7 @@ class ReadCommands:
             lines.append(Line(f"{flag(country)} best on LMArena: #{rank} {model}"))
         months = await ctx.db(lambda s: cadence(s, now, ctx.registry))
         lines += [Line(text) for text in cadence_lines(months, ctx.name_of)]
-        if days >= 365:  # a year: the monthly chart says more than 52 weekly points
+        if days >= 365:
             png = await ctx.work.run(
                 lambda: cadence_chart(months, "Releases per month, last 12 months")
             )

@@ -3,8 +3,8 @@ releases weigh (median parameters), what they are (modalities), who makes them, 
 many sources of each country racewatch polls, so a reader can tell a trend from a feed list.
 
 A release is a story of a release kind started by its primary organisation; derivatives
-(quantisations, re-uploads) never count. Monthly counts come from the daily totals
-(``release_days``); modalities and parameters from the monthly counts of the stories
+(quantisations, re-uploads) never count. Monthly counts come from the monthly totals
+(``release_months``); modalities and parameters from the monthly counts of the stories
 started in the window (``release_modalities``, ``release_sizes``).
 """
 
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from bot.attribution.registry import Registry
 from bot.sources import kinds
-from bot.store.schema import ReleaseDay, ReleaseModality, ReleaseSize, Source
+from bot.store.schema import ReleaseModality, ReleaseMonth, ReleaseSize, Source
 from bot.store.stats import MAIN, RELEASE_KINDS
 
 GROUP_ORDER = ("text", "image", "video", "audio", "code", "agents")
@@ -65,16 +65,15 @@ def month_starts(today: date, count: int = 12) -> list[date]:
 def cadence(session: Session, now: datetime, registry: Registry) -> Cadence:
     today = now.astimezone(UTC).date()
     firsts = month_starts(today)
-    r = ReleaseDay
+    r = ReleaseMonth
     releases: dict[date, dict[str, int]] = {m: {} for m in firsts}
     opened: dict[date, dict[str, int]] = {m: {} for m in firsts}
     orgs: dict[str, dict[str, int]] = {}
-    for day, country, open_weights, org, n in session.execute(
-        select(r.day, r.country, r.open_weights, r.org, func.sum(r.stories))
-        .where(r.day >= firsts[0], r.kind.in_(RELEASE_KINDS), r.country.in_(MAIN))
-        .group_by(r.day, r.country, r.open_weights, r.org)
+    for month, country, open_weights, org, n in session.execute(
+        select(r.month, r.country, r.open_weights, r.org, func.sum(r.stories))
+        .where(r.month >= firsts[0], r.kind.in_(RELEASE_KINDS), r.country.in_(MAIN))
+        .group_by(r.month, r.country, r.open_weights, r.org)
     ):
-        month = date(day.year, day.month, 1)
         if month not in releases:
             continue
         releases[month][country] = releases[month].get(country, 0) + int(n)

@@ -230,6 +230,7 @@ def write_batch(
         if key is not None:
             started_by[key] = started_by.get(key, 0) + 1
     stats.count_releases(session, started_by)
+    stats.count_items(session, [item.published_at for item in items])
     stats.count_facets(  # the gap's monthly modalities and sizes, kept in step too
         session,
         stats.facets_of(

@@ -113,6 +113,30 @@ class ReleaseDay(Base):
     stories: Mapped[int] = mapped_column(Integer)
 
 
+class ReleaseMonth(Base):
+    """``release_days`` summed per calendar month (UTC): a long gap window reads its whole
+    months here and only its partial months' days there. Kept by ingest with the days."""
+
+    __tablename__ = "release_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    country: Mapped[str] = mapped_column(String(2), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), primary_key=True)
+    open_weights: Mapped[str] = mapped_column(String(8), primary_key=True)
+    org: Mapped[str] = mapped_column(String(80), primary_key=True)  # "" when none
+    stories: Mapped[int] = mapped_column(Integer)
+
+
+class ItemDay(Base):
+    """Items stored per day of publication (UTC): the gap's "items stored in the window"
+    without counting a year of items. Kept by ingest."""
+
+    __tablename__ = "item_days"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    items: Mapped[int] = mapped_column(Integer)
+
+
 class ReleaseModality(Base):
     """Release stories of the main countries per calendar month of their start (UTC), by
     modality group: what ``gap`` shows as "what they are", a few dozen rows a year.

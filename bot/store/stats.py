@@ -19,8 +19,10 @@ from bot.attribution.classify import Classification as Classified
 from bot.store.schema import (
     Classification,
     Item,
+    ItemDay,
     ReleaseDay,
     ReleaseModality,
+    ReleaseMonth,
     ReleaseSize,
     Source,
     Story,
@@ -107,23 +109,78 @@ def release_key(published_at: datetime, cls: Classified | Classification) -> Rel
     return (day, cls.primary_country, cls.kind, cls.open_weights, cls.primary_org or "")
 
 
-def count_releases(session: Session, counts: dict[ReleaseKey, int]) -> None:
-    """Add new stories to their days' counts (an upsert per key, in one statement)."""
-    if not counts:
+def _first_of(day: date) -> date:
+    return date(day.year, day.month, 1)
+
+
+def _upsert(
+    session: Session | Connection, model: Any, keys: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """Add each row's last column to the stored row of the same ``keys`` (one statement)."""
+    if not rows:
         return
-    module: Any = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    table = ReleaseDay.__table__
+    bind = session.get_bind() if isinstance(session, Session) else session
+    module: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
+    table = model.__table__
+    total = next(c for c in rows[0] if c not in keys)
     statement = module.insert(table)
     statement = statement.on_conflict_do_update(
-        index_elements=["day", "country", "kind", "open_weights", "org"],
-        set_={"stories": table.c.stories + statement.excluded.stories},
+        index_elements=keys,
+        set_={total: table.c[total] + statement.excluded[total]},
     )
-    session.execute(
-        statement,
-        [
-            {"day": d, "country": c, "kind": k, "open_weights": o, "org": org, "stories": n}
-            for (d, c, k, o, org), n in counts.items()
-        ],
+    session.execute(statement, rows)
+
+
+def count_releases(session: Session, counts: dict[ReleaseKey, int]) -> None:
+    """Add new stories to their days' and months' counts (an upsert per key and table)."""
+    months: dict[ReleaseKey, int] = {}
+    for (d, c, k, o, org), n in counts.items():
+        key = (_first_of(d), c, k, o, org)
+        months[key] = months.get(key, 0) + n
+    for model, column, by in ((ReleaseDay, "day", counts), (ReleaseMonth, "month", months)):
+        _upsert(
+            session,
+            model,
+            [column, "country", "kind", "open_weights", "org"],
+            [
+                {column: d, "country": c, "kind": k, "open_weights": o, "org": org, "stories": n}
+                for (d, c, k, o, org), n in by.items()
+            ],
+        )
+
+
+def count_items(session: Session, published: Iterable[datetime]) -> None:
+    """Add new items to their publication days' counts (``item_days``)."""
+    days: dict[date, int] = {}
+    for at in published:
+        day = at.astimezone(UTC).date()
+        days[day] = days.get(day, 0) + 1
+    _upsert(session, ItemDay, ["day"], [{"day": d, "items": n} for d, n in days.items()])
+
+
+def rebuild_rollups(connection: Connection | Session) -> None:
+    """Recount ``release_months`` from ``release_days`` and ``item_days`` from the items
+    (migrations and bulk loads, after :func:`rebuild_release_days`)."""
+    months: dict[ReleaseKey, int] = {}
+    r = ReleaseDay
+    for d, c, k, o, org, n in connection.execute(
+        select(r.day, r.country, r.kind, r.open_weights, r.org, r.stories)
+    ):
+        key = (_first_of(d), c, k, o, org)
+        months[key] = months.get(key, 0) + int(n)
+    connection.execute(delete(ReleaseMonth))
+    connection.execute(delete(ItemDay))
+    rows = [
+        {"month": d, "country": c, "kind": k, "open_weights": o, "org": org, "stories": n}
+        for (d, c, k, o, org), n in months.items()
+    ]
+    for start in range(0, len(rows), 5000):
+        connection.execute(insert(ReleaseMonth), rows[start : start + 5000])
+    day = _day_of(connection)
+    connection.execute(
+        insert(ItemDay).from_select(
+            ["day", "items"], select(day, func.count()).select_from(Item).group_by(day)
+        )
     )
 
 
@@ -182,22 +239,14 @@ def facets_of(started: Iterable[tuple[datetime, _Facted]]) -> Facets:
 def count_facets(session: Session | Connection, facets: Facets) -> None:
     """Add new stories' modalities and open sizes to their months' counts (upserts)."""
     modalities, sizes = facets
-    bind = session.get_bind() if isinstance(session, Session) else session
-    module: Any = postgresql if bind.dialect.name == "postgresql" else sqlite
     for model, column, counts in (
         (ReleaseModality, "modality", modalities),
         (ReleaseSize, "params", sizes),
     ):
-        if not counts:
-            continue
-        table = model.__table__
-        statement = module.insert(table)
-        statement = statement.on_conflict_do_update(
-            index_elements=["month", "country", column],
-            set_={"stories": table.c.stories + statement.excluded.stories},
-        )
-        session.execute(
-            statement,
+        _upsert(
+            session,
+            model,
+            ["month", "country", column],
             [
                 {"month": m, "country": c, column: v, "stories": n}
                 for (m, c, v), n in counts.items()
@@ -293,20 +342,37 @@ def _window_days(now: datetime, days: int) -> tuple[date, date]:
 def _grouped(
     session: Session, first: date, end: date
 ) -> list[tuple[str, str, str, str | None, int]]:
-    """(country, kind, open weights, organisation, stories) for the days [first, end).
+    """(country, kind, open weights, organisation, stories) for the days [first, end), in
+    that order.
 
     Each story counts once, on the day of the item that started it and with that item's
-    classification: ten outlets covering Qwen3 are one release. Read from the daily totals,
-    so the cost does not grow with the store."""
-    r = ReleaseDay
-    return [
-        (c, k, o, org or None, int(n))
-        for c, k, o, org, n in session.execute(
-            select(r.country, r.kind, r.open_weights, r.org, func.sum(r.stories))
-            .where(r.day >= first, r.day < end)
-            .group_by(r.country, r.kind, r.open_weights, r.org)
-        )
-    ]
+    classification: ten outlets covering Qwen3 are one release. Whole calendar months are
+    read from the monthly totals, the days before and after them from the daily totals, so
+    the cost does not grow with the store or much with the window."""
+    r, m = ReleaseDay, ReleaseMonth
+    low = first if first.day == 1 else _next_month(first)  # the whole months: [low, high)
+    high = _first_of(end)
+    counts: dict[tuple[str, str, str, str], int] = {}
+    days = select(r.country, r.kind, r.open_weights, r.org, func.sum(r.stories))
+    if low < high:
+        parts = [
+            days.where(r.day >= first, r.day < low),
+            days.where(r.day >= high, r.day < end),
+            select(m.country, m.kind, m.open_weights, m.org, func.sum(m.stories)).where(
+                m.month >= low, m.month < high
+            ),
+        ]
+    else:
+        parts = [days.where(r.day >= first, r.day < end)]
+    for part in parts:
+        group = part.group_by(*part.selected_columns[:4])
+        for c, k, o, org, n in session.execute(group):
+            counts[(c, k, o, org)] = counts.get((c, k, o, org), 0) + int(n)
+    return [(c, k, o, org or None, n) for (c, k, o, org), n in sorted(counts.items())]
+
+
+def _next_month(day: date) -> date:
+    return date(day.year + day.month // 12, day.month % 12 + 1, 1)
 
 
 def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
@@ -339,10 +405,7 @@ def scoreboard(session: Session, now: datetime, days: int) -> Scoreboard:
     orgs = {
         c: sorted(counts.items(), key=lambda kv: -kv[1])[:3] for c, counts in org_counts.items()
     }
-    total = (
-        session.scalar(select(func.count()).select_from(Item).where(Item.published_at >= since))
-        or 0
-    )
+    total = session.scalar(select(func.sum(ItemDay.items)).where(ItemDay.day >= first)) or 0
     lines = [
         CountryLine(
             c,

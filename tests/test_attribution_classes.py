@@ -58,6 +58,8 @@ def test_the_same_names_count_when_the_text_is_about_ai(classifier: Classifier) 
     ("title", "country"),
     [
         ("China's chip firms hit by new US export controls on AI chips", "US"),
+        ("Commerce Dept. suspends Nvidia H20 chip export licences", "US"),
+        ("美国工业和安全局将多家中国芯片企业列入实体清单", "US"),
         ("Huawei added to Entity List by Commerce Department over AI chips", "US"),
         ("EU AI Office publishes draft code of practice for general-purpose AI models", "EU"),
         ("中国网信办发布生成式人工智能服务管理暂行办法", "CN"),

@@ -230,9 +230,14 @@ def test_import_is_idempotent_and_feeds_the_gap(tmp_path: Path, store_config: Pa
     )
     assert "China leads by 9 points" in text.output
     assert (tmp_path / "gap.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
-    empty = runner.invoke(cli, ["-c", str(store_config), "gap", "--capability", "video"])
+    no_chart = tmp_path / "video.png"
+    empty = runner.invoke(
+        cli, ["-c", str(store_config), "gap", "--capability", "video", "--chart", str(no_chart)]
+    )
     assert "No leaderboard data yet for the LMArena text-to-video arena" in empty.output
     assert "Arenas with data: text" in empty.output
+    assert f"no chart written to {no_chart}: no boards in this window" in empty.output
+    assert not no_chart.exists()
 
 
 def board_body(day: str, *rows: tuple[str, str, float]) -> bytes:

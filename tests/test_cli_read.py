@@ -206,3 +206,13 @@ async def test_watch_preview_shows_the_alert_as_each_destination_would(
     assert "cn, fr" in unknown.stderr
     wrong = await invoke_async("-c", path, "watch", "preview", "cn", "--to", "nowhere")
     assert wrong.exit_code == 2 and "configured: screen, team, ops" in wrong.stderr
+
+
+def test_next_poll_reads_as_a_time_never_in_just_now() -> None:
+    from bot.cli.info import next_poll_text
+
+    assert next_poll_text(-5) == "now"
+    assert next_poll_text(60) == "now"
+    assert next_poll_text(75) == "in 1 min"
+    assert next_poll_text(300) == "in 5 min"
+    assert next_poll_text(7200) == "in 2 h"

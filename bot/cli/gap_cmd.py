@@ -48,6 +48,8 @@ def show_capability(
 
         chart.write_bytes(capability_chart(answer.gap, answer.title, answer.markers))
         err_console.print(f"chart written to {chart}")
+    elif chart is not None:
+        err_console.print(f"no chart written to {chart}: no boards in this window", markup=False)
 
 
 @cli.group()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -75,12 +75,7 @@ def sources_list(ctx: Context, as_json: bool = False) -> None:
             table.add_column(col)
         for r in rows:
             status = r.status if r.status != "paused" else f"paused: {r.paused_reason or ''}"[:60]
-            wait = (r.next_poll_at - now).total_seconds()
-            nxt = (
-                "now"
-                if wait <= 60
-                else f"in {ago(now - (r.next_poll_at - now), now).replace(' ago', '')}"
-            )
+            nxt = next_poll_text((r.next_poll_at - now).total_seconds())
             remark = r.last_error or (f"note: {r.notice}" if r.notice else "")
             cells = (
                 r.name,
@@ -95,6 +90,16 @@ def sources_list(ctx: Context, as_json: bool = False) -> None:
             # errors quote what servers sent: plain text, never markup or escape sequences
             table.add_row(*(Text(terminal_line(c)) for c in cells))
     print_table(table, console)
+
+
+def next_poll_text(wait: float) -> str:
+    """When a source is polled next, for the `next poll` column ("now", "in 1 min", "in 2 h")."""
+    if wait <= 60:
+        return "now"
+    if wait < 90:
+        return "in 1 min"
+    now = datetime.now(UTC)
+    return f"in {ago(now - timedelta(seconds=wait), now).replace(' ago', '')}"
 
 
 def source_json(r: Any) -> dict[str, Any]:

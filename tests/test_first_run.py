@@ -193,3 +193,14 @@ async def test_run_warns_at_start_up_when_slash_commands_would_be_off(
     assert code == 0, text
     assert "SLACK_APP_TOKEN is not set, so /race is off in Slack" in text
     assert "destination hook: TEAM_HOOK is not set" in text
+
+
+def test_the_poll_summary_counts_one_source_in_the_singular() -> None:
+    from bot.cli.run import poll_summary
+
+    one = poll_summary([PollOutcome("a", ok=True, new_items=1, queued=1)])
+    assert one == "polled 1 source: 1 ok, 0 failed; 1 new item, 1 alert"
+    failed = poll_summary([PollOutcome("a", ok=False, error="cannot connect to x: refused")])
+    assert failed == "polled 1 source: it failed: cannot connect to x: refused"
+    two = poll_summary([PollOutcome("a", ok=True, new_items=2), PollOutcome("b", ok=True)])
+    assert two == "polled 2 sources: 2 ok, 0 failed; 2 new items, 0 alerts"

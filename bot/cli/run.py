@@ -134,13 +134,15 @@ def poll_summary(outcomes: list[PollOutcome]) -> str:
     ok = sum(1 for o in outcomes if o.ok)
     new = sum(o.new_items for o in outcomes)
     queued = sum(o.queued for o in outcomes)
+    polled = f"polled {len(outcomes)} source{'' if len(outcomes) == 1 else 's'}"
     if ok == 0:
         errors = {o.error for o in outcomes}
         why = f": {errors.pop()}" if len(errors) == 1 else " (see the log above)"
-        return f"polled {len(outcomes)} sources: all {len(outcomes)} failed{why}"
+        failed = "it failed" if len(outcomes) == 1 else f"all {len(outcomes)} failed"
+        return f"{polled}: {failed}{why}"
     return (
-        f"polled {len(outcomes)} sources: {ok} ok, {len(outcomes) - ok} failed; "
-        f"{new} new items, {queued} alerts"
+        f"{polled}: {ok} ok, {len(outcomes) - ok} failed; "
+        f"{new} new item{'' if new == 1 else 's'}, {queued} alert{'' if queued == 1 else 's'}"
     )
 
 

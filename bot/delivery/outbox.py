@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.alerts.card import AlertCard, Digest, StoryUpdate, build_card
 from bot.attribution.classify import Classification
 from bot.attribution.registry import Registry
+from bot.backoff import full_jitter
 from bot.delivery.base import DeliveryError, Sender
 from bot.delivery.keys import alert_key, batch_key, update_key
 from bot.delivery.pacing import Pacer
@@ -453,9 +454,9 @@ class OutboxWorker:
             count, _ = self._expired.get(pending.destination, (0, ""))
             self._expired[pending.destination] = (count + 1, str(exc))
             return
-        delay = self.rng.uniform(0, min(RETRY_CAP, RETRY_BASE * 2**pending.attempts))
-        if exc.retry_after is not None:
-            delay = max(delay, exc.retry_after)
+        delay = full_jitter(
+            pending.attempts, RETRY_BASE, RETRY_CAP, self.rng, retry_after=exc.retry_after
+        )
         log.warning(
             "delivery to %s failed (%s); retrying in %.0f s", pending.destination, exc, delay
         )

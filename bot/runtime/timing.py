@@ -5,6 +5,8 @@ from __future__ import annotations
 import random
 from datetime import datetime, timedelta
 
+from bot.backoff import full_jitter
+
 MIN_RETRY = 30.0
 
 
@@ -27,9 +29,8 @@ def backoff(
     rng: random.Random,
     retry_after: float | None = None,
 ) -> datetime:
-    """Full-jitter exponential backoff, never sooner than the server's ``Retry-After``."""
-    ceiling = min(cap, base * 2 ** min(failures, 30))
-    delay = max(MIN_RETRY, rng.uniform(0, ceiling))
-    if retry_after is not None:
-        delay = max(delay, min(retry_after, cap))
+    """When to poll a failing source again: full-jitter backoff, at least MIN_RETRY away,
+    never sooner than the server's ``Retry-After`` (honoured up to ``cap``)."""
+    wish = min(retry_after, cap) if retry_after is not None else None
+    delay = full_jitter(failures, base, cap, rng, floor=MIN_RETRY, retry_after=wish)
     return now + timedelta(seconds=delay)

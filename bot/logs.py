@@ -52,9 +52,6 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in ("source", "destination", "story", "item"):
-            if hasattr(record, key):
-                data[key] = getattr(record, key)
         if record.exc_info:
             data["error"] = self.formatException(record.exc_info)
         return json.dumps(data, ensure_ascii=False)

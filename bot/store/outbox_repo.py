@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.store.schema import Classification, Delivery, DestinationState, Item, Source, Story
+from bot.store.schema import Classification, Delivery, DestinationState, Item, Source
 
 ITEM_FIELDS = ("id", "title", "url", "summary", "summary_llm", "published_at", "hub")
 CLASS_FIELDS = (
@@ -350,11 +350,6 @@ def outbox_depth(session: Session) -> dict[str, int]:
         .group_by(Delivery.destination)
     )
     return {name: count for name, count in rows}
-
-
-def story_title(session: Session, story_id: int) -> str:
-    story = session.get(Story, story_id)
-    return story.title if story else ""
 
 
 def held_count(session: Session) -> int:

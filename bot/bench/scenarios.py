@@ -29,6 +29,7 @@ from bot.bench.startup import startup
 from bot.config.loader import load_config
 from bot.runtime.app import App, start_app
 from bot.store.stats import rebuild_facets, rebuild_release_days, rebuild_rollups
+from bot.text import cjk_index_text
 
 Row = tuple[str, str, str, str]
 SEED = 20261125
@@ -377,6 +378,7 @@ def fill(app: App, count: int, seed: int = SEED) -> None:
                     "canonical_url": f"https://bulk.example/{n}",
                     "title": f"{title} {n}",
                     "summary": summary,
+                    "search_cjk": cjk_index_text(f"{title} {n}", summary),  # as ingest writes
                     "published_at": when,
                     "fetched_at": when,
                     "authors": [],

@@ -205,3 +205,62 @@ async def test_a_near_identical_headline_joins_another_outlets_story_not_its_own
         assert len(alerts(tmp_path / "alerts.jsonl")) == 2
     finally:
         await app.close()
+
+
+async def test_items_another_process_stored_first_are_skipped_not_a_failure(
+    server: LocalServer,
+    tmp_path: Path,
+    write_config: Callable[[dict[str, Any]], Path],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two processes can hold one source when a lease runs out mid-poll: the one that writes
+    second finds an item stored since it looked. It stores the rest, and the source is fine."""
+    from sqlalchemy import create_engine, insert
+    from sqlalchemy.orm import Session
+
+    from bot.store import items_repo
+    from bot.store.schema import Source
+
+    server.set("/news.xml", rss([OLD]), etag='"v1"')
+    path = write_config(feed_config(server, tmp_path))
+    await poll(path)
+    server.set("/news.xml", rss([QWEN, KLING, OLD]), etag='"v2"')
+
+    real = items_repo.unseen_items
+    looks: list[list[str]] = []
+
+    def racing(session: Session, source_id: int, items: Any) -> Any:
+        fresh = real(session, source_id, items)
+        firsts = [i for i in fresh if i.title == QWEN["title"]]
+        if not looks and firsts:  # the other process commits the Qwen item just after this look
+            other = create_engine(database_url)
+            with other.begin() as conn:
+                conn.execute(
+                    insert(Item).values(
+                        source_id=source_id,
+                        guid=firsts[0].new.guid,
+                        title=firsts[0].title,
+                        summary=firsts[0].summary,
+                        published_at=firsts[0].published_at,
+                        fetched_at=firsts[0].published_at,
+                    )
+                )
+            other.dispose()
+        looks.append(sorted(i.title for i in fresh))
+        return fresh
+
+    monkeypatch.setattr(items_repo, "unseen_items", racing)
+    await poll(path)
+
+    assert looks[0] == sorted([QWEN["title"], KLING["title"]])
+    assert looks[-1] == [KLING["title"]]  # the second pass stores only what is still new
+    got = alerts(tmp_path / "alerts.jsonl")
+    assert [a["title"] for a in got] == [KLING["title"]]
+    engine = create_engine(database_url)
+    with Session(engine) as session:
+        titles = sorted(session.scalars(select(Item.title)))
+        news = session.scalars(select(Source).where(Source.name == "news")).one()
+        assert news.last_error is None
+    engine.dispose()
+    assert titles == sorted([OLD["title"], QWEN["title"], KLING["title"]])

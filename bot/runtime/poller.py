@@ -19,6 +19,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from urllib.parse import urlsplit
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.attribution.board_models import BoardResolver
@@ -29,7 +30,7 @@ from bot.errors import FetchError
 from bot.gap import capability
 from bot.items import NewItem, storable_item
 from bot.metrics import Metrics
-from bot.runtime.ingest import Ingestor, IngestReport
+from bot.runtime.ingest import Ingestor, IngestReport, Verdicts
 from bot.runtime.prepare import PreparedFeed, SourceFacts, prepare_feed
 from bot.runtime.timing import backoff, next_poll
 from bot.sources import kinds
@@ -342,7 +343,6 @@ class Poller:
         when = next_poll(now, source.interval_s, self.poll.jitter, self.rng, max_age)
         etag = response.headers.get("etag", source.etag)
         last_modified = response.headers.get("last-modified", source.last_modified)
-        report = IngestReport(0, 0, 0)
         baseline = not source.baseline_done
         if prepared is not None and prepared.board is not None:
             events = self.record_board(prepared.board, now)
@@ -360,6 +360,35 @@ class Poller:
             if prepared is not None and not baseline
             else None
         )
+        for attempt in (1, 2):
+            try:
+                return self._store(
+                    source, response, prepared, classified, verdicts, now, when, etag, last_modified
+                )
+            except IntegrityError as exc:
+                if attempt == 2 or not _same_items_stored(exc):
+                    raise
+                # another process held this source too (its lease ran out while it worked)
+                # and stored some of these items first: the transaction rolled back whole,
+                # and the second pass stores only what is still new
+                log.info("%s: another process stored some items at the same moment", source.name)
+        raise AssertionError("unreachable")
+
+    def _store(
+        self,
+        source: DueSource,
+        response: Response,
+        prepared: PreparedFeed | None,
+        classified: dict[str, Classification],
+        verdicts: Verdicts | None,
+        now: datetime,
+        when: datetime,
+        etag: str | None,
+        last_modified: str | None,
+    ) -> PollOutcome:
+        """One transaction: the source's new items, their alerts and its poll record."""
+        report = IngestReport(0, 0, 0)
+        baseline = not source.baseline_done
         with self._writer, self.sessions.begin() as session:
             content_hash = source.content_hash
             if prepared is not None:
@@ -482,3 +511,10 @@ def _human(seconds: float) -> str:
     if seconds < 5400:
         return f"{seconds / 60:.0f} min"
     return f"{seconds / 3600:.1f} h"
+
+
+def _same_items_stored(exc: IntegrityError) -> bool:
+    """Whether a write failed only because another process stored the same items first
+    (a source's items are unique by guid: ``uq_items_source_guid``)."""
+    text = str(exc.orig)
+    return "uq_items_source_guid" in text or "items.source_id, items.guid" in text

@@ -59,6 +59,7 @@ async def test_latest_is_newest_first_and_search_finds_every_word(
             mixed = [r.title for r in search(session, "千问 Qwen3")]
             one_char = [r.title for r in search(session, "芯")]
             not_a_word = search(session, "口芯")
+            latin_in_chinese = [r.title for r in search(session, "Qwen3")]
         assert chinese == [ITEMS[1][0], ITEMS[3][0], ITEMS[0][0]]
         # every word, in any of its forms: "agents" finds "agentic", "controls" "control"
         assert sorted(found) == sorted([ITEMS[3][0], ITEMS[0][0]])
@@ -69,6 +70,8 @@ async def test_latest_is_newest_first_and_search_finds_every_word(
         assert mixed == [ITEMS[7][0]]
         assert one_char == [ITEMS[6][0]]
         assert not_a_word == []
+        # a Latin word glued to Chinese ("千问Qwen3") is found by a Latin-only query too
+        assert sorted(latin_in_chinese) == sorted([ITEMS[0][0], ITEMS[7][0]])
     finally:
         await app.close()
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, text
+from sqlalchemy import Select, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from bot.store.schema import Classification, Item, Source
@@ -190,14 +190,21 @@ def search(session: Session, query_text: str, limit: int = 10) -> list[Row]:
     if not latin and not cjk:
         return []
     if session.get_bind().dialect.name == "sqlite":
-        table = "items_cjk" if cjk else "items_fts"
+        # the best of the newest matches: ranking them all grows with the store. A query
+        # without CJK also reads the CJK index, where "智谱发布GLM-5" has glm as a word of
+        # its own (the title's index keeps the run "智谱发布glm" whole)
+        tables = ["items_cjk"] if cjk else ["items_fts", "items_cjk"]
+        recent = " UNION ALL ".join(
+            f"SELECT * FROM (SELECT rowid, rank FROM {t} WHERE {t} MATCH :q "
+            "ORDER BY rowid DESC LIMIT :recent)"
+            for t in tables
+        )
         ranked = [
             r[0]
             for r in session.execute(
-                text(  # the best of the newest matches: ranking them all grows with the store
-                    f"SELECT rowid FROM (SELECT rowid, rank FROM {table} "
-                    f"WHERE {table} MATCH :q ORDER BY rowid DESC LIMIT :recent) "
-                    "ORDER BY rank LIMIT :n"
+                text(
+                    f"SELECT rowid FROM ({recent}) GROUP BY rowid "
+                    "ORDER BY min(rank), rowid DESC LIMIT :n"
                 ),
                 {"q": f"{latin} {cjk}".strip(), "n": limit, "recent": RANK_NEWEST},
             )
@@ -224,9 +231,16 @@ def search(session: Session, query_text: str, limit: int = 10) -> list[Row]:
             "english", func.coalesce(Item.title, "") + " " + func.coalesce(Item.summary, "")
         )
         tsquery = func.plainto_tsquery("english", words)
+        # a Latin word inside CJK text ("智谱发布GLM-5") is a word only in search_cjk
+        also = func.to_tsvector("simple", func.coalesce(Item.search_cjk, ""))
+        also_query = func.plainto_tsquery("simple", words)
     newest = (
         select(Item.id)
-        .where(vector.op("@@")(tsquery))
+        .where(
+            vector.op("@@")(tsquery)
+            if cjk
+            else or_(vector.op("@@")(tsquery), also.op("@@")(also_query))
+        )
         .order_by(Item.id.desc())
         .limit(RANK_NEWEST)
         .subquery()

@@ -160,3 +160,8 @@ def cjk_index_text(*fields: str) -> str | None:
         return None
     rest = " ".join(_CJK_RUN.sub(" ", f) for f in fields)
     return " ".join([*pairs, *rest.split()])
+
+
+def counted(n: int, noun: str) -> str:
+    """``1 item``, ``2 items``: a count and its regular plural, as a person writes them."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"

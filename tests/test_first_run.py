@@ -204,3 +204,9 @@ def test_the_poll_summary_counts_one_source_in_the_singular() -> None:
     assert failed == "polled 1 source: it failed: cannot connect to x: refused"
     two = poll_summary([PollOutcome("a", ok=True, new_items=2), PollOutcome("b", ok=True)])
     assert two == "polled 2 sources: 2 ok, 0 failed; 2 new items, 0 alerts"
+
+
+def test_counts_read_as_a_person_writes_them() -> None:
+    from bot.text import counted
+
+    assert [counted(n, "item") for n in (0, 1, 2)] == ["0 items", "1 item", "2 items"]

@@ -16,6 +16,7 @@ from bot.rules.model import Mute, Rule
 from bot.store.schema import Classification as ClassRow
 from bot.store.schema import Delivery, Item, RuleMatch, Source, Story
 from bot.stories.canonical import canonical_url
+from bot.text import counted
 
 
 @dataclass
@@ -110,7 +111,7 @@ def explain(
             "Story",
             [
                 f"story {story.id}: {item.story_reason or 'new story'}",
-                f"{story.item_count} item(s); release key "
+                f"{counted(story.item_count, 'item')}; release key "
                 + (f"'{story.release_key}'" if story.release_key else "none")
                 + (f" of {story.org}" if story.org else ""),
             ],

@@ -41,6 +41,7 @@ from bot.sources.parsepool import ParserPool
 from bot.store import boards_repo, sources_repo
 from bot.store.items_repo import recent_guids
 from bot.store.sources_repo import DueSource
+from bot.text import counted
 
 log = logging.getLogger(__name__)
 
@@ -404,17 +405,17 @@ class Poller:
                 content_hash = hashlib.sha256(response.body).hexdigest()
                 if baseline and report.matched:
                     log.info(
-                        "%s: first poll, %d items stored; the newest went through the rules "
-                        "(backfill), %d alerts queued",
+                        "%s: first poll, %s stored; the newest went through the rules "
+                        "(backfill), %s queued",
                         source.name,
-                        report.new_items,
-                        report.queued,
+                        counted(report.new_items, "item"),
+                        counted(report.queued, "alert"),
                     )
                 elif baseline:
                     log.info(
-                        "%s: first poll, %d items stored as a silent baseline",
+                        "%s: first poll, %s stored as a silent baseline",
                         source.name,
-                        report.new_items,
+                        counted(report.new_items, "item"),
                     )
             sources_repo.record_success(
                 session,

@@ -238,6 +238,11 @@ def test_import_is_idempotent_and_feeds_the_gap(tmp_path: Path, store_config: Pa
     assert "Arenas with data: text" in empty.output
     assert f"no chart written to {no_chart}: no boards in this window" in empty.output
     assert not no_chart.exists()
+    # the text arena has boards, only older than the default 90 days: say so, and how
+    old = runner.invoke(cli, ["-c", str(store_config), "gap", "--capability", "text"])
+    assert "No leaderboard data yet for the LMArena text arena" in old.output
+    assert "Its newest board is from 16 Jun 2025, before this window" in old.output
+    assert "the window `all` shows it" in old.output
 
 
 def board_body(day: str, *rows: tuple[str, str, float]) -> bytes:

@@ -68,6 +68,7 @@ class CapabilityAnswer:
     gap: CapabilityGap
     markers: tuple[tuple[date, str], ...]
     arenas: tuple[str, ...]  # arenas with data, for "try another" hints
+    older: date | None = None  # the newest board of this arena before the window
 
     @property
     def title(self) -> str:
@@ -95,7 +96,8 @@ def load(session: Session, query: CapabilityQuery, today: date) -> CapabilityAns
     first = gap.series[0].day if gap.series else today
     markers = tuple(boards_repo.policy_markers(session, first))
     arenas = tuple(a.arena for a in boards_repo.arenas(session))
-    return CapabilityAnswer(query, gap, markers, arenas)
+    older = history[-1].day if history else None
+    return CapabilityAnswer(query, gap, markers, arenas, older)
 
 
 def _side(day: GapDay, country: str) -> str:
@@ -113,6 +115,11 @@ def lines(answer: CapabilityAnswer) -> list[str]:
     if latest is None:
         others = ", ".join(a for a in answer.arenas if a != answer.query.arena)
         hint = f" Arenas with data: {others}." if others else ""
+        if answer.older is not None:
+            hint = (
+                f" Its newest board is from {_day(answer.older)}, before this window: the "
+                f"window `all` shows it.{hint}"
+            )
         return [
             f"No leaderboard data yet for the {arena_title(answer.query.arena)} in this window: "
             "racewatch records a board each time it polls LMArena, and "

@@ -17,6 +17,7 @@ from bot.cli import Context, cli, err_console, fail_on_store_error, pass_ctx
 from bot.errors import UserError
 from bot.sources.board_files import BoardFileError, read_board_file
 from bot.store.db import open_store
+from bot.text import counted
 
 console = Console(highlight=False, soft_wrap=True)
 
@@ -119,16 +120,12 @@ def import_boards(
             stored += not saved.unchanged
             progress.advance(saving)
     console.print(
-        f"{_count(stored, 'board')} stored, {unchanged} already up to date, "
-        f"{_count(failed, 'file')} refused",
+        f"{counted(stored, 'board')} stored, {unchanged} already up to date, "
+        f"{counted(failed, 'file')} refused",
         markup=False,
     )
     if failed:
         sys.exit(1)
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def _resolved(resolver: BoardResolver, row: BoardRow) -> tuple[str | None, str | None]:

@@ -19,6 +19,7 @@ from bot.errors import ConfigError
 from bot.runtime.app import Store, start_app
 from bot.runtime.poller import PollOutcome
 from bot.store.db import make_engine, open_store, upgrade
+from bot.text import counted
 
 if TYPE_CHECKING:
     from rich.progress import Progress
@@ -134,7 +135,7 @@ def poll_summary(outcomes: list[PollOutcome]) -> str:
     ok = sum(1 for o in outcomes if o.ok)
     new = sum(o.new_items for o in outcomes)
     queued = sum(o.queued for o in outcomes)
-    polled = f"polled {len(outcomes)} source{'' if len(outcomes) == 1 else 's'}"
+    polled = f"polled {counted(len(outcomes), 'source')}"
     if ok == 0:
         errors = {o.error for o in outcomes}
         why = f": {errors.pop()}" if len(errors) == 1 else " (see the log above)"
@@ -142,7 +143,7 @@ def poll_summary(outcomes: list[PollOutcome]) -> str:
         return f"{polled}: {failed}{why}"
     return (
         f"{polled}: {ok} ok, {len(outcomes) - ok} failed; "
-        f"{new} new item{'' if new == 1 else 's'}, {queued} alert{'' if queued == 1 else 's'}"
+        f"{counted(new, 'new item')}, {counted(queued, 'alert')}"
     )
 
 
